@@ -1,0 +1,18 @@
+"""neg: spatial general-equilibrium models of new economic geography."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("neg")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+from neg.geography import Geography
+from neg.models import REGISTRY, CorePeriphery
+from neg.results import Equilibrium, ShortRun
+from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
+
+__all__ = [
+    "__version__", "Geography", "CorePeriphery", "REGISTRY", "ShortRun", "Equilibrium",
+    "SolverOptions", "short_run", "short_run_batch",
+]

@@ -1,0 +1,185 @@
+"""The narrow model interface and shared parameter validation.
+
+A model is a frozen dataclass of parameters plus three compiled kernels with one fixed signature
+(see :mod:`neg.solvers.kernels`):
+
+``fixed_point_map(x, lam, par, reg, Phi, out)``
+    the map whose fixed point ``x = F(x)`` is the short-run equilibrium (``x`` in logs);
+``outputs(x, lam, par, reg, Phi, out)``
+    fills rows ``wage, income, price_index, real_wage, payoff`` of ``out`` (5 x K);
+``jacobian(x, lam, par, reg, Phi, out)`` (optional)
+    the Jacobian dF/dx (for Newton's method).
+
+``par`` holds the scalar parameters, ``reg`` the per-region ones (rows), ``Phi`` is the dense
+freeness operator's matrix, applied only through ``neg.geography.freeness_dot/tdot``.
+Solvers see nothing else of a model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from functools import cached_property
+from typing import Any, ClassVar
+
+import numpy as np
+
+from neg.geography import FreenessOperator, Geography
+
+__all__ = ["Model", "check_greater", "check_open_unit", "check_distribution"]
+
+from neg.kernels import OUTPUT_ROWS  # noqa: E402,F401
+
+
+def check_greater(name: str, value: float, bound: float) -> float:
+    value = _as_float(name, value)
+    if not value > bound:
+        raise ValueError(f"{name}: must be > {bound:g}, got {value:g}")
+    return value
+
+
+def check_open_unit(name: str, value: float) -> float:
+    value = _as_float(name, value)
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name}: must lie in the open interval (0, 1), got {value:g}")
+    return value
+
+
+def check_distribution(name: str, value, K: int) -> np.ndarray:
+    """Shares over K regions: non-negative, finite, summing to 1 (None means uniform)."""
+    if value is None:
+        arr = np.full(K, 1.0 / K)
+    else:
+        arr = np.array(value, dtype=np.float64).reshape(-1)
+        if arr.size != K:
+            raise ValueError(f"{name}: expected {K} shares (one per region), got {arr.size}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: shares must be finite")
+        if np.any(arr < 0) or np.any(arr > 1):
+            raise ValueError(f"{name}: shares must lie in [0, 1], got min {arr.min():g}, max {arr.max():g}")
+        if abs(arr.sum() - 1.0) > 1e-9:
+            raise ValueError(f"{name}: shares must sum to 1, got {arr.sum():.12g}")
+        arr = arr / arr.sum()
+    arr.setflags(write=False)
+    return arr
+
+
+def _as_float(name: str, value) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a number, got {value!r}") from None
+    if not np.isfinite(v):
+        raise ValueError(f"{name}: must be finite, got {v}")
+    return v
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Model:
+    """Base class: trade costs (``phi`` or ``T``), the geography, validation, ``replace``.
+
+    Subclasses are frozen dataclasses that declare their parameters, validate them in
+    ``_validate`` and set the class attributes below.
+    """
+
+    #: compiled kernels (set by each model module)
+    fixed_point_map: ClassVar[Any] = None
+    outputs_kernel: ClassVar[Any] = None
+    jacobian_kernel: ClassVar[Any] = None
+    #: name of the mobile factor and of its payoff, for labels
+    mobile_factor: ClassVar[str] = "workers"
+    #: per-region parameters (names of fields holding share vectors), for sweeps and permutation
+    regional_params: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self):
+        geo = self.geography
+        if geo is None:
+            object.__setattr__(self, "geography", Geography.two_region())
+        elif not isinstance(geo, Geography):
+            raise TypeError(f"geography: expected a neg.Geography, got {type(geo).__name__}")
+        sigma = check_greater("sigma", self.sigma, 1.0)
+        object.__setattr__(self, "sigma", sigma)
+        phi, T = self.phi, self.T
+        if (phi is None) == (T is None):
+            raise ValueError("phi, T: give exactly one of phi= (freeness) or T= (iceberg factor)")
+        if phi is not None:
+            phi = _as_float("phi", phi)
+            if not 0.0 < phi <= 1.0:
+                raise ValueError(f"phi: must lie in (0, 1], got {phi:g}")
+            T = phi ** (1.0 / (1.0 - sigma))
+        else:
+            T = _as_float("T", T)
+            if not T >= 1.0:
+                raise ValueError(f"T: iceberg factor must be >= 1, got {T:g}")
+            phi = T ** (1.0 - sigma)
+            if not phi > 0.0:
+                raise ValueError(f"T: iceberg factor {T:g} makes freeness underflow to 0")
+        object.__setattr__(self, "phi", phi)
+        object.__setattr__(self, "T", T)
+        for name in self.regional_params:
+            object.__setattr__(self, name, check_distribution(name, getattr(self, name), self.K))
+        self._validate()
+
+    def _validate(self) -> None:  # pragma: no cover - overridden
+        pass
+
+    # ------------------------------------------------------------------ interface
+    @property
+    def K(self) -> int:
+        return self.geography.K
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    @cached_property
+    def freeness_operator(self) -> FreenessOperator:
+        return self.geography.freeness(self.phi)
+
+    def kernel_args(self) -> tuple[np.ndarray, np.ndarray]:
+        """(par, reg): scalar parameters (1-d) and per-region parameters (2-d) for the kernels."""
+        raise NotImplementedError
+
+    def initial_state(self, lam: np.ndarray) -> np.ndarray:
+        """Starting point of the short-run iteration (logs of the unknowns)."""
+        return np.zeros(self.K)
+
+    def params(self) -> dict[str, Any]:
+        """The parameters as a plain dict (for attrs and repr); trade costs as phi."""
+        out = {}
+        for f in dataclasses.fields(self):
+            if f.name in ("T", "geography"):
+                continue
+            v = getattr(self, f.name)
+            out[f.name] = v.tolist() if isinstance(v, np.ndarray) else v
+        return out
+
+    def replace(self, **changes) -> Model:
+        """A copy with some parameters changed; ``phi=`` or ``T=`` replaces the trade cost."""
+        if "phi" in changes and "T" in changes:
+            raise ValueError("phi, T: give exactly one of phi= (freeness) or T= (iceberg factor)")
+        if "phi" in changes:
+            changes["T"] = None
+        elif "T" in changes:
+            changes["phi"] = None
+        else:
+            changes.setdefault("T", None)
+        return dataclasses.replace(self, **changes)
+
+    def short_run(self, lam=None, **solver_options):
+        """Short-run equilibrium at ``lam`` (see :func:`neg.solvers.fixed_point.short_run`)."""
+        from neg.solvers.fixed_point import short_run  # thin convenience; kernels do not import solvers
+
+        return short_run(self, lam, **solver_options)
+
+    def __repr__(self) -> str:
+        p = ", ".join(f"{k}={v!r}" for k, v in self.params().items() if not isinstance(v, list))
+        return f"{self.name}({p}, geography={self.geography!r})"
+
+    def __eq__(self, other) -> bool:
+        if type(self) is not type(other):
+            return False
+        a, b = self.params(), other.params()
+        return a == b and self.geography == other.geography
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, repr(sorted(self.params().items())), self.geography))

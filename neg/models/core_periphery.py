@@ -1,0 +1,140 @@
+"""Krugman (1991) core-periphery model in the normalisation of Fujita, Krugman & Venables,
+*The Spatial Economy* (1999), ch. 4-5 (multi-region form: ch. 4, eqs. 4.35-4.38).
+
+Mobile manufacturing workers (total mu) have shares ``lam_i``; immobile farmers (total 1 - mu)
+have shares ``farmers_i`` and earn wage 1 (agriculture is freely traded, the numeraire).
+With Phi_ij = phi**d_ij = T_ij**(1 - sigma):
+
+    Y_i        = mu lam_i w_i + (1 - mu) farmers_i                       (4.35)
+    G_i^(1-s)  = sum_j lam_j w_j^(1-s) Phi_ji                            (4.36)
+    w_i^s      = sum_j Y_j G_j^(s-1) Phi_ij                              (4.37)
+    omega_i    = w_i G_i^(-mu)                                           (4.38)
+
+The unknowns are x = log w; the map is x -> (1/s) log(Phi (Y G^(s-1))).
+Two-region closed forms (FKV ch. 5; Baldwin et al. 2003, ch. 2), rho = (s - 1)/s:
+break point phi_B = (rho - mu)(1 - mu) / ((rho + mu)(1 + mu)); sustain point phi_S solves
+phi^(mu s/(s-1)) [(1 + mu)/2 phi + (1 - mu)/(2 phi)] = 1. No black hole requires mu < rho.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from numba import njit
+
+from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.models.base import Model, check_open_unit
+
+
+@njit(MAP_SIGNATURE, cache=True, nogil=True)
+def _wage_map(x, lam, par, reg, Phi, out):
+    s, mu = par[0], par[1]
+    farmers = reg[0]
+    K = lam.size
+    a = np.empty(K)
+    for j in range(K):
+        a[j] = lam[j] * np.exp((1.0 - s) * x[j])
+    g = np.empty(K)
+    freeness_tdot(Phi, a, g)  # G^(1-s)
+    b = np.empty(K)
+    for j in range(K):
+        b[j] = (mu * lam[j] * np.exp(x[j]) + (1.0 - mu) * farmers[j]) / g[j]
+    freeness_dot(Phi, b, out)  # w^s
+    for i in range(K):
+        out[i] = np.log(out[i]) / s
+
+
+@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+def _outputs(x, lam, par, reg, Phi, out):
+    s, mu = par[0], par[1]
+    farmers = reg[0]
+    K = lam.size
+    a = np.empty(K)
+    for j in range(K):
+        out[0, j] = np.exp(x[j])  # wage
+        a[j] = lam[j] * out[0, j] ** (1.0 - s)
+        out[1, j] = mu * lam[j] * out[0, j] + (1.0 - mu) * farmers[j]  # income
+    g = np.empty(K)
+    freeness_tdot(Phi, a, g)
+    for j in range(K):
+        out[2, j] = g[j] ** (1.0 / (1.0 - s))  # price index
+        out[3, j] = out[0, j] * out[2, j] ** (-mu)  # real wage
+        out[4, j] = out[3, j]
+
+
+@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+def _jacobian(x, lam, par, reg, Phi, out):
+    """dF/dx = (1/s) diag(1/h) [Phi diag(c) - Phi diag(Y/g^2) Phi^T diag((1-s) a)]."""
+    s, mu = par[0], par[1]
+    farmers = reg[0]
+    K = lam.size
+    a = np.empty(K)
+    for j in range(K):
+        a[j] = lam[j] * np.exp((1.0 - s) * x[j])
+    g = np.empty(K)
+    freeness_tdot(Phi, a, g)
+    Y = np.empty(K)
+    b = np.empty(K)
+    for j in range(K):
+        Y[j] = mu * lam[j] * np.exp(x[j]) + (1.0 - mu) * farmers[j]
+        b[j] = Y[j] / g[j]
+    h = np.empty(K)
+    freeness_dot(Phi, b, h)
+    # M1 = Phi^T diag((1-s) a): column k of diag((1-s)a) is e_k (1-s) a_k
+    D = np.zeros((K, K))
+    for k in range(K):
+        D[k, k] = (1.0 - s) * a[k]
+    M1 = np.empty((K, K))
+    freeness_tdot_block(Phi, D, M1)
+    # B = diag(c) - diag(Y/g^2) M1  (db/dx)
+    for j in range(K):
+        cj = mu * lam[j] * np.exp(x[j]) / g[j]
+        yj = Y[j] / (g[j] * g[j])
+        for k in range(K):
+            M1[j, k] = -yj * M1[j, k]
+        M1[j, j] += cj
+    freeness_dot_block(Phi, M1, out)
+    for i in range(K):
+        for k in range(K):
+            out[i, k] /= s * h[i]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CorePeriphery(Model):
+    """Krugman (1991) core-periphery model (FKV 1999, ch. 4-5).
+
+    Parameters
+    ----------
+    sigma : elasticity of substitution between varieties, > 1.
+    mu : expenditure share of manufactures = mass of mobile workers, in (0, 1).
+    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
+        with phi = T**(1 - sigma).
+    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    farmers : shares of the immobile farmers (total 1 - mu), default uniform.
+    """
+
+    sigma: float
+    mu: float
+    phi: float | None = None
+    geography: Geography | None = None
+    farmers: np.ndarray | None = None
+    T: float | None = dataclasses.field(default=None, kw_only=True)
+
+    fixed_point_map = staticmethod(_wage_map)
+    outputs_kernel = staticmethod(_outputs)
+    jacobian_kernel = staticmethod(_jacobian)
+    mobile_factor = "workers"
+    regional_params = ("farmers",)
+
+    def _validate(self) -> None:
+        object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
+
+    def kernel_args(self):
+        return np.array([self.sigma, self.mu]), np.array([self.farmers])
+
+    @property
+    def no_black_hole(self) -> bool:
+        """True if mu < (sigma - 1)/sigma, the condition for a break point to exist."""
+        return self.mu < (self.sigma - 1.0) / self.sigma

@@ -1,0 +1,1 @@
+"""Generic solvers: they know models only through the kernel interface of neg.models.base."""

@@ -1,0 +1,294 @@
+"""Short-run equilibrium: a compiled fixed point x = F(x) in logs, model-agnostic.
+
+Methods (chosen by name, one signature for all, as in pyblp):
+
+``"anderson"`` (default)
+    Type-II Anderson acceleration (Walker & Ni 2011) with memory ``memory``; a step that is
+    non-finite or increases the residual max|F(x) - x| is replaced by a damped step
+    x + damping (F(x) - x) and the history is cleared (safeguard).
+``"damped"``
+    x <- x + damping (F(x) - x).
+``"newton"``
+    x <- x - (J - I)^-1 (F(x) - x) with the model's Jacobian J = dF/dx, with the same
+    damped-step safeguard. Only for models that provide a Jacobian kernel.
+
+Convergence: max|F(x) - x| <= tol, a relative tolerance since x is in logs.
+A solve that stops at ``max_iter`` reports ``converged=False``; nothing is silently returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange, types
+
+from neg.kernels import BLOCK_SIGNATURE, MAT, VEC, BlockKernel, MapKernel
+from neg.results import ShortRun
+
+__all__ = ["SolverOptions", "short_run", "short_run_batch", "METHODS"]
+
+METHODS = {"anderson": 0, "damped": 1, "newton": 2}
+
+_ResultType = types.Tuple((VEC, types.int64, types.float64))
+_SOLVE_SIGNATURE = _ResultType(
+    MapKernel, BlockKernel, VEC, VEC, VEC, MAT, MAT,
+    types.int64, types.float64, types.int64, types.int64, types.float64,
+)
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """Options of the short-run solver (all methods share one signature)."""
+
+    method: str = "anderson"
+    tol: float = 1e-12
+    max_iter: int = 2000
+    memory: int = 6
+    damping: float = 0.5
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method: must be one of {sorted(METHODS)}, got {self.method!r}")
+        if not (np.isfinite(self.tol) and self.tol > 0):
+            raise ValueError(f"tol: must be > 0, got {self.tol}")
+        if int(self.max_iter) != self.max_iter or self.max_iter < 1:
+            raise ValueError(f"max_iter: must be a positive integer, got {self.max_iter}")
+        if int(self.memory) != self.memory or not 1 <= self.memory <= 50:
+            raise ValueError(f"memory: must be an integer in [1, 50], got {self.memory}")
+        if not 0 < self.damping <= 1:
+            raise ValueError(f"damping: must lie in (0, 1], got {self.damping}")
+
+    @classmethod
+    def from_kwargs(cls, options: SolverOptions | None = None, **kwargs) -> SolverOptions:
+        base = options if options is not None else cls()
+        if not kwargs:
+            return base
+        unknown = set(kwargs) - {"method", "tol", "max_iter", "memory", "damping"}
+        if unknown:
+            raise TypeError(f"unknown solver option(s): {sorted(unknown)}")
+        from dataclasses import replace
+
+        return replace(base, **kwargs)
+
+
+@njit(cache=True, nogil=True)
+def _max_abs(r):
+    m = 0.0
+    for v in r:
+        a = abs(v)
+        if not a <= m:  # also catches NaN
+            m = a
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _residual(F, x, lam, par, reg, Phi, fx, r):
+    F(x, lam, par, reg, Phi, fx)
+    for i in range(x.size):
+        r[i] = fx[i] - x[i]
+    return _max_abs(r)
+
+
+@njit(_SOLVE_SIGNATURE, cache=True, nogil=True)
+def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memory, damping):
+    """Compiled solver loop. Returns (x, iterations, residual); converged iff residual <= tol."""
+    n = x0.size
+    x = x0.copy()
+    fx = np.empty(n)
+    r = np.empty(n)
+    res = _residual(F, x, lam, par, reg, Phi, fx, r)
+    m = memory
+    dX = np.zeros((m, n))  # history of x and residual differences, one row per step
+    dR = np.zeros((m, n))
+    hist = 0
+    head = 0
+    x_new = np.empty(n)
+    f_new = np.empty(n)
+    r_new = np.empty(n)
+    jac = np.empty((n, n)) if method == 2 else np.empty((1, 1))
+    it = 0
+    while it < max_iter and not res <= tol:
+        it += 1
+        if method == 0 and hist > 0:
+            gamma = np.linalg.lstsq(dR[:hist].T, r, rcond=1e-12)[0]
+            for i in range(n):
+                s = r[i]
+                for k in range(hist):
+                    s -= (dX[k, i] + dR[k, i]) * gamma[k]
+                x_new[i] = x[i] + s
+        elif method == 2:
+            J(x, lam, par, reg, Phi, jac)
+            for i in range(n):
+                jac[i, i] -= 1.0
+            step = np.linalg.solve(jac, r)
+            for i in range(n):
+                x_new[i] = x[i] - step[i]
+        else:
+            beta = 1.0 if method == 0 else damping
+            for i in range(n):
+                x_new[i] = x[i] + beta * r[i]
+        res_new = _residual(F, x_new, lam, par, reg, Phi, f_new, r_new)
+        if method != 1 and not res_new <= res:
+            # safeguard: damped step, halving until finite; clear the history
+            beta = damping
+            for _ in range(60):
+                for i in range(n):
+                    x_new[i] = x[i] + beta * r[i]
+                res_new = _residual(F, x_new, lam, par, reg, Phi, f_new, r_new)
+                if np.isfinite(res_new):
+                    break
+                beta *= 0.5
+            hist = 0
+            head = 0
+        elif method == 0:
+            for i in range(n):
+                dX[head, i] = x_new[i] - x[i]
+                dR[head, i] = r_new[i] - r[i]
+            head = (head + 1) % m
+            if hist < m:
+                hist += 1
+        if not np.isfinite(res_new):
+            res = res_new
+            break
+        x[:] = x_new
+        r[:] = r_new
+        res = res_new
+    return x, it, res
+
+
+@njit(cache=True, inline="always")
+def _row(rows, k):
+    """Broadcasting: row k of a stack, or its only row."""
+    return np.int64(k) if rows > 1 else np.int64(0)
+
+
+_BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1], VEC))(
+    MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, types.float64[:, :, ::1],
+    types.int64, types.float64, types.int64, types.int64, types.float64,
+)
+
+
+@njit(_BATCH_SIGNATURE, cache=True, parallel=True)
+def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory, damping):
+    n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0])
+    m = X0.shape[1]
+    K = LAM.shape[1]
+    X = np.empty((n, m))
+    OUT = np.empty((n, 5, K))
+    IT = np.empty(n, dtype=np.int64)
+    RES = np.empty(n)
+    for k in prange(n):
+        x0 = X0[_row(X0.shape[0], k)].copy()
+        lam = LAM[_row(LAM.shape[0], k)].copy()
+        par = PAR[_row(PAR.shape[0], k)].copy()
+        Phi = PHI[_row(PHI.shape[0], k)].copy()
+        x, it, res = solve_fixed_point(F, J, x0, lam, par, REG, Phi, method, tol, max_iter,
+                                       memory, damping)
+        X[k] = x
+        IT[k] = it
+        RES[k] = res
+        out = np.empty((5, K))
+        G(x, lam, par, REG, Phi, out)
+        OUT[k] = out
+    return X, OUT, IT, RES
+
+
+@njit(BLOCK_SIGNATURE, cache=True)
+def _no_jacobian(x, lam, par, reg, Phi, out):  # pragma: no cover - never called
+    out[:, :] = np.nan
+
+
+def _jacobian_kernel(model, method: str):
+    J = model.jacobian_kernel
+    if J is None:
+        if method == "newton":
+            raise ValueError(f"method: 'newton' needs a Jacobian, which {model.name} does not provide; "
+                             "use 'anderson' or 'damped'")
+        return _no_jacobian
+    return J
+
+
+def _check_lam(model, lam) -> np.ndarray:
+    K = model.K
+    if lam is None:
+        return np.full(K, 1.0 / K)
+    lam = np.array(lam, dtype=np.float64)
+    if lam.shape[-1] != K:
+        raise ValueError(f"lam: expected {K} shares along the last axis, got shape {lam.shape}")
+    if not np.all(np.isfinite(lam)) or np.any(lam < 0) or np.any(lam > 1):
+        raise ValueError("lam: shares must be finite and lie in [0, 1]")
+    if np.any(np.abs(lam.sum(axis=-1) - 1.0) > 1e-9):
+        raise ValueError("lam: shares must sum to 1 along the region axis")
+    return lam
+
+
+def short_run(model, lam=None, *, x0=None, options: SolverOptions | None = None, **kwargs) -> ShortRun:
+    """Short-run equilibrium of ``model`` at the distribution ``lam`` (default uniform).
+
+    ``lam`` may be (K,) or a stack (..., K) (solved in parallel). Solver options: ``method``
+    ("anderson", "damped", "newton"), ``tol`` (1e-12), ``max_iter``, ``memory``, ``damping``,
+    or ``options=SolverOptions(...)``. ``x0`` warm-starts the unknowns (logs).
+    """
+    opts = SolverOptions.from_kwargs(options, **kwargs)
+    lam = _check_lam(model, lam)
+    if lam.ndim > 1:
+        return short_run_batch(model, lam=lam, options=opts)
+    par, reg = model.kernel_args()
+    Phi = model.freeness_operator.matrix
+    x0 = model.initial_state(lam) if x0 is None else np.ascontiguousarray(x0, dtype=np.float64)
+    J = _jacobian_kernel(model, opts.method)
+    x, it, res = solve_fixed_point(
+        model.fixed_point_map, J, x0, np.ascontiguousarray(lam), par, reg, Phi,
+        METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping,
+    )
+    out = np.empty((5, model.K))
+    model.outputs_kernel(x, lam, par, reg, Phi, out)
+    return ShortRun(lam, *out, converged=bool(res <= opts.tol), iterations=int(it),
+                    residual=float(res), method=opts.method, state=x)
+
+
+def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0=None,
+                    **params) -> ShortRun:
+    """Many short runs in one compiled, parallel call.
+
+    Broadcasts a stack of distributions ``lam`` (n, K) against scalar parameter arrays given
+    by name (e.g. ``phi=np.linspace(0.05, 0.95, 10_000)``, ``mu=...``); every field of the
+    result gains a leading axis of length n.
+    """
+    solver_keys = {"method", "tol", "max_iter", "memory", "damping"}
+    opts = SolverOptions.from_kwargs(options, **{k: params.pop(k) for k in list(params) if k in solver_keys})
+    K = model.K
+    lam = _check_lam(model, lam)
+    lam = np.ascontiguousarray(np.atleast_2d(lam).reshape(-1, K))
+    arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)).ravel() for k, v in params.items()}
+    sizes = {a.size for a in arrays.values()} | {lam.shape[0]}
+    sizes.discard(1)
+    if len(sizes) > 1:
+        raise ValueError(f"short_run_batch: lam and parameter arrays must have equal lengths or length 1, got {sorted(sizes)}")
+    n_par = max((a.size for a in arrays.values()), default=1)
+    if arrays:
+        models = [model.replace(**{k: (a[i] if a.size > 1 else a[0]) for k, a in arrays.items()})
+                  for i in range(n_par)]
+    else:
+        models = [model]
+    PAR = np.ascontiguousarray(np.stack([m.kernel_args()[0] for m in models]))
+    REG = models[0].kernel_args()[1]
+    if len(models) > 1 and ("phi" in arrays or "T" in arrays):
+        PHI = np.ascontiguousarray(np.stack([m.freeness_operator.matrix for m in models]))
+    else:
+        PHI = np.ascontiguousarray(models[0].freeness_operator.matrix[None])
+    if x0 is None:
+        X0 = np.ascontiguousarray(np.stack([model.initial_state(l) for l in lam[:1]]))
+    else:
+        X0 = np.ascontiguousarray(np.atleast_2d(np.asarray(x0, dtype=float)))
+    J = _jacobian_kernel(model, opts.method)
+    X, OUT, IT, RES = _solve_batch(
+        model.fixed_point_map, J, model.outputs_kernel, X0, lam, PAR, REG, PHI,
+        METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping,
+    )
+    n = X.shape[0]
+    lam_full = np.broadcast_to(lam, (n, K)).copy()
+    return ShortRun(lam_full, OUT[:, 0], OUT[:, 1], OUT[:, 2], OUT[:, 3], OUT[:, 4],
+                    converged=RES <= opts.tol, iterations=IT, residual=RES, method=opts.method,
+                    state=X)
