@@ -8,11 +8,15 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
 from neg.geography import Geography
-from neg.models import REGISTRY, CorePeriphery
+from neg.models import REGISTRY, CorePeriphery, FootlooseCapital, FootlooseEntrepreneur, Pflueger
 from neg.results import Equilibrium, ShortRun
+from neg.solvers.bifurcation import NoBifurcationWarning, break_point, sustain_point
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
+from neg.solvers.long_run import equilibria, long_run, stability
 
 __all__ = [
-    "__version__", "Geography", "CorePeriphery", "REGISTRY", "ShortRun", "Equilibrium",
-    "SolverOptions", "short_run", "short_run_batch",
+    "__version__", "Geography", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital",
+    "Pflueger", "REGISTRY", "ShortRun", "Equilibrium",
+    "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
+    "break_point", "sustain_point", "NoBifurcationWarning",
 ]

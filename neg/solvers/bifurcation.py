@@ -1,0 +1,161 @@
+"""Break and sustain points: where the uniform distribution and full agglomeration change
+stability as the unit freeness phi varies. Model-agnostic (numerical), so they hold for any
+geography on which the uniform distribution is an equilibrium (two regions, racetrack, ...).
+
+* :func:`break_point` - the first phi (scanning up from 0) at which the leading eigenvalue of the
+  replicator at the uniform distribution crosses zero from below (FKV 1999, ch. 5.3; for the
+  racetrack Akamatsu, Takayama & Ikeda 2012). Located by Brent's method on that eigenvalue, so its
+  accuracy is that of the eigenvalue (central differences with Richardson extrapolation,
+  about 1e-11), not the scan's grid.
+* :func:`sustain_point` - the smallest phi above which full agglomeration in one region is an
+  equilibrium: max_{i != r} (omega_i - omega_r) at lam = e_r crosses zero (FKV 1999, ch. 5.2).
+
+Where no such phi exists in (0, 1) - black-hole parameters (mu >= (sigma-1)/sigma in the CP
+model: the uniform distribution is unstable and agglomeration sustainable at every phi), or
+models such as footloose capital with no break - they return NaN and emit a
+:class:`NoBifurcationWarning` saying why.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from scipy.optimize import brentq
+
+from neg.solvers.fixed_point import SolverOptions, short_run
+from neg.solvers.long_run import payoff_gap, stability
+
+__all__ = ["break_point", "sustain_point", "NoBifurcationWarning", "uniform_leading_eigenvalue"]
+
+_TIGHT = SolverOptions(tol=1e-14, max_iter=1000)
+
+
+class NoBifurcationWarning(UserWarning):
+    """The requested bifurcation does not exist for these parameters."""
+
+
+def default_phi_grid() -> np.ndarray:
+    """Scan grid on (0, 1): dense near 0 and near 1 (where racetrack breaks can sit)."""
+    inner = np.linspace(0.005, 0.995, 199)
+    tail = 1.0 - np.logspace(-3, -8, 11)
+    return np.unique(np.concatenate([np.logspace(-6, -2.5, 8), inner, tail]))
+
+
+def uniform_leading_eigenvalue(model, phi: float) -> float:
+    """Largest real part of the replicator's eigenvalues at the uniform distribution, for
+    ``model`` at unit freeness ``phi``, scaled by the payoff level."""
+    m = model.replace(phi=float(phi))
+    lam = np.full(m.K, 1.0 / m.K)
+    sr = short_run(m, lam, options=_TIGHT)
+    _, eig = stability(m, lam, sr)
+    return float(np.max(np.real(eig))) / max(float(np.max(np.abs(sr.payoff))), 1e-300)
+
+
+def _check_uniform_is_equilibrium(model) -> None:
+    lam = np.full(model.K, 1.0 / model.K)
+    for phi in (0.3, 0.7):
+        sr = short_run(model.replace(phi=phi), lam, options=_TIGHT)
+        if payoff_gap(lam, sr.payoff) > 1e-9:
+            raise ValueError(
+                "break_point: the uniform distribution is not an equilibrium of this model on this "
+                "geography (asymmetric geography or immobile factor), so it has no break point; "
+                "use a symmetric setting (two_region, racetrack) or trace the equilibria instead"
+            )
+
+
+def _first_crossing(f, grid, rising: bool):
+    """First bracket [a, b] of the grid where f changes sign (- to + if rising, + to - if not)."""
+    prev_x, prev_v = None, None
+    for x in grid:
+        v = f(x)
+        if prev_v is not None:
+            if rising and prev_v < 0 <= v or not rising and prev_v > 0 >= v:
+                return prev_x, x, (v == 0)
+        prev_x, prev_v = x, v
+    return None
+
+
+def break_point(model, *, grid=None) -> float:
+    """Unit freeness phi at which the uniform distribution loses stability as phi rises.
+
+    The first such phi when several modes exist. NaN (with a :class:`NoBifurcationWarning`)
+    if the uniform distribution is stable for every phi in the grid (e.g. footloose capital)
+    or unstable already at the smallest phi (black-hole parameters).
+    Raises ValueError if the uniform distribution is not an equilibrium.
+    """
+    _check_uniform_is_equilibrium(model)
+    grid = default_phi_grid() if grid is None else np.asarray(grid, dtype=float)
+
+    def f(phi):
+        return uniform_leading_eigenvalue(model, phi)
+
+    if f(grid[0]) >= 0:
+        warnings.warn(
+            f"{model.name}: the uniform distribution is unstable already at phi={grid[0]:g} "
+            "(black-hole parameters, e.g. mu >= (sigma-1)/sigma); no break point",
+            NoBifurcationWarning, stacklevel=2)
+        return float("nan")
+    hit = _first_crossing(f, grid, rising=True)
+    if hit is None:
+        warnings.warn(f"{model.name}: the uniform distribution is stable for every phi in "
+                      f"[{grid[0]:g}, {grid[-1]:g}]; no break point", NoBifurcationWarning,
+                      stacklevel=2)
+        return float("nan")
+    a, b, exact = hit
+    if exact:
+        return float(b)
+    return float(brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
+
+
+def _corner_advantage(model, phi: float, region: int) -> float:
+    """max_{i != r} (omega_i - omega_r) / omega_r at full agglomeration in region r."""
+    m = model.replace(phi=float(phi))
+    lam = np.zeros(m.K)
+    lam[region] = 1.0
+    sr = short_run(m, lam, options=_TIGHT)
+    w = sr.payoff
+    others = np.delete(w, region)
+    return float(np.max(others - w[region])) / max(abs(float(w[region])), 1e-300)
+
+
+def _is_vertex_transitive(model) -> bool:
+    geo = model.geography
+    uniform = all(np.allclose(getattr(model, p), 1.0 / model.K) for p in model.regional_params)
+    return uniform and geo.kind in ("two_region", "racetrack")
+
+
+def sustain_point(model, region: int | None = None, *, grid=None) -> float:
+    """Smallest unit freeness phi above which full agglomeration in one region is stable.
+
+    ``region``: the core region; default: every region (the smallest such phi over regions;
+    one region suffices on symmetric geographies). NaN (with a warning) if agglomeration is
+    sustainable at every phi in the grid (black hole) or at none.
+    """
+    grid = default_phi_grid() if grid is None else np.asarray(grid, dtype=float)
+    if region is None:
+        regions = [0] if _is_vertex_transitive(model) else range(model.K)
+    else:
+        if not 0 <= int(region) < model.K:
+            raise ValueError(f"region: must be in [0, {model.K - 1}], got {region}")
+        regions = [int(region)]
+    best = float("nan")
+    reason = "never sustainable"
+    for r in regions:
+        def f(phi, r=r):
+            return _corner_advantage(model, phi, r)
+
+        if f(grid[0]) <= 0:
+            reason = f"sustainable already at phi={grid[0]:g} (black hole)"
+            continue
+        hit = _first_crossing(f, grid, rising=False)
+        if hit is None:
+            continue
+        a, b, exact = hit
+        phi_s = float(b) if exact else float(
+            brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
+        best = phi_s if np.isnan(best) else min(best, phi_s)
+    if np.isnan(best):
+        warnings.warn(f"{model.name}: full agglomeration is {reason}; no sustain point",
+                      NoBifurcationWarning, stacklevel=2)
+    return best

@@ -1,0 +1,294 @@
+"""Long-run equilibria: migration dynamics, equilibria from many starts, stability.
+
+An equilibrium has equal payoffs wherever lam_i > 0 and no higher payoff where lam_i = 0.
+The default dynamics is the replicator (FKV 1999, eq. 5.6 in many-region form):
+
+    d lam_i / dt = lam_i (omega_i - omega_bar),     omega_bar = sum_j lam_j omega_j.
+
+:func:`long_run` integrates it with an adaptive exponential-Euler scheme (the update
+lam_i <- lam_i exp(h d_i), renormalised, keeps shares on the simplex; step size controlled by the
+difference with a Heun step), warm-starting every short run from the previous one; shares that
+fall below ``zero_share`` while their payoff is below average are set to zero; once the payoff
+gap is small, Newton's method on the equal-payoff conditions of the occupied regions polishes the
+answer to ``tol``. Stability: eigenvalues of the Jacobian of the replicator restricted to the face
+of the simplex spanned by the occupied regions, plus omega_i - omega_bar for each empty region.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neg.results import Equilibrium, ShortRun
+from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run
+
+__all__ = ["long_run", "equilibria", "stability", "payoff_jacobian", "DYNAMICS"]
+
+DYNAMICS = ("replicator",)
+
+
+def _scale(sr: ShortRun) -> float:
+    return max(float(np.max(np.abs(sr.payoff))), 1e-300)
+
+
+def payoff_gap(lam: np.ndarray, payoff: np.ndarray) -> float:
+    """max_{lam_i>0} |omega_i - omega_bar| and max_{lam_i=0} (omega_i - omega_bar)^+, relative."""
+    mean = float(lam @ payoff)
+    dev = payoff - mean
+    occ = lam > 0
+    gap = max(np.max(np.abs(dev[occ]), initial=0.0), np.max(dev[~occ], initial=0.0))
+    return gap / max(float(np.max(np.abs(payoff))), 1e-300)
+
+
+def _perturbed_uniform(K: int) -> np.ndarray:
+    u = np.random.default_rng(20260).uniform(-1.0, 1.0, K)
+    lam = (1.0 + 0.05 * u) / K
+    return lam / lam.sum()
+
+
+def tangent_basis(n: int) -> np.ndarray:
+    """Orthonormal basis (n, n-1) of {v in R^n : sum v = 0}."""
+    if n == 1:
+        return np.zeros((1, 0))
+    A = np.eye(n) - 1.0 / n
+    q, _ = np.linalg.qr(A[:, : n - 1])
+    return q
+
+
+def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=1e-3,
+                    options: SolverOptions | None = None) -> np.ndarray:
+    """Directional derivatives of the payoff, d omega / d lam . v, for each column v.
+
+    Central differences of warm-started short runs with one Richardson extrapolation
+    (error O(step^4)); the step shrinks so that every perturbed share stays non-negative.
+    """
+    lam = np.asarray(lam, dtype=float)
+    opts = options or SolverOptions(tol=1e-14, max_iter=500)
+    if sr is None:
+        sr = short_run(model, lam, options=opts)
+    V = np.atleast_2d(np.asarray(directions, dtype=float).T).T
+    out = np.empty((lam.size, V.shape[1]))
+    for k in range(V.shape[1]):
+        v = V[:, k]
+        neg = v < 0
+        h = step
+        if np.any(neg):
+            h = min(h, 0.45 * float(np.min(lam[neg] / -v[neg])))
+
+        def payoff_at(t):
+            return short_run(model, lam + t * v, x0=sr.state, options=opts).payoff
+
+        d1 = (payoff_at(h) - payoff_at(-h)) / (2 * h)
+        d2 = (payoff_at(h / 2) - payoff_at(-h / 2)) / h
+        out[:, k] = (4 * d2 - d1) / 3
+    return out
+
+
+def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]:
+    """(stable, eigenvalues) of the replicator dynamics at the equilibrium ``lam``.
+
+    Face eigenvalues: of V^T diag(lam_S) (I - 1 lam_S^T) (d omega_S/d lam) V, V an orthonormal
+    basis of the tangent space of the occupied face S; then omega_i - omega_bar for each empty
+    region i (the corner conditions). Stable iff all real parts are negative.
+    """
+    lam = np.asarray(lam, dtype=float)
+    if sr is None:
+        sr = short_run(model, lam, tol=1e-14, max_iter=500)
+    S = np.flatnonzero(lam > 0)
+    Z = np.flatnonzero(lam <= 0)
+    mean = float(lam @ sr.payoff)
+    eig_face = np.zeros(0, dtype=complex)
+    if S.size > 1:
+        B = tangent_basis(S.size)
+        V = np.zeros((lam.size, S.size - 1))
+        V[S] = B
+        dW = payoff_jacobian(model, lam, V, sr)[S]  # (|S|, |S|-1)
+        lS = lam[S]
+        Jv = lS[:, None] * (dW - (lS @ dW)[None, :])
+        eig_face = np.linalg.eigvals(B.T @ Jv)
+    eig = np.concatenate([eig_face, (sr.payoff[Z] - mean).astype(complex)])
+    tol = 1e-11 * _scale(sr)
+    stable = bool(np.all(eig.real < -tol)) if eig.size else True
+    if np.all(np.abs(eig.imag) == 0):
+        eig = eig.real
+    return stable, eig
+
+
+def _equilibrium(model, lam, sr, steps, gap, tol, with_stability) -> Equilibrium:
+    if with_stability:
+        stable, eig = stability(model, lam, sr)
+    else:
+        stable, eig = False, np.full(0, np.nan)
+    return Equilibrium(
+        lam=lam, real_wage=sr.real_wage, stable=stable, eigenvalues=eig,
+        converged=bool(gap <= tol and np.all(sr.converged)), iterations=int(steps), residual=float(gap),
+        wage=sr.wage, income=sr.income, price_index=sr.price_index, payoff=sr.payoff,
+    )
+
+
+def _newton_on_support(model, lam, sr, tol, opts, max_iter=30):
+    """Solve omega_i = omega_j on the occupied regions (shares stay positive). None on failure."""
+    S = np.flatnonzero(lam > 0)
+    if S.size < 2:
+        return lam, sr
+    B = np.zeros((lam.size, S.size - 1))  # free directions e_i - e_last
+    B[S[:-1], np.arange(S.size - 1)] = 1.0
+    B[S[-1], :] = -1.0
+    for _ in range(max_iter):
+        scale = _scale(sr)
+        g = (sr.payoff[S[:-1]] - sr.payoff[S[-1]]) / scale
+        if payoff_gap(lam, sr.payoff) <= tol:
+            return lam, sr
+        dW = payoff_jacobian(model, lam, B, sr, step=1e-5)
+        Jg = (dW[S[:-1]] - dW[S[-1]][None, :]) / scale
+        try:
+            dy = np.linalg.solve(Jg, -g)
+        except np.linalg.LinAlgError:
+            return None
+        step = B @ dy
+        t = 1.0
+        neg = step < 0
+        if np.any(neg):
+            t = min(1.0, 0.9 * float(np.min(lam[neg] / -step[neg])))
+        lam = lam + t * step
+        lam[np.flatnonzero(lam <= 0)] = 0.0
+        lam = lam / lam.sum()
+        sr = short_run(model, lam, x0=sr.state, options=opts)
+        if not np.all(np.isfinite(sr.payoff)):
+            return None
+    return (lam, sr) if payoff_gap(lam, sr.payoff) <= tol else None
+
+
+def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-10,
+             max_steps: int = 100_000, zero_share: float = 1e-10, polish_max: int = 200,
+             stability: bool = True, options: SolverOptions | None = None,
+             **solver_kwargs) -> Equilibrium:
+    """The long-run equilibrium reached by migration dynamics from ``lam0``.
+
+    Parameters
+    ----------
+    model : any neg model.
+    lam0 : starting distribution (K shares). Default: the uniform distribution with a small
+        fixed (seeded) perturbation of +-5%, so that an unstable symmetric equilibrium is left.
+    dynamics : "replicator".
+    tol : stop when the relative payoff gap (see :class:`neg.Equilibrium`) is below ``tol``.
+    max_steps : cap on accepted steps; a run that hits it returns ``converged=False``.
+    zero_share : a share below this, with a below-average payoff, is set to zero.
+    polish_max : largest number of occupied regions for the final Newton polish.
+    stability : compute eigenvalues and the ``stable`` flag (False skips it: ``stable=False``,
+        ``eigenvalues`` empty).
+    options, **solver_kwargs : short-run solver options (see :class:`SolverOptions`).
+    """
+    if dynamics not in DYNAMICS:
+        raise ValueError(f"dynamics: must be one of {DYNAMICS}, got {dynamics!r}")
+    opts = SolverOptions.from_kwargs(options, **solver_kwargs)
+    K = model.K
+    lam = _perturbed_uniform(K) if lam0 is None else _check_lam(model, lam0).astype(float).copy()
+    if lam.ndim != 1:
+        raise ValueError("lam0: expected one distribution (K,), not a stack")
+    sr = short_run(model, lam, options=opts)
+    gap = payoff_gap(lam, sr.payoff)
+    switch = max(tol, 1e-6)
+    h, steps = 0.1, 0
+    polished = False
+    while steps < max_steps and gap > tol:
+        scale = _scale(sr)
+        d0 = (sr.payoff - lam @ sr.payoff) / scale
+        occ = lam > 0
+        if gap <= switch and not polished and occ.sum() <= polish_max:
+            res = _newton_on_support(model, lam, sr, tol, opts)
+            polished = True
+            if res is not None:
+                lam, sr = res
+                gap = payoff_gap(lam, sr.payoff)
+                if gap <= tol:
+                    break
+                continue  # an empty region wants entry: keep integrating
+        h = min(h, 2.0 / max(float(np.max(np.abs(d0[occ]))), 1e-300))
+        lam_e = _advance(lam, h * d0, zero_share, d0)
+        sr_e = short_run(model, lam_e, x0=sr.state, options=opts)
+        d1 = (sr_e.payoff - lam_e @ sr_e.payoff) / scale
+        if not np.all(np.isfinite(sr_e.payoff)):
+            h *= 0.25
+            continue
+        # how much the direction field turned over the step: ~ h |eigenvalue|; 2 = overshoot
+        err = float(np.max(np.abs((d1 - d0)[occ]))) / max(float(np.max(np.abs(d0[occ]))), 1e-300)
+        if err <= 0.5 or h < 1e-12:
+            lam, sr = lam_e, sr_e
+            gap = payoff_gap(lam, sr.payoff)
+            steps += 1
+            if gap > switch:
+                polished = False
+        h *= 2.0 if err < 0.1 else 1.2 if err < 0.3 else 1.0 if err <= 0.5 else 0.3
+    return _equilibrium(model, lam, sr, steps, gap, tol, stability)
+
+
+def _advance(lam, dlog, zero_share, d):
+    new = lam * np.exp(dlog)
+    new /= new.sum()
+    new[(new < zero_share) & (d < 0)] = 0.0
+    return new / new.sum()
+
+
+def _check_equilibrium(model, lam, tol, opts):
+    lam = np.asarray(lam, dtype=float)
+    sr = short_run(model, lam, options=opts)
+    return sr, payoff_gap(lam, sr.payoff)
+
+
+def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, seed: int = 0,
+               options: SolverOptions | None = None, **solver_kwargs) -> list[Equilibrium]:
+    """Distinct long-run equilibria, stable and unstable, found from many starts.
+
+    Two regions: every interior equilibrium (sign changes of omega_1 - omega_2 on a grid of
+    lam_1, located by Brent's method to ``tol``) plus each corner that is an equilibrium.
+    More regions: the uniform distribution and each single-region corner when they are
+    equilibria, plus the stable equilibria reached by :func:`long_run` from ``starts``
+    (default: ``n_random`` seeded random points of the simplex and the perturbed uniform).
+    Sorted by the share of the first region, descending.
+    """
+    from scipy.optimize import brentq
+
+    opts = SolverOptions.from_kwargs(options, **solver_kwargs)
+    K = model.K
+    found: list[Equilibrium] = []
+
+    def add(lam, steps=0, sr=None, gap=None):
+        lam = np.asarray(lam, dtype=float)
+        if any(np.max(np.abs(e.lam - lam)) < 1e-7 for e in found):
+            return
+        if sr is None:
+            sr, gap = _check_equilibrium(model, lam, tol, opts)
+        found.append(_equilibrium(model, lam, sr, steps, gap, tol, True))
+
+    if K == 2 and starts is None:
+        def f(t):
+            sr = short_run(model, [t, 1.0 - t], options=opts)
+            return (sr.payoff[0] - sr.payoff[1]) / _scale(sr)
+
+        grid = np.linspace(0.0, 1.0, 201)
+        vals = np.array([f(t) for t in grid])
+        for a, b, fa, fb in zip(grid[:-1], grid[1:], vals[:-1], vals[1:], strict=True):
+            if fa == 0.0 and 0.0 < a < 1.0:
+                add([a, 1.0 - a])
+            elif fa * fb < 0:
+                t = brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps)
+                add([t, 1.0 - t])
+        for lam in ([1.0, 0.0], [0.0, 1.0]):
+            sr, gap = _check_equilibrium(model, lam, tol, opts)
+            if gap <= tol:
+                add(lam, sr=sr, gap=gap)
+    else:
+        candidates = [np.full(K, 1.0 / K)] + [np.eye(K)[i] for i in range(K)]
+        for lam in candidates:
+            sr, gap = _check_equilibrium(model, lam, tol, opts)
+            if gap <= tol:
+                add(lam, sr=sr, gap=gap)
+        if starts is None:
+            rng = np.random.default_rng(seed)
+            starts = [None] + list(rng.dirichlet(np.ones(K), size=n_random))
+        for s in starts:
+            eq = long_run(model, s, tol=tol, options=opts, stability=False)
+            if eq.converged:
+                add(eq.lam, eq.iterations)
+    found.sort(key=lambda e: tuple(-e.lam))
+    return found
