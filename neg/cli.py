@@ -17,7 +17,7 @@ def _demo(args) -> int:
     t0 = time.perf_counter()
     phi_b, phi_s = neg.break_point(model), neg.sustain_point(model)
     T_b, T_s = (model.replace(phi=p).T for p in (phi_b, phi_s))
-    print(f"neg {neg.__version__} - Krugman core-periphery model, sigma={sigma:g}, mu={mu:g} (two regions)")
+    print(f"neg {neg.__version__} - Krugman core-periphery model, sigma={sigma:g}, mu={mu:g}, two regions")
     print(f"  break point   phi_B = {phi_b:.12f}   T_B = {T_b:.12f}")
     print(f"  sustain point phi_S = {phi_s:.12f}   T_S = {T_s:.12f}")
     print("  (agglomeration is sustainable for phi > phi_S; dispersion is stable for phi < phi_B)")
@@ -33,7 +33,8 @@ def _demo(args) -> int:
               f"{len(patterns)} stable pattern(s) up to rotation and reflection")
         for e in patterns.values():
             shares = " ".join(f"{v:5.3f}" for v in e.lam)
-            print(f"    [{shares}]  {e.support.size} occupied region(s), real wage {e.real_wage[e.support[0]]:.6f}")
+            omega = e.real_wage[e.support[0]]
+            print(f"    [{shares}]  {e.support.size} occupied region(s), real wage {omega:.6f}")
     print(f"\nDone in {time.perf_counter() - t0:.1f} s.")
     return 0
 

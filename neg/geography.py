@@ -10,8 +10,8 @@ what lets a structured geography swap in a faster operator without touching any 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from numba import njit
@@ -143,7 +143,8 @@ class Geography:
         lat = np.asarray(lat, dtype=float)
         lon = np.asarray(lon, dtype=float)
         if lat.ndim != 1 or lat.shape != lon.shape:
-            raise ValueError(f"lat, lon: expected two 1-d arrays of equal length, got {lat.shape}, {lon.shape}")
+            raise ValueError(
+                f"lat, lon: expected two 1-d arrays of equal length, got {lat.shape}, {lon.shape}")
         if not (np.all(np.isfinite(lat)) and np.all(np.isfinite(lon))):
             raise ValueError("lat, lon: contain NaN or infinite values")
         if np.any(np.abs(lat) > 90):

@@ -265,7 +265,8 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
     sizes = {a.size for a in arrays.values()} | {lam.shape[0]}
     sizes.discard(1)
     if len(sizes) > 1:
-        raise ValueError(f"short_run_batch: lam and parameter arrays must have equal lengths or length 1, got {sorted(sizes)}")
+        raise ValueError("short_run_batch: lam and parameter arrays must have equal lengths or "
+                         f"length 1, got {sorted(sizes)}")
     n_par = max((a.size for a in arrays.values()), default=1)
     if arrays:
         models = [model.replace(**{k: (a[i] if a.size > 1 else a[0]) for k, a in arrays.items()})

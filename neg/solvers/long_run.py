@@ -74,7 +74,7 @@ def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=
         if np.any(neg):
             h = min(h, 0.45 * float(np.min(lam[neg] / -v[neg])))
 
-        def payoff_at(t):
+        def payoff_at(t, v=v):
             return short_run(model, lam + t * v, x0=sr.state, options=opts).payoff
 
         d1 = (payoff_at(h) - payoff_at(-h)) / (2 * h)
