@@ -2,9 +2,17 @@
 
 from neg.models.base import Model
 from neg.models.core_periphery import CorePeriphery
+from neg.models.footloose_capital import FootlooseCapital
+from neg.models.footloose_entrepreneur import FootlooseEntrepreneur
+from neg.models.pflueger import Pflueger
 
 REGISTRY: dict[str, type[Model]] = {
     "core_periphery": CorePeriphery,
+    "footloose_entrepreneur": FootlooseEntrepreneur,
+    "footloose_capital": FootlooseCapital,
+    "pflueger": Pflueger,
 }
 
-__all__ = ["Model", "REGISTRY", "CorePeriphery"]
+__all__ = [
+    "Model", "REGISTRY", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital", "Pflueger",
+]
