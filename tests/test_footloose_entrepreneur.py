@@ -229,21 +229,18 @@ def test_sustain_point_closed_form(sigma, mu, H, L):
 
 
 # ---------------------------------------------------------------- library solvers
-@pytest.mark.skipif(not hasattr(neg, "break_point"), reason="neg.break_point not written yet")
 @pytest.mark.parametrize("sigma, mu, H, L", CASES)
 def test_library_break_point(sigma, mu, H, L):
     model = FootlooseEntrepreneur(sigma, mu, phi=0.5, H=H, L=L)
     assert neg.break_point(model) == pytest.approx(phi_break(sigma, mu), abs=1e-8)
 
 
-@pytest.mark.skipif(not hasattr(neg, "sustain_point"), reason="neg.sustain_point not written yet")
 @pytest.mark.parametrize("sigma, mu, H, L", CASES)
 def test_library_sustain_point(sigma, mu, H, L):
     model = FootlooseEntrepreneur(sigma, mu, phi=0.5, H=H, L=L)
     assert neg.sustain_point(model) == pytest.approx(phi_sustain(sigma, mu), abs=1e-8)
 
 
-@pytest.mark.skipif(not hasattr(neg, "long_run"), reason="neg.long_run not written yet")
 def test_library_long_run():
     sigma, mu = 5.0, 0.4
     pb, ps = phi_break(sigma, mu), phi_sustain(sigma, mu)
@@ -255,7 +252,6 @@ def test_library_long_run():
     np.testing.assert_allclose(high.lam, [1.0, 0.0], atol=1e-8)
 
 
-@pytest.mark.skipif(not hasattr(neg, "equilibria"), reason="neg.equilibria not written yet")
 def test_library_equilibria_in_the_overlap():
     sigma, mu = 5.0, 0.4
     phi = 0.5 * (phi_break(sigma, mu) + phi_sustain(sigma, mu))

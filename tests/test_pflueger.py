@@ -191,21 +191,18 @@ def test_no_break_point_when_workers_dominate():
 
 
 # ---------------------------------------------------------------- library solvers
-@pytest.mark.skipif(not hasattr(neg, "break_point"), reason="neg.break_point not written yet")
 @pytest.mark.parametrize("sigma, L, alpha", CASES)
 def test_library_break_point(sigma, L, alpha):
     model = Pflueger(sigma, phi=0.5, workers=L, alpha=alpha)
     assert neg.break_point(model) == pytest.approx(phi_break(sigma, L), abs=1e-8)
 
 
-@pytest.mark.skipif(not hasattr(neg, "sustain_point"), reason="neg.sustain_point not written yet")
 @pytest.mark.parametrize("sigma, L, alpha", CASES)
 def test_library_sustain_point(sigma, L, alpha):
     model = Pflueger(sigma, phi=0.5, workers=L, alpha=alpha)
     assert neg.sustain_point(model) == pytest.approx(phi_sustain(sigma, L, alpha), abs=1e-8)
 
 
-@pytest.mark.skipif(not hasattr(neg, "long_run"), reason="neg.long_run not written yet")
 def test_library_long_run_partial_agglomeration():
     sigma, L, alpha = 5.0, 2.0, 1.0
     phi = 0.5 * (phi_break(sigma, L) + phi_sustain(sigma, L, alpha))

@@ -64,15 +64,19 @@ def _check_uniform_is_equilibrium(model) -> None:
             )
 
 
-def _first_crossing(f, grid, rising: bool):
-    """First bracket [a, b] of the grid where f changes sign (- to + if rising, + to - if not)."""
+def _first_crossing(f, grid, rising: bool, zero: float = 1e-13):
+    """First bracket [a, b] of the grid where f changes sign (- to + if rising, + to - if not).
+
+    Values within ``zero`` of 0 (round-off, e.g. the neutral limit phi -> 1) are not a crossing.
+    """
+    sign = 1.0 if rising else -1.0
     prev_x, prev_v = None, None
     for x in grid:
-        v = f(x)
-        if prev_v is not None:
-            if rising and prev_v < 0 <= v or not rising and prev_v > 0 >= v:
-                return prev_x, x, (v == 0)
-        prev_x, prev_v = x, v
+        v = sign * f(x)
+        if prev_v is not None and prev_v < -zero and v > zero:
+            return prev_x, x
+        if abs(v) > zero:
+            prev_x, prev_v = x, v
     return None
 
 
@@ -102,9 +106,7 @@ def break_point(model, *, grid=None) -> float:
                       f"[{grid[0]:g}, {grid[-1]:g}]; no break point", NoBifurcationWarning,
                       stacklevel=2)
         return float("nan")
-    a, b, exact = hit
-    if exact:
-        return float(b)
+    a, b = hit
     return float(brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
 
 
@@ -151,9 +153,8 @@ def sustain_point(model, region: int | None = None, *, grid=None) -> float:
         hit = _first_crossing(f, grid, rising=False)
         if hit is None:
             continue
-        a, b, exact = hit
-        phi_s = float(b) if exact else float(
-            brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
+        a, b = hit
+        phi_s = float(brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
         best = phi_s if np.isnan(best) else min(best, phi_s)
     if np.isnan(best):
         warnings.warn(f"{model.name}: full agglomeration is {reason}; no sustain point",
