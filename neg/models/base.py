@@ -63,6 +63,18 @@ def check_distribution(name: str, value, K: int) -> np.ndarray:
     return arr
 
 
+def split_param(name: str) -> tuple[str, int | None]:
+    """``"farmers[2]"`` -> ("farmers", 2); ``"phi"`` -> ("phi", None)."""
+    name = str(name).strip()
+    if name.endswith("]") and "[" in name:
+        base, idx = name[:-1].split("[", 1)
+        try:
+            return base.strip(), int(idx)
+        except ValueError:
+            raise ValueError(f"{name}: the index of a per-region parameter must be an integer") from None
+    return name, None
+
+
 def _as_float(name: str, value) -> float:
     try:
         v = float(value)
@@ -164,6 +176,50 @@ class Model:
         else:
             changes.setdefault("T", None)
         return dataclasses.replace(self, **changes)
+
+    def numeric_params(self) -> tuple[str, ...]:
+        """Names of the parameters that can be traced or swept (scalars, incl. phi and T)."""
+        names = [f.name for f in dataclasses.fields(self)
+                 if f.name != "geography" and isinstance(getattr(self, f.name), (int, float))]
+        return tuple(names)
+
+    def get_param(self, name: str) -> float:
+        """Value of a scalar parameter, or of one entry ``"name[i]"`` of a per-region one."""
+        base, index = split_param(name)
+        self._check_param(base, index)
+        value = getattr(self, base)
+        return float(value[index]) if index is not None else float(value)
+
+    def with_param(self, name: str, value: float) -> Model:
+        """A copy with one parameter set: a scalar (``"phi"``, ``"mu"``, ...) or one entry of a
+        per-region share vector (``"farmers[2]"``); for shares, the other entries are rescaled
+        proportionally so that the vector still sums to 1."""
+        base, index = split_param(name)
+        self._check_param(base, index)
+        if index is None:
+            return self.replace(**{base: float(value)})
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{name}: a share must lie in [0, 1], got {value:g}")
+        shares = np.array(getattr(self, base), dtype=float)
+        rest = shares.sum() - shares[index]
+        others = np.delete(np.arange(shares.size), index)
+        shares[others] = (shares[others] / rest * (1.0 - value) if rest > 0
+                          else (1.0 - value) / others.size)
+        shares[index] = value
+        return self.replace(**{base: shares})
+
+    def _check_param(self, base: str, index: int | None) -> None:
+        if index is None:
+            if base not in self.numeric_params():
+                raise ValueError(f"{base}: not a numeric parameter of {self.name}; "
+                                 f"choose from {', '.join(self.numeric_params())}")
+        else:
+            if base not in self.regional_params:
+                raise ValueError(f"{base}[{index}]: {base} is not a per-region parameter of "
+                                 f"{self.name} (those are: {', '.join(self.regional_params) or 'none'})")
+            if not 0 <= index < self.K:
+                raise ValueError(f"{base}[{index}]: region index must lie in [0, {self.K - 1}]")
 
     def short_run(self, lam=None, **solver_options):
         """Short-run equilibrium at ``lam`` (see :func:`neg.solvers.fixed_point.short_run`)."""
