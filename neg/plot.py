@@ -1,0 +1,361 @@
+"""Figures from neg result datasets (matplotlib, optional: ``pip install neg[plot]``).
+
+Every function takes an :class:`xarray.Dataset` produced by neg (or built by hand in the same
+format), draws on ``ax`` (a new figure if None), saves to ``path`` if given (PNG or PDF by the
+suffix, 200 dpi, tight bounding box) and returns the Axes. Nothing here computes an equilibrium.
+
+* :func:`tomahawk` - bifurcation diagram (``neg.bifurcation_diagram``)
+* :func:`heatmap`  - shares over parameter (or time) x region (``neg.trace``, ``neg.simulate``)
+* :func:`paths`    - shares against time (``neg.simulate``) or the parameter (``neg.trace``)
+* :func:`map`      - shares as dots on lon/lat for coordinate geographies
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+try:
+    import matplotlib
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "neg.plot needs matplotlib, an optional dependency: pip install neg[plot]") from exc
+
+if ("matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND")
+        and sys.platform.startswith("linux")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))):
+    matplotlib.use("Agg")  # headless: no display to open windows on
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+
+__all__ = ["tomahawk", "heatmap", "paths", "map"]
+
+# symbols (mathtext) and descriptions of common parameters, for axis labels
+_SYMBOL = {"phi": r"\phi", "T": "T", "mu": r"\mu", "sigma": r"\sigma", "tau": r"\tau",
+           "alpha": r"\alpha", "beta": r"\beta", "gamma": r"\gamma", "delta": r"\delta",
+           "rho": r"\rho", "theta": r"\theta", "kappa": r"\kappa", "eta": r"\eta", "time": "t"}
+_NAME = {"phi": "freeness of trade", "T": "iceberg trade cost", "mu": "expenditure share",
+         "sigma": "elasticity of substitution", "time": "time"}
+# special points: kind -> (legend word, subscript, marker, colour)
+_SPECIAL = {"branch": ("break", "B", "o", "C3"), "corner": ("sustain", "S", "D", "C0"),
+            "fold": ("fold", "F", "s", "C2")}
+_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+# ----------------------------------------------------------------------------- helpers
+def _require(ds, kind: str, variables=(), dims=()) -> None:
+    for d in dims:
+        if d not in ds.dims:
+            raise ValueError(f"{kind}: the dataset has no dimension {d!r} (dims: {list(ds.dims)})")
+    for v in variables:
+        if v not in ds.variables:
+            raise ValueError(f"{kind}: the dataset has no variable {v!r} "
+                             f"(variables: {list(ds.data_vars)})")
+
+
+def _param(ds, kind: str) -> str:
+    name = ds.attrs.get("param")
+    if name is None:
+        raise ValueError(f"{kind}: the dataset has no attribute 'param' naming the swept parameter")
+    return str(name)
+
+
+def _symbol(name: str, sub: str | None = None) -> str:
+    """Mathtext symbol of a parameter, optionally subscripted: phi, 'B' -> $\\phi_{B}$."""
+    s = _SYMBOL.get(name)
+    if s is None:
+        return name + (f"$_{{{sub}}}$" if sub else "")
+    return f"${s}_{{{sub}}}$" if sub else f"${s}$"
+
+
+def _label(ds, name: str) -> str:
+    """Axis label for a coordinate or variable: description, symbol and units where known."""
+    attrs = ds[name].attrs if name in ds.variables else {}
+    text = attrs.get("long_name", _NAME.get(name, ""))
+    text = f"{text} {_symbol(name)}" if name in _SYMBOL else (text or name)
+    return f"{text} ({attrs['units']})" if attrs.get("units") else text
+
+
+def _region_names(ds) -> list[str]:
+    if "region" in ds.coords:
+        return [str(v) for v in ds["region"].values]
+    return [str(i) for i in range(ds.sizes["region"])]
+
+
+def _region_index(ds, r) -> int:
+    names = _region_names(ds)
+    if isinstance(r, str | np.str_):
+        if r not in names:
+            raise ValueError(f"region {r!r} not found (regions: {names})")
+        return names.index(r)
+    if not -len(names) <= int(r) < len(names):
+        raise ValueError(f"region index {r} out of range for {len(names)} regions")
+    return int(r) % len(names)
+
+
+def _axes(ax, figsize=(4.8, 3.4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _finish(ax, path):
+    if path is not None:
+        path = Path(path)
+        if path.suffix.lower() not in _SUFFIXES:
+            raise ValueError(f"path: expected a file name ending in {'/'.join(_SUFFIXES)}, got {path}")
+        ax.figure.savefig(path, dpi=200, bbox_inches="tight")
+    return ax
+
+
+def _runs(x, y, stable):
+    """Split a branch into runs of equal stability (NaN points break runs); each run is extended
+    by the next run's first point so the drawn branch has no gaps."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    runs, start = [], None
+    for i in range(len(x) + 1):
+        end = i == len(x) or not ok[i] or (start is not None and stable[i] != stable[start])
+        if start is not None and end:
+            stop = i + 1 if i < len(x) and ok[i] else i
+            runs.append((x[start:stop], y[start:stop], bool(stable[start])))
+            start = None
+        if start is None and i < len(x) and ok[i]:
+            start = i
+    return runs
+
+
+# ----------------------------------------------------------------------------- figures
+def tomahawk(ds, ax=None, path=None, region=0):
+    """Bifurcation diagram: the share of ``region`` (an index, a region name, or ``"max"`` for the
+    largest share) against the swept parameter, stable branches solid, unstable dashed, special
+    points (break, sustain, fold) marked, with their parameter values in the legend.
+
+    ``ds`` is the output of ``neg.bifurcation_diagram``: dims ``branch``, ``point``, ``region``
+    (and ``special``); variables ``<param>(branch, point)``, ``lam(branch, point, region)``,
+    ``stable(branch, point)`` and, for special points, ``special_kind``, ``special_value``,
+    ``special_lam(special, region)``.
+    """
+    kind = "tomahawk"
+    param = _param(ds, kind)
+    _require(ds, kind, (param, "lam", "stable"), ("branch", "point", "region"))
+
+    def share(da):
+        if isinstance(region, str) and region == "max":
+            return da.max("region")
+        return da.isel(region=_region_index(ds, region))
+
+    ax = _axes(ax)
+    x_all = ds[param].transpose("branch", "point").values.astype(float)
+    y_all = share(ds["lam"]).transpose("branch", "point").values.astype(float)
+    s_all = ds["stable"].transpose("branch", "point").values.astype(bool)
+    for x, y, s in zip(x_all, y_all, s_all, strict=True):
+        for xr, yr, st in _runs(x, y, s):
+            ax.plot(xr, yr, color="black", linestyle="-" if st else "--",
+                    linewidth=1.6 if st else 1.1, solid_capstyle="butt")
+    handles = [Line2D([], [], color="black", linewidth=1.6, label="stable"),
+               Line2D([], [], color="black", linestyle="--", linewidth=1.1, label="unstable")]
+
+    if "special" in ds.dims and ds.sizes["special"] > 0:
+        _require(ds, kind, ("special_kind", "special_value", "special_lam"))
+        kinds = [str(k) for k in ds["special_kind"].values]
+        values = ds["special_value"].values.astype(float)
+        ys = share(ds["special_lam"]).values.astype(float)
+        groups: dict[tuple[str, float], list[float]] = {}  # same kind and value: one legend entry
+        for k, v, y in zip(kinds, values, ys, strict=True):
+            groups.setdefault((k, float(np.round(v, 10))), []).append(y)
+        for k in dict.fromkeys(kinds):
+            word, sub, marker, colour = _SPECIAL.get(k, (k, k[:1].upper(), "^", "C1"))
+            vals = sorted(v for kk, v in groups if kk == k)
+            for n, v in enumerate(vals, 1):
+                sym = _symbol(param, sub if len(vals) == 1 else f"{sub}{n}")
+                y = np.asarray(groups[k, v])
+                h, = ax.plot(np.full(y.size, v), y, linestyle="none", marker=marker, markersize=6,
+                             color=colour, markeredgecolor="black", markeredgewidth=0.6, zorder=3,
+                             label=f"{word} {sym} = {v:.4g}")
+                handles.append(h)
+                top = y[np.argmax(y)]
+                ax.annotate(sym, (v, top), xytext=(5, -12 if top > 0.9 else 5),
+                            textcoords="offset points", fontsize="small")
+
+    ax.set_xlabel(_label(ds, param))
+    if isinstance(region, str) and region == "max":
+        ax.set_ylabel(r"largest regional share $\lambda_{\max}$")
+    else:
+        ax.set_ylabel(r"share $\lambda$ of region " + _region_names(ds)[_region_index(ds, region)])
+    ax.set_ylim(-0.03, 1.03)
+    ax.legend(handles=handles, fontsize="small", loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              ncol=2, frameon=False)
+    return _finish(ax, path)
+
+
+def _slice(ds, var: str, kind: str, sel=None, direction=None):
+    """``ds[var]`` with ``sel`` applied (nearest value on numeric coordinates) and, if it has a
+    ``direction`` dim, the chosen direction."""
+    _require(ds, kind, (var,), ("region",))
+    da = ds[var]
+    for dim, value in (sel or {}).items():
+        if dim not in da.dims:
+            raise ValueError(f"{kind}: sel: {var!r} has no dimension {dim!r} (dims: {list(da.dims)})")
+        numeric = dim in da.coords and np.issubdtype(da[dim].dtype, np.number)
+        da = da.sel({dim: value}, method="nearest" if numeric else None)
+    if direction is not None and "direction" in da.dims:
+        if direction not in [str(v) for v in da["direction"].values]:
+            raise ValueError(f"{kind}: direction {direction!r} not in the dataset "
+                             f"({[str(v) for v in da['direction'].values]})")
+        da = da.sel(direction=direction)
+    return da
+
+
+def heatmap(ds, ax=None, path=None, var="lam", direction="up"):
+    """Heat map of ``var`` over region (rows) x the other dimension (the parameter of a
+    ``neg.trace`` dataset, taken in ``direction``; or time). Shares use a fixed 0..1 scale."""
+    kind = "heatmap"
+    da = _slice(ds, var, kind, direction=direction)
+    other = [d for d in da.dims if d != "region"]
+    if len(other) != 1:
+        raise ValueError(f"heatmap: {var!r} must have dims region and one other dimension after "
+                         f"selecting the direction, got {list(da.dims)}")
+    xdim = other[0]
+    da = da.transpose("region", xdim).astype(float)
+    x = da[xdim].values if xdim in da.coords else np.arange(da.sizes[xdim])
+    order = np.argsort(x, kind="stable")
+    ax = _axes(ax)
+    shares = var == "lam"
+    mesh = ax.pcolormesh(x[order], np.arange(da.sizes["region"]), da.values[:, order],
+                         shading="nearest", cmap="viridis",
+                         vmin=0.0 if shares else None, vmax=1.0 if shares else None)
+    names = _region_names(ds)
+    if len(names) <= 20:
+        ax.set_yticks(np.arange(len(names)), names)
+    ax.set_ylabel("region")
+    ax.set_xlabel(_label(ds, xdim))
+    if "direction" in ds[var].dims:
+        ax.set_title(f"traced {direction}ward", fontsize="medium")
+    label = r"share $\lambda$" if shares else _label(ds, var)
+    ax.figure.colorbar(mesh, ax=ax, label=label)
+    return _finish(ax, path)
+
+
+def _schedule_params(ds) -> list[str]:
+    names = ds.attrs.get("schedule_params", [])
+    if isinstance(names, str):
+        names = names.replace(",", " ").split()
+    return [str(n) for n in np.atleast_1d(names)]
+
+
+def paths(ds, ax=None, path=None, regions=None, twin=None):
+    """Shares of ``regions`` (indices or names; default all) against time for a ``neg.simulate``
+    dataset, or against the parameter for a ``neg.trace`` dataset (upward solid, downward
+    dashed). ``twin``: a scheduled parameter (or True for the first of
+    ``ds.attrs["schedule_params"]``) drawn in grey on a second y axis.
+    """
+    kind = "paths"
+    _require(ds, kind, ("lam",), ("region",))
+    if "time" in ds["lam"].dims:
+        xdim = "time"
+    else:
+        xdim = _param(ds, kind)
+        _require(ds, kind, dims=(xdim,))
+    idx = range(ds.sizes["region"]) if regions is None else [_region_index(ds, r) for r in regions]
+    idx = list(idx)
+    names = _region_names(ds)
+    colours = (plt.get_cmap("tab10").colors if len(idx) <= 10
+               else plt.get_cmap("viridis")(np.linspace(0, 0.95, len(idx))))
+    directions = ([str(d) for d in ds["direction"].values] if "direction" in ds["lam"].dims
+                  else [None])
+    styles = {"up": "-", "down": "--"}
+    ax = _axes(ax)
+    x = ds[xdim].values
+    for n, i in enumerate(idx):
+        for d in directions:
+            da = ds["lam"].isel(region=i)
+            if d is not None:
+                da = da.sel(direction=d)
+            ax.plot(x, da.transpose(xdim).values, color=colours[n],
+                    linestyle=styles.get(d, "-"), linewidth=1.4,
+                    label=names[i] if d is None else f"{names[i]}, {d}")
+    ax.set_xlabel(_label(ds, xdim))
+    ax.set_ylabel(r"share $\lambda_i$")
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlim(np.nanmin(x), np.nanmax(x))
+    handles, _ = ax.get_legend_handles_labels()
+    if twin:
+        sched = _schedule_params(ds)
+        name = sched[0] if twin is True and sched else twin
+        if name is True or name not in ds.variables:
+            raise ValueError(f"paths: twin: no scheduled parameter {name!r} in the dataset "
+                             f"(schedule_params: {sched})")
+        ax2 = ax.twinx()
+        h, = ax2.plot(x, ds[name].values, color="0.45", linestyle=":", linewidth=1.4,
+                      label=_label(ds, name))
+        ax2.set_ylabel(_label(ds, name), color="0.35")
+        handles.append(h)
+    if len(handles) <= 12:
+        ax.legend(handles=handles, fontsize="small", framealpha=0.9)
+    return _finish(ax, path)
+
+
+def map(ds, geography=None, ax=None, path=None, time=None, var="lam", sel=None,
+        labels=False, size=600.0):
+    """Regions as dots at their (lon, lat), dot area proportional to ``var`` (a share: an area of
+    ``size`` pt^2 means the whole mobile factor). Coordinates come from ``geography.coordinates``
+    or from ds coords ``lat`` and ``lon`` along ``region``. ``sel`` picks one slice (nearest value
+    on numeric coordinates), e.g. ``{"phi": 0.3, "direction": "up"}``; ``time`` is a shortcut for
+    ``sel={"time": time}`` and defaults to the last time. ``labels=True`` writes region names.
+    """
+    kind = "map"
+    sel = dict(sel or {})
+    if time is not None:
+        sel["time"] = time
+    elif "time" in ds.dims and "time" not in sel:
+        sel["time"] = ds["time"].values[-1]
+    da = _slice(ds, var, kind, sel=sel)
+    if da.dims != ("region",):
+        rest = [d for d in da.dims if d != "region"]
+        raise ValueError(f"map: select one slice with sel={{...}}: {var!r} still has dims {rest}")
+    if geography is not None and geography.coordinates is not None:
+        lat, lon = np.asarray(geography.coordinates, dtype=float).T
+        names = list(geography.names)
+    elif "lat" in ds.coords and "lon" in ds.coords:
+        lat, lon = ds["lat"].values.astype(float), ds["lon"].values.astype(float)
+        names = _region_names(ds)
+    else:
+        raise ValueError("map: needs coordinates: pass a coordinate geography "
+                         "(Geography.from_coordinates) or give the dataset coords 'lat' and 'lon' "
+                         "along 'region'")
+    if lat.size != da.sizes["region"]:
+        raise ValueError(f"map: {lat.size} coordinates for {da.sizes['region']} regions")
+    v = np.clip(da.values.astype(float), 0.0, None)
+    ax = _axes(ax, figsize=(5.0, 4.2))
+    ax.scatter(lon, lat, s=size * v, color="C0", alpha=0.75, edgecolors="black", linewidths=0.5)
+    empty = v < 1e-3  # keep empty regions visible as rings
+    ax.scatter(lon[empty], lat[empty], s=8, facecolors="none", edgecolors="0.4", linewidths=0.6)
+    if labels:
+        for xi, yi, vi, name in zip(lon, lat, v, names, strict=True):
+            off = 0.7 * np.sqrt(size * vi / np.pi) + 2  # clear of the dot (radius in points)
+            ax.annotate(name, (xi, yi), xytext=(off, off), textcoords="offset points",
+                        fontsize="x-small")
+    refs = [r for r in (0.5, 0.25, 0.1) if r <= max(v.max(), 0.1)]
+    handles = [ax.scatter([], [], s=size * r, color="C0", alpha=0.75, edgecolors="black",
+                          linewidths=0.5, label=f"{r:g}") for r in refs]
+    ax.legend(handles=handles, title=r"share $\lambda$", fontsize="small", labelspacing=1.3,
+              borderpad=0.9, loc="best", framealpha=0.9)
+    ax.set_aspect(1.0 / max(np.cos(np.radians(np.nanmean(lat))), 0.1))
+    ax.margins(0.12)
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    if sel:
+        ax.set_title(", ".join(f"{_symbol(k) if k in _SYMBOL else k} = {_fmt(val)}"
+                               for k, val in sel.items()), fontsize="medium")
+    return _finish(ax, path)
+
+
+def _fmt(value) -> str:
+    try:
+        return f"{float(value):.4g}"
+    except (TypeError, ValueError):
+        return str(value)
