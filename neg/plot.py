@@ -12,7 +12,9 @@ suffix, 200 dpi, tight bounding box) and returns the Axes. Nothing here computes
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -73,11 +75,23 @@ def _symbol(name: str, sub: str | None = None) -> str:
 
 
 def _label(ds, name: str) -> str:
-    """Axis label for a coordinate or variable: description, symbol and units where known."""
+    """Axis label for a coordinate or variable: description, symbol and units where known (a
+    ``long_name``/``units`` attribute is used for names neg does not know)."""
     attrs = ds[name].attrs if name in ds.variables else {}
-    text = attrs.get("long_name", _NAME.get(name, ""))
-    text = f"{text} {_symbol(name)}" if name in _SYMBOL else (text or name)
-    return f"{text} ({attrs['units']})" if attrs.get("units") else text
+    long_name = attrs.get("long_name", "")
+    text = _NAME.get(name) or (long_name if long_name != name else "")
+    text = f"{text} {_symbol(name)}".strip() if name in _SYMBOL else (text or name)
+    units = str(attrs.get("units", ""))
+    return f"{text} ({units})" if units and units != "1" else text
+
+
+def _param_var(ds, param: str, kind: str) -> str:
+    """The variable holding parameter ``param`` ("farmers[2]" is stored as "farmers_2")."""
+    for name in (param, param.replace("[", "_").replace("]", "").strip()):
+        if name in ds.variables:
+            return name
+    raise ValueError(f"{kind}: the dataset has no variable {param!r} for the parameter "
+                     f"(variables: {list(ds.variables)})")
 
 
 def _region_names(ds) -> list[str]:
@@ -141,7 +155,8 @@ def tomahawk(ds, ax=None, path=None, region=0):
     """
     kind = "tomahawk"
     param = _param(ds, kind)
-    _require(ds, kind, (param, "lam", "stable"), ("branch", "point", "region"))
+    _require(ds, kind, ("lam", "stable"), ("branch", "point", "region"))
+    pvar = _param_var(ds, param, kind)
 
     def share(da):
         if isinstance(region, str) and region == "max":
@@ -149,7 +164,7 @@ def tomahawk(ds, ax=None, path=None, region=0):
         return da.isel(region=_region_index(ds, region))
 
     ax = _axes(ax)
-    x_all = ds[param].transpose("branch", "point").values.astype(float)
+    x_all = ds[pvar].transpose("branch", "point").values.astype(float)
     y_all = share(ds["lam"]).transpose("branch", "point").values.astype(float)
     s_all = ds["stable"].transpose("branch", "point").values.astype(bool)
     for x, y, s in zip(x_all, y_all, s_all, strict=True):
@@ -177,11 +192,14 @@ def tomahawk(ds, ax=None, path=None, region=0):
                              color=colour, markeredgecolor="black", markeredgewidth=0.6, zorder=3,
                              label=f"{word} {sym} = {v:.4g}")
                 handles.append(h)
-                top = y[np.argmax(y)]
-                ax.annotate(sym, (v, top), xytext=(5, -12 if top > 0.9 else 5),
-                            textcoords="offset points", fontsize="small")
+                top = y[np.argmax(y)]  # label the highest marker: left of a corner (its branch
+                # leaves to the right), right of the others; below it near the top of the axes
+                left = k == "corner"
+                ax.annotate(sym, (v, top), xytext=(-6 if left else 6, -13 if top > 0.9 else 5),
+                            textcoords="offset points", ha="right" if left else "left",
+                            fontsize="small")
 
-    ax.set_xlabel(_label(ds, param))
+    ax.set_xlabel(_label(ds, pvar))
     if isinstance(region, str) and region == "max":
         ax.set_ylabel(r"largest regional share $\lambda_{\max}$")
     else:
@@ -241,24 +259,52 @@ def heatmap(ds, ax=None, path=None, var="lam", direction="up"):
 
 
 def _schedule_params(ds) -> list[str]:
-    names = ds.attrs.get("schedule_params", [])
+    """Scheduled parameters: ``attrs["schedule_params"]`` (a list or a comma separated string) or
+    ``attrs["scheduled"]`` (a JSON list, as written by ``neg.simulate``)."""
+    names = ds.attrs.get("schedule_params")
+    if names is None and "scheduled" in ds.attrs:
+        try:
+            names = json.loads(ds.attrs["scheduled"])
+        except (TypeError, ValueError):
+            names = ds.attrs["scheduled"]
+    if names is None:
+        return []
     if isinstance(names, str):
         names = names.replace(",", " ").split()
     return [str(n) for n in np.atleast_1d(names)]
 
 
+def _scheduled(ds, name: str, kind: str):
+    """(values over time, label) of scheduled parameter ``name``; ``"farmers[1]"`` (index or
+    region name) picks one region of a per-region parameter."""
+    m = re.fullmatch(r"\s*(\w+)\s*\[\s*(.+?)\s*\]\s*", name)
+    base, index = (m.group(1), m.group(2)) if m else (name, None)
+    var = next((v for v in (base, f"param_{base}") if v in ds.variables and "time" in ds[v].dims), None)
+    if var is None:
+        raise ValueError(f"{kind}: twin: no scheduled parameter {name!r} over time in the dataset "
+                         f"(scheduled: {_schedule_params(ds)})")
+    da, label = ds[var], _label(ds, var)
+    if "region" in da.dims:
+        if index is None:
+            raise ValueError(f"{kind}: twin: {base!r} varies by region; name one entry, e.g. "
+                             f"'{base}[0]'")
+        i = _region_index(ds, int(index) if index.lstrip("-").isdigit() else index)
+        da, label = da.isel(region=i), f"{label}, region {_region_names(ds)[i]}"
+    return da.transpose("time").values, label
+
+
 def paths(ds, ax=None, path=None, regions=None, twin=None):
     """Shares of ``regions`` (indices or names; default all) against time for a ``neg.simulate``
     dataset, or against the parameter for a ``neg.trace`` dataset (upward solid, downward
-    dashed). ``twin``: a scheduled parameter (or True for the first of
-    ``ds.attrs["schedule_params"]``) drawn in grey on a second y axis.
+    dashed). ``twin``: a scheduled parameter (``"phi"``, ``"farmers[1]"``, or True for the first
+    one listed in the dataset's attrs) drawn dotted grey on a second y axis.
     """
     kind = "paths"
     _require(ds, kind, ("lam",), ("region",))
     if "time" in ds["lam"].dims:
         xdim = "time"
     else:
-        xdim = _param(ds, kind)
+        xdim = _param_var(ds, _param(ds, kind), kind)
         _require(ds, kind, dims=(xdim,))
     idx = range(ds.sizes["region"]) if regions is None else [_region_index(ds, r) for r in regions]
     idx = list(idx)
@@ -284,15 +330,15 @@ def paths(ds, ax=None, path=None, regions=None, twin=None):
     ax.set_xlim(np.nanmin(x), np.nanmax(x))
     handles, _ = ax.get_legend_handles_labels()
     if twin:
+        if xdim != "time":
+            raise ValueError("paths: twin: only for a dataset over time (neg.simulate)")
         sched = _schedule_params(ds)
-        name = sched[0] if twin is True and sched else twin
-        if name is True or name not in ds.variables:
-            raise ValueError(f"paths: twin: no scheduled parameter {name!r} in the dataset "
-                             f"(schedule_params: {sched})")
+        if twin is True and not sched:
+            raise ValueError("paths: twin=True: the dataset lists no scheduled parameters")
+        values, label = _scheduled(ds, sched[0] if twin is True else str(twin), kind)
         ax2 = ax.twinx()
-        h, = ax2.plot(x, ds[name].values, color="0.45", linestyle=":", linewidth=1.4,
-                      label=_label(ds, name))
-        ax2.set_ylabel(_label(ds, name), color="0.35")
+        h, = ax2.plot(x, values, color="0.45", linestyle=":", linewidth=1.4, label=label)
+        ax2.set_ylabel(label, color="0.35")
         handles.append(h)
     if len(handles) <= 12:
         ax.legend(handles=handles, fontsize="small", framealpha=0.9)

@@ -219,3 +219,31 @@ def test_plot_not_imported_by_neg():
     code = "import sys, neg; print('neg.plot' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+# ----------------------------------------------------------------------------- real producers
+CP = neg.CorePeriphery(5.0, 0.4, phi=0.3)
+
+
+@pytest.mark.skipif(not hasattr(neg, "bifurcation_diagram"), reason="neg.bifurcation_diagram not yet")
+def test_real_bifurcation_diagram(tmp_path):
+    ds = neg.bifurcation_diagram(CP, "phi", 0.05, 0.5)
+    ax = _saved(None, tmp_path, nplot.tomahawk, ds)
+    assert {"-", "--"} <= {line.get_linestyle() for line in ax.lines}
+    labels = " ".join(t.get_text() for t in ax.get_legend().get_texts())
+    assert f"{neg.break_point(CP):.4g}" in labels and f"{neg.sustain_point(CP):.4g}" in labels
+
+
+@pytest.mark.skipif(not hasattr(neg, "trace"), reason="neg.trace not yet")
+def test_real_trace(tmp_path):
+    ds = neg.trace(CP, "phi", np.linspace(0.05, 0.5, 46))
+    _saved(None, tmp_path, nplot.paths, ds)
+    _saved(None, tmp_path, nplot.heatmap, ds)
+
+
+@pytest.mark.skipif(not hasattr(neg, "simulate"), reason="neg.simulate not yet")
+def test_real_simulate(tmp_path):
+    ds = neg.simulate(CP, {"phi": [(0, 0.1), (50, 0.6)]}, [0.55, 0.45], 60, steps=60)
+    ax = _saved(None, tmp_path, nplot.paths, ds, twin=True)
+    assert len(ax.figure.axes) == 2
+    _saved(None, tmp_path, nplot.heatmap, ds)
