@@ -1,4 +1,9 @@
-"""Command-line interface: ``neg demo`` (more subcommands arrive with YAML studies)."""
+"""Command-line interface: ``neg run | validate | info | plot | merge`` (YAML studies, see
+docs/studies.md) and ``neg demo``.
+
+Exit codes: 0 success, 1 a run could not complete (message on stderr), 2 invalid config or
+arguments (every problem listed, no traceback), 130 interrupted.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +51,98 @@ def _pattern_key(lam: np.ndarray) -> tuple:
     return min(variants)
 
 
+# ----------------------------------------------------------------------------- studies
+def _run(args) -> int:
+    from neg.study import run_study
+
+    ds = run_study(args.config, args.set, output=args.output, workers=args.workers, resume=args.resume,
+                   shard=args.shard, scheduler=args.scheduler, quiet=args.quiet, default_output=True)
+    a = ds.attrs
+    path = ds.encoding.get("source") or a.get("output_path")
+    if not args.quiet:
+        print(f"{a.get('title', 'neg study')}: {a['n_points']} point(s), {a['n_failed']} failed, "
+              f"{a['n_not_converged']} not converged, {a['wall_seconds']:.3g} s")
+    if path:
+        print(f"results: {path}")
+    return 0
+
+
+def _validate(args) -> int:
+    from neg.study import validate_config
+
+    study = validate_config(args.config, args.set)
+    print(f"{args.config}: valid - {study.kind} study of {study.model_name} on a {study.geography_kind} "
+          f"geography, {study.n_points} point(s)"
+          + (f" ({study.mode}: {' x '.join(f'{a.name} {a.values.size}' for a in study.axes)})"
+             if study.axes else ""))
+    return 0
+
+
+def _open_result(path):
+    from neg.study.io import read_netcdf
+
+    try:
+        return read_netcdf(path)
+    except FileNotFoundError:
+        raise _UserError(f"{path}: no such file") from None
+    except Exception as e:  # noqa: BLE001 - any unreadable file
+        raise _UserError(f"{path}: not a readable netCDF result ({type(e).__name__}: {e})") from None
+
+
+def _info(args) -> int:
+    from neg.study.report import info_text
+
+    print(info_text(_open_result(args.result), args.result))
+    return 0
+
+
+def _plot(args) -> int:
+    from pathlib import Path
+
+    from neg.study.report import plot_result
+
+    ds = _open_result(args.result)
+    sel = {}
+    for item in args.sel:
+        if "=" not in item:
+            raise _UserError(f"--sel {item}: expected dim=value")
+        k, v = item.split("=", 1)
+        sel[k.strip()] = v.strip()
+    out = Path(args.output) if args.output else Path(args.result).with_suffix(".png")
+    try:
+        path, notes = plot_result(ds, out, sel)
+    except ImportError as e:
+        raise _UserError(f"neg plot needs matplotlib: pip install 'neg[plot]' ({e})") from None
+    except (ValueError, KeyError) as e:
+        raise _UserError(f"neg plot: {e}") from None
+    for n in notes:
+        print(f"  selected {n}")
+    print(f"plot: {path}")
+    return 0
+
+
+def _merge(args) -> int:
+    from neg.study import merge_files
+
+    ds = merge_files(args.shards, args.output)
+    a = ds.attrs
+    print(f"merged {len(args.shards)} file(s): {a['n_points']} points, {a['n_failed']} failed, "
+          f"{a['n_not_converged']} not converged")
+    print(f"results: {args.output}")
+    return 0
+
+
+class _UserError(Exception):
+    pass
+
+
+def _add_study_args(p) -> None:
+    p.add_argument("config", help="study config (YAML)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value by dotted key, typed as YAML "
+                        "(e.g. --set model.sigma=4 --set sweep.axes.phi.num=50); repeatable")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="neg", description="New economic geography models and solvers.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -53,8 +150,58 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--phis", type=float, nargs="+", default=[0.05, 0.3, 0.8],
                       help="unit freeness values for the racetrack (default: 0.05 0.3 0.8)")
     demo.set_defaults(func=_demo)
+
+    run = sub.add_parser("run", help="run a YAML study (validated first) and write a netCDF file")
+    _add_study_args(run)
+    run.add_argument("-o", "--output", help="result file (default: the config's output.path, else "
+                                            "CONFIG-NAME.nc here)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="processes (or Dask workers with --scheduler local); default: all cores")
+    run.add_argument("--resume", action="store_true",
+                     help="keep the finished chunks in OUTPUT.parts/ and compute only the rest")
+    run.add_argument("--shard", metavar="I/N|auto",
+                     help="compute shard I of N (every N-th point from I) into its own file; "
+                          "auto: from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT")
+    run.add_argument("--scheduler", metavar="ADDRESS|local",
+                     help="run on Dask: a scheduler address (tcp://host:8786) or 'local' for a "
+                          "LocalCluster of --workers processes (needs neg[dask])")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    run.set_defaults(func=_run)
+
+    val = sub.add_parser("validate", help="check a config (every problem at once) without running it")
+    _add_study_args(val)
+    val.set_defaults(func=_validate)
+
+    info = sub.add_parser("info", help="summary of a result file: dims, variables, convergence, timing")
+    info.add_argument("result")
+    info.set_defaults(func=_info)
+
+    plot = sub.add_parser("plot", help="draw the study's natural figure (tomahawk, heat map, paths, map)")
+    plot.add_argument("result")
+    plot.add_argument("-o", "--output", help="image file (.png, .pdf, .svg; default: RESULT.png)")
+    plot.add_argument("--sel", action="append", default=[], metavar="DIM=VALUE",
+                      help="pick a slice of a sweep (nearest value); repeatable")
+    plot.set_defaults(func=_plot)
+
+    merge = sub.add_parser("merge", help="assemble shard files into one result, checking completeness")
+    merge.add_argument("shards", nargs="+", help="shard files written by neg run --shard")
+    merge.add_argument("-o", "--output", required=True, help="merged result file")
+    merge.set_defaults(func=_merge)
+
     args = parser.parse_args(argv)
-    return args.func(args)
+    from neg.study import ConfigError, RunError
+
+    try:
+        return args.func(args)
+    except ConfigError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except (RunError, _UserError) as e:
+        print(f"neg: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("neg: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,238 @@
+"""Result files: flat per-chunk datasets, padding and merging, the final sweep-shaped dataset.
+
+Two layouts, both netCDF4 written through h5netcdf:
+
+*flat* (chunk files in ``<output>.parts/``, shard files): one dim ``sweep_point`` whose coordinate
+holds the global point indices, then each variable's own dims (``region``, ``time``, ...). The
+study's own coordinates (``time``, ``region``, ...) are stored per point as ``coord__<name>``.
+Dimensions whose size differs between points (the number of equilibria or branches) are padded
+to the largest size with a fill value: NaN (floats), False (flags), -1 (integers), "" (strings).
+
+*final* (what :func:`neg.run` returns and writes): the flat points reshaped onto the sweep's
+dimensions (one per axis for a grid; ``case`` for zip; ``sample`` for random), coordinates for the
+axes, the study's coordinates where every point agrees on them (otherwise a ``<name>_value``
+variable), and per point ``converged``, ``residual``, ``failed`` and ``error``.
+
+Every file is written to a temporary name and renamed into place (atomic on POSIX), so a killed
+run never leaves a half-written result.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["FLAT", "flat_from_points", "merge_flat", "unflatten", "write_netcdf", "read_netcdf",
+           "summary_counts"]
+
+FLAT = "sweep_point"
+COORD = "coord__"
+POINT_VARS = {
+    "converged": ("the point's solve converged", "1"),
+    "residual": ("the point's residual (relative payoff gap or eigenvalue at the located point)", "1"),
+    "failed": ("the point raised an error (its results are NaN)", "1"),
+    "error": ("error message of a failed point", ""),
+    "seconds": ("compute time of the point", "s"),
+}
+
+
+def _fill(dtype: np.dtype):
+    k = np.dtype(dtype).kind
+    if k in "fc":
+        return np.nan
+    if k == "b":
+        return False
+    if k in "iu":
+        return -1
+    return ""
+
+
+def _dtype(arrays) -> np.dtype:
+    dt = np.result_type(*[np.asarray(a).dtype for a in arrays])
+    return np.dtype(object) if dt.kind == "O" else dt
+
+
+def _padded(arr: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    out = np.full(shape, _fill(dtype), dtype=dtype)
+    out[tuple(slice(0, n) for n in arr.shape)] = arr
+    return out
+
+
+def flat_from_points(points) -> xr.Dataset:
+    """Point results (:class:`neg.study.studies.PointResult`) as one flat dataset."""
+    n = len(points)
+    entries: dict[str, list] = {}
+    for p, r in enumerate(points):
+        if r.output is None:
+            continue
+        for prefix, items in (("", r.output.variables), (COORD, r.output.coords)):
+            for name, (dims, arr, attrs) in items.items():
+                entries.setdefault(prefix + name, []).append((p, tuple(dims), np.asarray(arr), attrs))
+    sizes: dict[str, int] = {}
+    for items in entries.values():
+        for _, dims, arr, _ in items:
+            for d, s in zip(dims, arr.shape, strict=True):
+                sizes[d] = max(sizes.get(d, 0), s)
+    data = {}
+    for name, items in entries.items():
+        dims = items[0][1]
+        items = [it for it in items if it[1] == dims]  # a kind returns the same dims for every point
+        dtype = _dtype([it[2] for it in items])
+        block = np.full((n, *[sizes[d] for d in dims]), _fill(dtype), dtype=dtype)
+        for p, _, arr, _ in items:
+            block[p] = _padded(arr, block.shape[1:], dtype)
+        data[name] = ((FLAT, *dims), block, dict(items[0][3]))
+    failed = np.array([r.failed for r in points], dtype=bool)
+    conv = np.array([(not r.failed) and bool(r.output.converged) for r in points], dtype=bool)
+    res = np.array([np.nan if r.failed else float(r.output.residual) for r in points], dtype=float)
+    err = np.array([r.error for r in points], dtype=object if n == 0 else str)
+    secs = np.array([r.seconds for r in points], dtype=float)
+    for name, values in (("converged", conv), ("residual", res), ("failed", failed), ("error", err),
+                         ("seconds", secs)):
+        ln, units = POINT_VARS[name]
+        data[name] = ((FLAT,), values, {"long_name": ln, **({"units": units} if units else {})})
+    index = np.array([r.index for r in points], dtype=np.int64)
+    return xr.Dataset(data, coords={FLAT: index})
+
+
+def merge_flat(datasets, *, check_unique: bool = True) -> xr.Dataset:
+    """Concatenate flat datasets along ``sweep_point`` (padding each to the largest sizes), sorted
+    by point index. Raises ValueError if a point index occurs twice (``check_unique``)."""
+    datasets = list(datasets)
+    if not datasets:
+        raise ValueError("no results to merge")
+    sizes: dict[str, int] = {}
+    names: dict[str, tuple] = {}
+    for ds in datasets:
+        for d, s in ds.sizes.items():
+            if d != FLAT:
+                sizes[d] = max(sizes.get(d, 0), int(s))
+        for name, v in ds.data_vars.items():
+            names.setdefault(name, (v.dims, dict(v.attrs)))
+    index = np.concatenate([np.asarray(ds[FLAT].values, dtype=np.int64) for ds in datasets])
+    order = np.argsort(index, kind="stable")
+    index = index[order]
+    if check_unique and index.size > 1:
+        dup = index[1:][index[1:] == index[:-1]]
+        if dup.size:
+            raise ValueError(f"point(s) {', '.join(map(str, np.unique(dup)[:10]))} occur more than once")
+    data = {}
+    for name, (dims, attrs) in names.items():
+        present = [ds[name].values for ds in datasets if name in ds.data_vars]
+        dtype = _dtype(present)
+        inner = tuple(sizes[d] for d in dims[1:])
+        blocks = []
+        for ds in datasets:
+            m = int(ds.sizes[FLAT])
+            if name in ds.data_vars:
+                blocks.append(_padded(np.asarray(ds[name].values).astype(dtype, copy=False), (m, *inner),
+                                      dtype))
+            else:
+                blocks.append(np.full((m, *inner), _fill(dtype), dtype=dtype))
+        data[name] = (dims, np.concatenate(blocks)[order], attrs)
+    return xr.Dataset(data, coords={FLAT: index}, attrs=dict(datasets[0].attrs))
+
+
+def unflatten(flat: xr.Dataset, sweep: dict) -> xr.Dataset:
+    """The flat points on the sweep's dims (``sweep`` as in ``Study.sweep_json()``)."""
+    shape = tuple(sweep["shape"])
+    dims = tuple(sweep["dims"])
+    n = int(np.prod(shape)) if shape else 1
+    index = np.asarray(flat[FLAT].values)
+    if index.size != n or not np.array_equal(index, np.arange(n)):
+        missing = np.setdiff1d(np.arange(n), index)
+        raise ValueError(f"incomplete results: {missing.size} of {n} points missing "
+                         f"(e.g. {', '.join(map(str, missing[:10]))})")
+    ok = ~np.asarray(flat["failed"].values, dtype=bool)
+    data, coords = {}, {}
+    for name, v in flat.data_vars.items():
+        if name == "seconds":
+            continue
+        arr = np.asarray(v.values)
+        inner = v.dims[1:]
+        if name.startswith(COORD):
+            cname = name[len(COORD):]
+            rows = arr[ok]
+            if rows.shape[0] == 0:
+                continue
+            first = rows[0]
+            same = all(_same(first, r) for r in rows[1:])
+            if same and (len(inner) != 1 or inner[0] == cname or cname not in flat.dims):
+                coords[cname] = (inner, first, dict(v.attrs))
+                continue
+            name = f"{cname}_value"
+        data[name] = (dims + inner, arr.reshape(shape + arr.shape[1:]), dict(v.attrs))
+    if sweep["mode"] == "grid":
+        for a in sweep["axes"]:
+            coords[a["name"]] = ((a["name"],), np.array(a["values"], dtype=float), _axis_attrs(a))
+    elif sweep["mode"] in ("zip", "random"):
+        coords[dims[0]] = ((dims[0],), np.arange(n))
+        for a in sweep["axes"]:
+            coords[a["name"]] = ((dims[0],), np.array(a["values"], dtype=float), _axis_attrs(a))
+    return xr.Dataset(data, coords=coords)
+
+
+def _same(a, b) -> bool:
+    if a.dtype.kind in "fc" and b.dtype.kind in "fc":
+        return bool(np.array_equal(a, b, equal_nan=True))
+    return bool(np.array_equal(a, b))
+
+
+def _axis_attrs(a: dict) -> dict:
+    attrs = {"long_name": a.get("long_name") or a["key"], "sweep_target": a["key"]}
+    if a.get("units"):
+        attrs["units"] = a["units"]
+    return attrs
+
+
+def summary_counts(ds: xr.Dataset) -> dict:
+    failed = np.asarray(ds["failed"].values, dtype=bool)
+    conv = np.asarray(ds["converged"].values, dtype=bool)
+    return {"n_points": int(failed.size), "n_failed": int(failed.sum()),
+            "n_not_converged": int((~conv & ~failed).sum())}
+
+
+# --------------------------------------------------------------------------- files
+def _attr(v):
+    if v is None:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, (dict, list, tuple)):
+        return json.dumps(v, default=str)
+    if isinstance(v, Path):
+        return str(v)
+    return v
+
+
+def _clean(ds: xr.Dataset) -> xr.Dataset:
+    ds = ds.copy()
+    ds.attrs = {k: _attr(v) for k, v in ds.attrs.items()}
+    for v in ds.variables.values():
+        v.attrs = {k: _attr(x) for k, x in v.attrs.items()}
+        v.encoding = {}
+    return ds
+
+
+def write_netcdf(ds: xr.Dataset, path) -> Path:
+    """Write ``ds`` as netCDF4 (h5netcdf) atomically: a temporary file renamed into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        _clean(ds).to_netcdf(tmp, engine="h5netcdf")
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def read_netcdf(path) -> xr.Dataset:
+    """Load a result file fully into memory (the file is closed afterwards)."""
+    return xr.load_dataset(path, engine="h5netcdf")

@@ -1,0 +1,156 @@
+"""Local execution: in-process (one worker) or a pool of processes, and the progress display.
+
+Processes come from a "forkserver" (a fresh interpreter that imports neg once, then forks the
+workers: safe whatever threads the parent has running, and much faster to start than "spawn"),
+and each gets ``cores // workers`` numba threads (``numba.set_num_threads`` in the worker; BLAS
+pools via OMP/OPENBLAS/MKL_NUM_THREADS, set before the server starts), so that processes x threads
+never exceeds the cores. The study is sent to each worker once; a task is a list of point indices.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+__all__ = ["available_cores", "serial_chunks", "pool_chunks", "Progress", "THREAD_VARS"]
+
+THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+_STUDY = None  # the study, in a worker process
+_THREADS = None
+
+
+def available_cores() -> int:
+    """Cores this process may use: SLURM_CPUS_PER_TASK if set, else the CPU affinity mask."""
+    env = os.environ.get("SLURM_CPUS_PER_TASK")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def serial_chunks(study, chunks) -> Iterator[tuple[np.ndarray, object]]:
+    from neg.study.studies import run_chunk
+
+    for chunk in chunks:
+        yield chunk, run_chunk(study, chunk)
+
+
+def _init_worker(study, threads) -> None:
+    import signal
+
+    global _STUDY, _THREADS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _STUDY, _THREADS = study, threads
+    from neg.study.studies import set_threads
+
+    set_threads(threads)
+
+
+def _pool_task(indices):
+    from neg.study.studies import run_chunk
+
+    return run_chunk(_STUDY, indices)
+
+
+def pool_chunks(study, chunks, workers: int, threads: int) -> Iterator[tuple[np.ndarray, object]]:
+    """Run chunks on ``workers`` spawned processes; yield (chunk, flat dataset) as they finish."""
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    saved = {k: os.environ.get(k) for k in THREAD_VARS}
+    for k in THREAD_VARS[1:]:  # BLAS pools size themselves at import: set before the server starts
+        os.environ[k] = str(threads)
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["neg.study.studies", "neg.study.io"])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                               initializer=_init_worker, initargs=(study, threads))
+    try:
+        # keep at most 2 tasks per worker queued so that chunk files appear in order of progress
+        todo = list(chunks)[::-1]
+        running = {}
+        while todo or running:
+            while todo and len(running) < 2 * workers:
+                c = todo.pop()
+                running[pool.submit(_pool_task, c)] = c
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for f in done:
+                c = running.pop(f)
+                yield c, f.result()
+    except BaseException:
+        for p in list(getattr(pool, "_processes", {}).values()):
+            p.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Progress:
+    """Points done, rate and ETA: a bar on a terminal, a log line every ~10% otherwise."""
+
+    def __init__(self, total: int, *, quiet: bool = False, stream=None, label: str = "points"):
+        self.total, self.done, self.quiet = int(total), 0, quiet
+        self.stream = stream or sys.stderr
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.t0 = time.perf_counter()
+        self.label = label
+        self._next_log = 0.1
+        self._last_draw = 0.0
+        if not quiet and self.tty:
+            self._draw()
+
+    def update(self, n: int) -> None:
+        self.done += int(n)
+        if self.quiet:
+            return
+        frac = self.done / max(self.total, 1)
+        if self.tty:
+            now = time.perf_counter()
+            if now - self._last_draw > 0.1 or self.done >= self.total:
+                self._draw()
+                self._last_draw = now
+        elif frac + 1e-12 >= self._next_log or self.done >= self.total:
+            self._next_log = math.floor(frac * 10 + 1e-9) / 10 + 0.1
+            print(f"neg: {self._status()}", file=self.stream, flush=True)
+
+    def _status(self) -> str:
+        el = time.perf_counter() - self.t0
+        rate = self.done / el if el > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else float("nan")
+        pct = 100.0 * self.done / max(self.total, 1)
+        return (f"{self.done}/{self.total} {self.label} ({pct:.0f}%), {rate:.3g}/s, "
+                f"elapsed {_fmt(el)}, ETA {_fmt(eta) if self.done < self.total else '0 s'}")
+
+    def _draw(self) -> None:
+        width = 30
+        fill = int(width * self.done / max(self.total, 1))
+        bar = "#" * fill + "." * (width - fill)
+        print(f"\r[{bar}] {self._status()}\x1b[K", end="", file=self.stream, flush=True)
+
+    def close(self) -> None:
+        if not self.quiet and self.tty:
+            self._draw()
+            print(file=self.stream, flush=True)
+
+
+def _fmt(s: float) -> str:
+    if not math.isfinite(s):
+        return "?"
+    if s < 60:
+        return f"{s:.1f} s"
+    if s < 3600:
+        return f"{int(s // 60)} min {int(s % 60)} s"
+    return f"{int(s // 3600)} h {int(s % 3600 // 60)} min"

@@ -1,0 +1,243 @@
+"""The validated study: a plain, picklable description from which every sweep point is built.
+
+A :class:`Study` is what :func:`neg.study.config.validate` returns. It holds only plain data
+(numbers, strings, numpy arrays: data files are read once, in the process that validates), so it
+can be shipped to worker processes and Dask workers that do not share the config's folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Study", "Target", "Axis", "GEOGRAPHY_KINDS", "build_geography", "set_share"]
+
+
+# --------------------------------------------------------------------------- geography
+#: geography kind -> (constructor name, accepted arguments). File-based kinds read their file
+#: during validation and carry the arrays (``distance``, ``lat``/``lon``, ``edges``) in ``args``.
+GEOGRAPHY_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "two_region": ("two_region", ("names",)),
+    "racetrack": ("racetrack", ("K", "names")),
+    "line": ("line", ("K", "names")),
+    "grid": ("grid", ("rows", "cols", "names")),
+    "distances": ("from_distances", ("file", "matrix", "names")),
+    "coordinates": ("from_coordinates", ("file", "lat", "lon", "names", "unit_km")),
+    "edges": ("from_edges", ("file", "edges", "K", "directed", "names")),
+}
+GEOGRAPHY_ALIASES = {"from_distances": "distances", "from_coordinates": "coordinates",
+                     "from_edges": "edges"}
+
+
+def build_geography(kind: str, args: dict[str, Any]):
+    """A :class:`neg.Geography` from a validated kind and its (loaded) arguments."""
+    from neg.geography import Geography
+
+    a = dict(args)
+    names = a.get("names")
+    if kind == "two_region":
+        return Geography.two_region(names)
+    if kind in ("racetrack", "line"):
+        return getattr(Geography, kind)(a["K"], names)
+    if kind == "grid":
+        return Geography.grid(a["rows"], a["cols"], names)
+    if kind == "distances":
+        return Geography.from_distances(a["distance"], names)
+    if kind == "coordinates":
+        kw = {} if a.get("unit_km") is None else {"unit_km": a["unit_km"]}
+        return Geography.from_coordinates(a["lat"], a["lon"], names, **kw)
+    if kind == "edges":
+        return Geography.from_edges(a["edges"], a["K"], names, directed=bool(a.get("directed", False)))
+    raise ValueError(f"kind: unknown geography kind {kind!r}")  # pragma: no cover - validated
+
+
+def set_share(shares, index: int, value: float) -> np.ndarray:
+    """Set one entry of a share vector; the others are rescaled proportionally so that the vector
+    still sums to 1 (split equally if they were all 0). Same rule as ``Model.with_param``."""
+    shares = np.array(shares, dtype=float)
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"a share must lie in [0, 1], got {value:g}")
+    others = np.delete(np.arange(shares.size), index)
+    rest = float(shares[others].sum())
+    shares[others] = shares[others] / rest * (1.0 - value) if rest > 0 else (1.0 - value) / others.size
+    shares[index] = value
+    return shares
+
+
+# --------------------------------------------------------------------------- sweep axes
+@dataclass(frozen=True)
+class Target:
+    """What a sweep axis sets: ``section.name`` or ``section.name[index]``."""
+
+    section: str  # "model", "geography", "solver" or "study"
+    name: str
+    index: int | None = None
+    integer: bool = False  # the parameter takes integers (values are cast to int)
+
+    @property
+    def key(self) -> str:
+        return f"{self.section}.{self.name}" + ("" if self.index is None else f"[{self.index}]")
+
+
+@dataclass(frozen=True, eq=False)
+class Axis:
+    """A swept parameter: its dimension name, target and values (float64, in sweep order)."""
+
+    name: str
+    target: Target
+    values: np.ndarray
+    long_name: str = ""
+    units: str = ""
+
+    def as_json(self) -> dict:
+        return {"name": self.name, "key": self.target.key, "values": [float(v) for v in self.values],
+                "long_name": self.long_name, "units": self.units}
+
+
+# --------------------------------------------------------------------------- the study
+@dataclass(eq=False)
+class Study:
+    """A validated study: everything needed to compute any point, as plain data."""
+
+    kind: str
+    model_name: str
+    model_params: dict[str, Any]
+    geography_kind: str
+    geography_args: dict[str, Any]
+    solver: dict[str, Any]
+    args: dict[str, Any]
+    mode: str = "none"  # "none", "grid", "zip" or "random"
+    axes: list[Axis] = field(default_factory=list)
+    chunk_size: int | None = None
+    output_path: Path | None = None
+    store: tuple[str, ...] | None = None
+    config_text: str = ""  # effective config (YAML, after overrides)
+    source_text: str = ""  # the file as written
+    source_path: str = ""
+    sweep_seed: int | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)  # output.attrs: extra global attributes
+    _geo_cache: dict = field(default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------ shape of the sweep
+    @property
+    def dims(self) -> tuple[str, ...]:
+        if self.mode == "grid":
+            return tuple(a.name for a in self.axes)
+        if self.mode == "zip":
+            return ("case",)
+        if self.mode == "random":
+            return ("sample",)
+        return ()
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self.mode == "grid":
+            return tuple(a.values.size for a in self.axes)
+        if self.mode in ("zip", "random"):
+            return (self.axes[0].values.size,)
+        return ()
+
+    @property
+    def n_points(self) -> int:
+        return math.prod(self.shape)
+
+    def point_values(self, i: int) -> dict[str, float]:
+        """Axis name -> value at flat point index ``i`` (C order over the grid)."""
+        if self.mode == "grid":
+            idx = np.unravel_index(int(i), self.shape)
+            return {a.name: float(a.values[j]) for a, j in zip(self.axes, idx, strict=True)}
+        return {a.name: float(a.values[i]) for a in self.axes}
+
+    def sweep_json(self) -> str:
+        """The sweep (mode, dims, shape, axes with their values) as JSON, for result files."""
+        return json.dumps({"mode": self.mode, "dims": list(self.dims), "shape": list(self.shape),
+                           "axes": [a.as_json() for a in self.axes]})
+
+    # ------------------------------------------------------------ building a point
+    def geography(self, geo_args: dict[str, Any] | None = None):
+        args = self.geography_args if geo_args is None else geo_args
+        key = _canonical(args)
+        geo = self._geo_cache.get(key)
+        if geo is None:
+            geo = build_geography(self.geography_kind, args)
+            if len(self._geo_cache) > 64:
+                self._geo_cache.clear()
+            self._geo_cache[key] = geo
+        return geo
+
+    def build(self, values: dict[str, float] | None = None):
+        """(model, solver options, study args) with the axis ``values`` applied."""
+        from neg.models import REGISTRY
+        from neg.solvers.fixed_point import SolverOptions
+
+        values = values or {}
+        params = dict(self.model_params)
+        geo_args = dict(self.geography_args)
+        solver = dict(self.solver)
+        args = dict(self.args)
+        indexed: list[tuple[Target, float]] = []
+        for a in self.axes:
+            t, v = a.target, values[a.name]
+            if t.integer:
+                v = int(round(v))
+            if t.index is not None:
+                if t.section == "model":
+                    indexed.append((t, v))
+                else:  # study.lam0[i]
+                    K = self.geography(geo_args).K
+                    base = args.get(t.name)
+                    args[t.name] = set_share(np.full(K, 1.0 / K) if base is None else base, t.index, v)
+                continue
+            target = {"model": params, "geography": geo_args, "solver": solver, "study": args}[t.section]
+            target[t.name] = v
+            if t.section == "model" and t.name in ("phi", "T"):
+                params.pop("T" if t.name == "phi" else "phi", None)
+        geo = self.geography(geo_args)
+        model = REGISTRY[self.model_name](geography=geo, **params)
+        for t, v in indexed:
+            model = model.with_param(f"{t.name}[{t.index}]", v)
+        return model, SolverOptions(**solver), args
+
+    def build_point(self, i: int):
+        return self.build(self.point_values(i))
+
+    # ------------------------------------------------------------ identity
+    def fingerprint(self) -> str:
+        """Hash of everything that determines the results (not the output path or chunking)."""
+        payload = {
+            "kind": self.kind, "model": self.model_name, "params": self.model_params,
+            "geography": [self.geography_kind, self.geography_args], "solver": self.solver,
+            "args": self.args, "mode": self.mode, "store": self.store,
+            "axes": [a.as_json() for a in self.axes],
+        }
+        return hashlib.sha256(_canonical(payload).encode()).hexdigest()[:16]
+
+    def __getstate__(self):  # geographies are rebuilt (and cached) where the study is unpickled
+        state = self.__dict__.copy()
+        state["_geo_cache"] = {}
+        return state
+
+    def replace(self, **changes) -> Study:
+        return dataclasses.replace(self, _geo_cache={}, **changes)
+
+
+def _jsonable(v):
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, (np.floating, np.integer, np.bool_)):
+        return v.item()
+    if isinstance(v, Path):
+        return str(v)
+    raise TypeError(type(v).__name__)  # pragma: no cover
+
+
+def _canonical(obj) -> str:
+    return json.dumps(obj, sort_keys=True, default=_jsonable)

@@ -1,0 +1,344 @@
+"""Study kinds: each is a function (model, solver options, arguments) -> one point's output.
+
+A point's output is a :class:`PointOutput`: named arrays with their dimensions (``region``,
+``direction``, ``time``, ...), coordinates for those dimensions, and the point's ``converged``
+flag and ``residual``. :func:`run_point` wraps a kind so that a failure becomes data (a flagged
+point with the error message), never an exception, and :func:`run_chunk` computes a list of
+points into a flat dataset (see :mod:`neg.study.io`).
+
+Kinds (the config's ``study.kind``):
+
+``equilibrium``         :func:`neg.long_run` from ``lam0``: lam, real_wage, wage, stable, ...
+``equilibria``          :func:`neg.equilibria`: every equilibrium found, along a dim ``equilibrium``
+                        padded (NaN) to the largest count over the sweep
+``bifurcation_points``  :func:`neg.break_point` and :func:`neg.sustain_point` (phi and T)
+``trace``               :func:`neg.trace` along ``param`` over ``values``
+``bifurcation``         :func:`neg.bifurcation_diagram` of ``param`` in [lo, hi]
+``simulate``            :func:`neg.simulate` with a ``schedule``
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Arg", "Kind", "KINDS", "PointOutput", "run_point", "run_chunk"]
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a study kind, as written in the config's ``study`` section.
+
+    ``type``: number, pos_number, nonneg_number, int, pos_int, nonneg_int, bool, choice, shares
+    (K shares or null), values (an axis specification), param (a model parameter name, maybe
+    ``name[i]``), schedule.
+    """
+
+    type: str
+    required: bool = False
+    choices: tuple = ()
+    nullable: bool = False
+    help: str = ""
+
+
+@dataclass
+class PointOutput:
+    variables: dict[str, tuple[tuple[str, ...], np.ndarray, dict]] = field(default_factory=dict)
+    coords: dict[str, tuple[tuple[str, ...], np.ndarray, dict]] = field(default_factory=dict)
+    converged: bool = True
+    residual: float = float("nan")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    run: Callable[[Any, Any, dict], PointOutput]
+    args: dict[str, Arg]
+    variables: tuple[str, ...]  # what it can store (for output.store)
+    dims: tuple[str, ...]  # its own dimensions ("<param>": named after study.param)
+    function: str  # the neg function it calls
+    doc: str = ""
+
+
+# --------------------------------------------------------------------------- helpers
+_META = {
+    "lam": ("share of the mobile factor", "1"),
+    "real_wage": ("real reward of the mobile factor", "numeraire"),
+    "wage": ("nominal reward of the mobile factor", "numeraire"),
+    "income": ("regional income", "numeraire"),
+    "price_index": ("price index of manufactures", "numeraire"),
+    "payoff": ("payoff equalised by migration", "numeraire"),
+    "stable": ("equilibrium is stable", "1"),
+    "iterations": ("steps of the migration dynamics", "1"),
+    "leading_eigenvalue": ("largest real part of the eigenvalues of the migration dynamics", "1"),
+    "n_equilibria": ("number of equilibria found", "1"),
+    "pattern": ("pattern: agglomerated, partial or dispersed", ""),
+    "break_point": ("break point: freeness phi at which dispersion becomes unstable", "1"),
+    "sustain_point": ("sustain point: freeness phi above which agglomeration is sustainable", "1"),
+    "break_T": ("break point as an iceberg factor T", "1"),
+    "sustain_T": ("sustain point as an iceberg factor T", "1"),
+    "has_break": ("a break point exists in (0, 1)", "1"),
+    "has_sustain": ("a sustain point exists in (0, 1)", "1"),
+    "short_run_solves": ("short-run solves used", "1"),
+    "integration_status": ("solve_ivp status (0 ok, -1 failed)", "1"),
+}
+
+
+def _var(out: PointOutput, name: str, dims, values, **attrs) -> None:
+    ln, units = _META.get(name, (name.replace("_", " "), ""))
+    meta = {"long_name": ln, **({"units": units} if units else {})}
+    meta.update(attrs)
+    out.variables[name] = (tuple(dims), np.asarray(values), meta)
+
+
+def _region_coords(out: PointOutput, geo) -> None:
+    out.coords["region"] = (("region",), np.array(geo.names), {"long_name": "region"})
+    if getattr(geo, "coordinates", None) is not None:
+        out.coords["lat"] = (("region",), geo.coordinates[:, 0], {"units": "degrees_north"})
+        out.coords["lon"] = (("region",), geo.coordinates[:, 1], {"units": "degrees_east"})
+
+
+def _from_dataset(ds, rename: dict[str, str]) -> PointOutput:
+    """A neg result Dataset as a PointOutput (``rename`` maps its variable names to ours)."""
+    out = PointOutput()
+    for name, v in ds.data_vars.items():
+        out.variables[rename.get(name, name)] = (tuple(v.dims), np.asarray(v.values), dict(v.attrs))
+    for name, c in ds.coords.items():
+        out.coords[name] = (tuple(c.dims), np.asarray(c.values), dict(c.attrs))
+    return out
+
+
+def param_dim(param: str) -> str:
+    """The dimension name neg.trace / neg.bifurcation_diagram give a parameter ("farmers[0]" ->
+    "farmers_0")."""
+    return str(param).replace("[", "_").replace("]", "").strip()
+
+
+def _kwargs(args: dict, names) -> dict:
+    return {k: args[k] for k in names if k in args and args[k] is not None}
+
+
+# --------------------------------------------------------------------------- kinds
+def _equilibrium(model, opts, args) -> PointOutput:
+    import neg
+
+    eq = neg.long_run(model, args.get("lam0"), options=opts,
+                      **_kwargs(args, ("dynamics", "tol", "max_steps", "stability")))
+    out = PointOutput(converged=bool(eq.converged), residual=float(eq.residual))
+    for name in ("lam", "real_wage", "wage", "income", "price_index", "payoff"):
+        _var(out, name, ("region",), getattr(eq, name))
+    _var(out, "stable", (), bool(eq.stable))
+    _var(out, "iterations", (), int(eq.iterations))
+    lead = float(np.max(np.real(eq.eigenvalues))) if eq.eigenvalues.size else np.nan
+    _var(out, "leading_eigenvalue", (), lead)
+    _region_coords(out, model.geography)
+    return out
+
+
+def _equilibria(model, opts, args) -> PointOutput:
+    import neg
+
+    found = neg.equilibria(model, options=opts, **_kwargs(args, ("tol", "n_random", "seed")))
+    K, n = model.K, len(found)
+    out = PointOutput(converged=all(e.converged for e in found),
+                      residual=max((float(e.residual) for e in found), default=np.nan))
+    for name in ("lam", "real_wage"):
+        _var(out, name, ("equilibrium", "region"),
+             np.array([getattr(e, name) for e in found], dtype=float).reshape(n, K))
+    _var(out, "stable", ("equilibrium",), np.array([e.stable for e in found], dtype=bool))
+    _var(out, "pattern", ("equilibrium",), np.array([e.kind for e in found], dtype=str))
+    _var(out, "equilibria_residual", ("equilibrium",), np.array([e.residual for e in found], dtype=float),
+         long_name="relative payoff gap of each equilibrium")
+    _var(out, "n_equilibria", (), n)
+    _region_coords(out, model.geography)
+    return out
+
+
+def _bifurcation_points(model, opts, args) -> PointOutput:
+    import neg
+    from neg.solvers.bifurcation import uniform_leading_eigenvalue
+    from neg.solvers.long_run import payoff_gap
+
+    phi_b, phi_s = neg.break_point(model), neg.sustain_point(model)
+    # residuals: the leading eigenvalue at phi_B, the corner payoff advantage at phi_S (both ~ 0)
+    res = []
+    if np.isfinite(phi_b):
+        res.append(abs(uniform_leading_eigenvalue(model, phi_b)))
+    if np.isfinite(phi_s):
+        m = model.replace(phi=phi_s)
+        gaps = []
+        for r in range(m.K):
+            lam = np.zeros(m.K)
+            lam[r] = 1.0
+            sr = neg.short_run(m, lam, tol=1e-14, max_iter=1000)
+            gaps.append(payoff_gap(lam, sr.payoff) if np.all(sr.converged) else np.inf)
+        res.append(min(gaps))
+    out = PointOutput(converged=bool(np.all(np.isfinite(res))) if res else True,
+                      residual=max(res) if res else np.nan)
+    s = model.sigma
+    for name, phi in (("break", phi_b), ("sustain", phi_s)):
+        _var(out, f"{name}_point", (), float(phi))
+        _var(out, f"{name}_T", (), float(phi ** (1.0 / (1.0 - s))) if np.isfinite(phi) else np.nan)
+        _var(out, f"has_{name}", (), bool(np.isfinite(phi)))
+    return out
+
+
+def _trace(model, opts, args) -> PointOutput:
+    import neg
+
+    ds = neg.trace(model, args["param"], args["values"], lam0=args.get("lam0"),
+                   direction=args.get("direction", "both"), options=opts,
+                   **_kwargs(args, ("tol", "perturbation", "seed")))
+    out = _from_dataset(ds, {"converged": "trace_converged", "residual": "trace_residual"})
+    conv = np.asarray(ds["converged"].values, dtype=bool)
+    out.converged = bool(conv.all())
+    r = np.asarray(ds["residual"].values, dtype=float)
+    out.residual = float(np.nanmax(r)) if np.any(np.isfinite(r)) else np.nan
+    return out
+
+
+def _bifurcation(model, opts, args) -> PointOutput:
+    import neg
+    from neg.solvers.long_run import payoff_gap
+
+    ds = neg.bifurcation_diagram(model, args["param"], args["lo"], args["hi"],
+                                 **_kwargs(args, ("ds", "ds_max", "max_points", "max_branches",
+                                                  "max_depth", "n_grid")))
+    out = _from_dataset(ds, {})
+    _var(out, "short_run_solves", (), int(ds.attrs.get("short_run_solves", -1)))
+    # residual: the largest payoff gap over all computed branch points (each an equilibrium)
+    P = np.asarray(ds[param_dim(args["param"])].values, dtype=float)
+    L = np.asarray(ds["lam"].values, dtype=float)
+    gaps = []
+    for b, j in zip(*np.nonzero(np.isfinite(P)), strict=True):
+        lam = np.clip(L[b, j], 0.0, None)
+        lam = lam / lam.sum()
+        sr = neg.short_run(model.with_param(args["param"], P[b, j]), lam, options=opts)
+        gaps.append(payoff_gap(lam, sr.payoff))
+    out.residual = float(max(gaps)) if gaps else np.nan
+    out.converged = bool(gaps) and bool(np.all(np.isfinite(gaps)))
+    return out
+
+
+def _simulate(model, opts, args) -> PointOutput:
+    import neg
+    from neg.solvers.long_run import payoff_gap
+
+    ds = neg.simulate(model, args.get("schedule") or {}, args.get("lam0"), args["t_end"], options=opts,
+                      **_kwargs(args, ("dt", "steps", "dynamics", "speed", "dispersion", "migration_cost",
+                                       "integrator", "rtol", "atol", "max_step")))
+    out = _from_dataset(ds, {"converged": "simulate_converged"})
+    status = int(ds.attrs.get("integration_status", 0))
+    _var(out, "integration_status", (), status)
+    _var(out, "short_run_solves", (), int(ds.attrs.get("short_run_solves", -1)))
+    conv = np.asarray(ds["converged"].values, dtype=bool)
+    out.converged = bool(conv.all()) and status == 0
+    lam, pay = np.asarray(ds["lam"].values[-1]), np.asarray(ds["payoff"].values[-1])
+    # residual: how far the final state is from a long-run equilibrium (payoff gap)
+    out.residual = float(payoff_gap(lam, pay)) if np.all(np.isfinite(pay)) else np.nan
+    return out
+
+
+_NUM, _POS, _NONNEG = "number", "pos_number", "nonneg_number"
+_LONG_RUN_ARGS = {
+    "lam0": Arg("shares", nullable=True, help="starting shares (default: perturbed uniform)"),
+    "dynamics": Arg("choice", choices=("replicator",)),
+    "tol": Arg(_POS, help="long-run tolerance on the relative payoff gap"),
+    "max_steps": Arg("pos_int"),
+    "stability": Arg("bool"),
+}
+
+KINDS: dict[str, Kind] = {
+    "equilibrium": Kind(
+        "equilibrium", _equilibrium, _LONG_RUN_ARGS,
+        ("lam", "real_wage", "wage", "income", "price_index", "payoff", "stable", "iterations",
+         "leading_eigenvalue"), ("region",), "long_run",
+        "the long-run equilibrium reached by migration dynamics from lam0"),
+    "equilibria": Kind(
+        "equilibria", _equilibria,
+        {"tol": Arg(_POS), "n_random": Arg("nonneg_int"), "seed": Arg("nonneg_int")},
+        ("lam", "real_wage", "stable", "pattern", "equilibria_residual", "n_equilibria"),
+        ("equilibrium", "region"), "equilibria", "every long-run equilibrium found"),
+    "bifurcation_points": Kind(
+        "bifurcation_points", _bifurcation_points, {},
+        ("break_point", "sustain_point", "break_T", "sustain_T", "has_break", "has_sustain"), (),
+        "break_point", "break and sustain points (unit freeness phi and iceberg T)"),
+    "trace": Kind(
+        "trace", _trace,
+        {"param": Arg("param", required=True), "values": Arg("values", required=True),
+         "lam0": Arg("shares", nullable=True), "direction": Arg("choice", choices=("both", "up", "down")),
+         "tol": Arg(_POS), "perturbation": Arg(_NONNEG), "seed": Arg("nonneg_int")},
+        ("lam", "real_wage", "wage", "income", "stable", "trace_converged", "trace_residual",
+         "leading_eigenvalue"), ("direction", "<param>", "region"), "trace",
+        "the stable equilibrium followed along param, up and down"),
+    "bifurcation": Kind(
+        "bifurcation", _bifurcation,
+        {"param": Arg("param", required=True), "lo": Arg(_NUM, required=True),
+         "hi": Arg(_NUM, required=True), "ds": Arg(_POS), "ds_max": Arg(_POS),
+         "max_points": Arg("pos_int"), "max_branches": Arg("pos_int"), "max_depth": Arg("nonneg_int"),
+         "n_grid": Arg("pos_int")},
+        ("<param>", "lam", "stable", "branch_kind", "support_size", "special_kind", "special_value",
+         "special_lam", "special_branch", "short_run_solves"),
+        ("branch", "point", "region", "special"), "bifurcation_diagram",
+        "every branch of equilibria in [lo, hi] and the special points"),
+    "simulate": Kind(
+        "simulate", _simulate,
+        {"schedule": Arg("schedule"), "lam0": Arg("shares", nullable=True),
+         "t_end": Arg(_POS, required=True), "dt": Arg(_POS), "steps": Arg("pos_int"),
+         "dynamics": Arg("choice", choices=("replicator", "logit")), "speed": Arg(_POS),
+         "dispersion": Arg(_POS, nullable=True), "migration_cost": Arg(_NONNEG),
+         "integrator": Arg("choice", choices=("LSODA", "Radau", "BDF")), "rtol": Arg(_POS),
+         "atol": Arg(_POS), "max_step": Arg(_POS)},
+        ("lam", "wage", "income", "price_index", "real_wage", "payoff", "simulate_converged",
+         "integration_status", "short_run_solves", "<schedule>"), ("time", "region"), "simulate",
+        "relocation path over time while parameters follow a schedule"),
+}
+
+
+# --------------------------------------------------------------------------- running points
+@dataclass
+class PointResult:
+    index: int
+    output: PointOutput | None
+    failed: bool
+    error: str
+    seconds: float
+
+
+def run_point(study, i: int) -> PointResult:
+    """Compute point ``i`` of ``study``; any exception becomes a failed point with its message."""
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model, opts, args = study.build_point(i)
+            out = KINDS[study.kind].run(model, opts, args)
+        if study.store is not None:
+            keep = set(study.store)
+            out.variables = {k: v for k, v in out.variables.items() if k in keep}
+        return PointResult(int(i), out, False, "", time.perf_counter() - t0)
+    except Exception as e:  # noqa: BLE001 - a failed point is data, not a crash
+        msg = f"{type(e).__name__}: {e}"
+        return PointResult(int(i), None, True, msg[:2000], time.perf_counter() - t0)
+
+
+def set_threads(threads: int | None) -> None:
+    """Limit numba's threads in this process (no-op for None)."""
+    if threads is None:
+        return
+    import numba
+
+    numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+
+
+def run_chunk(study, indices, threads: int | None = None):
+    """Compute the points ``indices`` and return them as a flat dataset (dim ``sweep_point``)."""
+    from neg.study.io import flat_from_points
+
+    set_threads(threads)
+    return flat_from_points([run_point(study, int(i)) for i in indices])
