@@ -13,10 +13,11 @@ from neg.results import Equilibrium, ShortRun
 from neg.solvers.bifurcation import NoBifurcationWarning, break_point, sustain_point
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
 from neg.solvers.long_run import equilibria, long_run, stability
+from neg.study import run  # YAML studies: neg.run(config, **overrides)
 
 __all__ = [
     "__version__", "Geography", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital",
     "Pflueger", "REGISTRY", "ShortRun", "Equilibrium",
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
-    "break_point", "sustain_point", "NoBifurcationWarning",
+    "break_point", "sustain_point", "NoBifurcationWarning", "run",
 ]
