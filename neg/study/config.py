@@ -91,6 +91,7 @@ class Source:
     base_dir: Path
     lines: dict[str, int]
     overrides: dict[str, str]  # dotted key -> how it was set ("--set key=value")
+    problems: list = dataclasses.field(default_factory=list)  # found while loading (overrides, ...)
 
     @property
     def file(self) -> str:
@@ -196,8 +197,7 @@ def load_source(config, overrides=None) -> Source:
             err = _set_dotted(src, key, value, how)
             if err:
                 problems.append(Problem(key, err, how))
-    if problems:
-        raise ConfigError(problems)
+    src.problems = problems  # reported by validate() together with everything else
     return src
 
 
@@ -535,42 +535,54 @@ def _read_edges(path: Path):
         raise ValueError(f"{path.name}: non-numeric edge ({e})") from None
 
 
+#: stand-in values for required parameters that are missing or mistyped, so that the model can
+#: still check its other parameters (messages about the stand-ins themselves are dropped)
+_PLACEHOLDERS = {"sigma": 5.0, "mu": 0.4}
+
+
 def _model(c: _Checker, section):
-    """(name, params, class) or (None, None, None)."""
+    """(name, params, class, holes): ``holes`` are the dotted keys of parameters that are missing
+    or invalid (replaced by stand-ins or defaults); params is None if the model cannot be built."""
     from neg.models import REGISTRY
 
     if section is None:
-        return None, None, None
+        return None, None, None, set()
     if not isinstance(section, dict):
         c.err("model", f"expected a mapping with a name and parameters, got {describe(section)}")
-        return None, None, None
+        return None, None, None, set()
     name = section.get("name")
     if name is None:
         c.err("model.name", f"required: one of {', '.join(REGISTRY)}")
-        return None, None, None
+        return None, None, None, set()
     if not isinstance(name, str) or name not in REGISTRY:
         c.err("model.name", f"unknown model {name!r}{did_you_mean(str(name), REGISTRY)}")
-        return None, None, None
+        return None, None, None, set()
     cls = REGISTRY[name]
     fields = _model_fields(cls)
     params: dict[str, Any] = {}
-    ok = True
+    holes: set[str] = set()
     for k in section:
         if k == "geography":
             c.err("model.geography", "the geography is a top-level section (geography: kind: ...)")
-            ok = False
+            holes.add("model.geography")
         elif k != "name" and k not in fields:
             c.err(f"model.{k}", f"unknown parameter {k!r} of {name}{did_you_mean(str(k), fields)}")
-            ok = False
-    for k, (t, _required) in fields.items():
-        if k not in section:
-            continue
-        v = c.typed(f"model.{k}", t, section[k], nullable=True)
-        if v is _BAD:
-            ok = False
+            holes.add(f"model.{k}")
+    buildable = True
+    for k, (t, required) in fields.items():
+        v = c.typed(f"model.{k}", t, section[k], nullable=True) if k in section else None
+        if v is _BAD or (v is None and required):
+            if v is None:
+                c.err(f"model.{k}", f"required parameter of {name} is missing")
+            holes.add(f"model.{k}")
+            if required:
+                if k in _PLACEHOLDERS:
+                    params[k] = _PLACEHOLDERS[k]
+                else:
+                    buildable = False
         elif v is not None:
             params[k] = v
-    return name, params if ok else None, cls
+    return name, params if buildable else None, cls, holes
 
 
 def _solver(c: _Checker, section):
@@ -758,20 +770,30 @@ def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind
 
 
 def _sweep(c: _Checker, section, cls, kind, geo_kind, K):
-    """(mode, axes, chunk_size, seed, failed_targets)."""
+    """(mode, axes, chunk_size, seed, failed): ``failed`` names the parameters of axes that could
+    not be read ("*": unknown), whose values the model checks must not second-guess."""
     if section is None:
-        return "none", [], None, None, False
+        return "none", [], None, None, set()
     sec = c.mapping("sweep", section, SWEEP_KEYS, required=("axes",))
     if sec is None:
-        return "none", [], None, None, True
+        return "none", [], None, None, {"*"}
+    axes_spec = sec.get("axes")
+    if not isinstance(axes_spec, dict) or not axes_spec:
+        if axes_spec is not None:
+            c.err("sweep.axes", f"expected a mapping of axis name -> values, got {describe(axes_spec)}")
+        return "none", [], None, None, {"*"}
+    every = set()
+    for name, spec in axes_spec.items():
+        every.add(str(name))
+        if isinstance(spec, dict) and isinstance(spec.get("param"), str):
+            every.add(re.split(r"[\[.]", spec["param"].split(".")[-1] if "." in spec["param"]
+                               else spec["param"])[0])
+    broken = False
     mode = sec.get("mode", "grid")
     if mode not in MODES:
         c.err("sweep.mode", f"must be one of {', '.join(MODES)}, got {describe(mode)}"
                             f"{did_you_mean(str(mode), MODES)}")
-        mode = "grid"
-        broken = True
-    else:
-        broken = False
+        return "none", [], None, None, every
     chunk = None
     if sec.get("chunk_size") is not None:
         chunk = c.typed("sweep.chunk_size", "pos_int", sec["chunk_size"])
@@ -789,58 +811,55 @@ def _sweep(c: _Checker, section, cls, kind, geo_kind, K):
         for k in ("samples", "seed"):
             if k in sec:
                 c.err(f"sweep.{k}", "only used by mode: random")
-    axes_spec = sec.get("axes")
-    if not isinstance(axes_spec, dict) or not axes_spec:
-        if axes_spec is not None:
-            c.err("sweep.axes", f"expected a mapping of axis name -> values, got {describe(axes_spec)}")
-        return mode, [], chunk, seed, True
     reserved = _reserved_names(kind)
     parsed = []
+    failed: set[str] = set()
     targets_seen: dict[str, str] = {}
     for name, spec in axes_spec.items():
         key = f"sweep.axes.{name}"
         if not isinstance(name, str) or not re.match(r"^[A-Za-z_]\w*$", name):
             c.err("sweep.axes", f"axis names must be identifiers (letters, digits, _), got {name!r}")
-            broken = True
+            failed.add(str(name))
             continue
         if name in reserved:
             c.err(key, f"the name {name!r} is taken by the study's own dims or variables; rename the axis "
                        f"and set param: {name}")
-            broken = True
+            failed.add(name)
             continue
         param = spec.get("param") if isinstance(spec, dict) else None
         target = _resolve_target(c, key, name, param, cls, kind, geo_kind)
         vals = parse_axis(c.err, key, spec, mode)
         if target is None or vals is None:
-            broken = True
+            failed |= {name} | ({target.name} if target is not None else set())
             continue
         if target.key in targets_seen or (target.index is not None and any(
                 t.startswith(f"{target.section}.{target.name}[") for t in targets_seen)):
             c.err(key, f"{target.key} is already swept by axis {targets_seen.get(target.key, 'another')!r}"
                        f" (one axis per parameter; one entry per share vector)")
-            broken = True
+            failed |= {name, target.name}
             continue
         targets_seen[target.key] = name
-        if mode != "random":
-            bad_vals = _check_values(c, key, target, vals)
-            broken |= bad_vals
+        if mode != "random" and _check_values(c, key, target, vals):
+            failed |= {name, target.name}
+            continue
         parsed.append((name, target, vals, spec if isinstance(spec, dict) else {}))
-    axes = []
-    if mode == "random" and parsed and samples not in (None, _BAD) and seed not in (None, _BAD):
+    if broken:
+        return "none", [], chunk, seed, every
+    if mode == "random" and parsed:
         cols = latin_hypercube([p[2] for p in parsed], samples, seed)
         parsed = [(n, t, v, s) for (n, t, _, s), v in zip(parsed, cols, strict=True)]
         for n, t, v, _ in parsed:
             if t.integer:
                 v[:] = np.round(v)
-            broken |= _check_values(c, f"sweep.axes.{n}", t, v)
-    elif mode == "random":
-        return mode, [], chunk, seed, True
+            if _check_values(c, f"sweep.axes.{n}", t, v):
+                failed |= {n, t.name}
     if mode == "zip" and parsed:
         lengths = {n: v.size for n, _, v, _ in parsed}
         if len(set(lengths.values())) > 1:
             c.err("sweep.axes", "zip needs axes of equal length, got "
                                 + ", ".join(f"{n}: {m}" for n, m in lengths.items()))
-            return mode, [], chunk, seed, True
+            return "none", [], chunk, seed, every
+    axes = []
     for n, t, v, s in parsed:
         long_name = s.get("long_name") if isinstance(s.get("long_name"), str) else _long_name(t)
         units = s.get("units") if isinstance(s.get("units"), str) else ""
@@ -849,8 +868,8 @@ def _sweep(c: _Checker, section, cls, kind, geo_kind, K):
         total = math.prod(a.values.size for a in axes)
         if total > MAX_POINTS:
             c.err("sweep.axes", f"the grid has {total} points (more than {MAX_POINTS})")
-            return mode, [], chunk, seed, True
-    return mode, axes, chunk, seed, broken
+            return "none", [], chunk, seed, every
+    return mode, axes, chunk, seed, failed
 
 
 def _check_values(c: _Checker, key: str, t: Target, vals: np.ndarray) -> bool:
@@ -924,6 +943,7 @@ def _output(c: _Checker, section, kind, args, src: Source):
 def validate(src: Source) -> Study:
     """Check a loaded config; the :class:`Study`, or :class:`ConfigError` with every problem."""
     c = _Checker(src)
+    c.problems.extend(src.problems)
     data = src.data
     if not isinstance(data, dict):
         c.err("", f"a config is a mapping of sections ({', '.join(SECTIONS)}), got {describe(data)}")
@@ -938,10 +958,10 @@ def validate(src: Source) -> Study:
     K = None
     if geo_kind is not None:
         K = build_geography(geo_kind, geo_args).K
-    model_name, params, cls = _model(c, data.get("model"))
+    model_name, params, cls, holes = _model(c, data.get("model"))
     solver = _solver(c, data.get("solver"))
     kind, args = _study(c, data.get("study"), K)
-    mode, axes, chunk, seed, sweep_broken = _sweep(c, data.get("sweep"), cls, kind, geo_kind, K)
+    mode, axes, chunk, seed, failed_axes = _sweep(c, data.get("sweep"), cls, kind, geo_kind, K)
     out_path, store, out_attrs = _output(c, data.get("output"), kind, args, src)
     if kind in ("trace", "bifurcation") and args is not None:
         pd = param_dim(args["param"])
@@ -949,22 +969,34 @@ def validate(src: Source) -> Study:
             if a.name == pd or a.target.key in (f"model.{args['param']}", f"model.{pd}"):
                 c.err(f"sweep.axes.{a.name}", f"{args['param']} is already the {kind}'s own parameter "
                                               f"(study.param); it cannot also be a sweep axis")
-    pieces_ok = None not in (geo_kind, params, solver, args) and kind is not None
+    # keys whose checks would only echo a problem already reported
+    ignore = set(holes)
+    for n in failed_axes:
+        ignore |= {f"model.{n}", "model.phi"} if n != "*" else {"*"}
+    pieces_ok = (None not in (geo_kind, params, solver, args) and kind is not None and not holes
+                 and not failed_axes)
     if pieces_ok:
         study = Study(kind=kind, model_name=model_name, model_params=params, geography_kind=geo_kind,
                       geography_args=geo_args, solver=solver, args=args, mode=mode if axes else "none",
                       axes=axes, chunk_size=chunk, output_path=out_path, store=store,
                       config_text=_dump(data), source_text=src.text,
                       source_path=str(src.path) if src.path else "", sweep_seed=seed, attrs=out_attrs)
-        _range_checks(c, study, skip_model=sweep_broken)
-    elif geo_kind is not None and params is not None and not sweep_broken and solver is not None:
-        # the study section is broken: still check the model's own values
+        _range_checks(c, study, ignore)
+    elif params is not None:
+        # another section is broken: still check the model's own values (with stand-ins for
+        # missing or mistyped required parameters, and two regions for a broken geography)
+        keep = ("model",) + (("geography",) if geo_kind is not None else ()) + (
+            ("solver",) if solver is not None else ())
+        if geo_kind is None:
+            geo_kind, geo_args = "two_region", {}
+            ignore |= {f"model.{r}" for r in cls.regional_params}
         study = Study(kind="equilibrium", model_name=model_name, model_params=params,
-                      geography_kind=geo_kind, geography_args=geo_args, solver=solver, args={},
-                      mode=mode if axes else "none", axes=[a for a in axes if a.target.section != "study"])
-        _range_checks(c, study, skip_model=False, model_only=True)
+                      geography_kind=geo_kind, geography_args=geo_args, solver=solver or {}, args={},
+                      axes=[a for a in axes if a.target.section in keep])
+        study.mode = mode if study.axes else "none"
+        _range_checks(c, study, ignore, model_only=True)
     if c.problems:
-        raise ConfigError(c.problems)
+        raise ConfigError(sorted(c.problems, key=lambda p: (p.line is not None, p.line or 0)))
     return study
 
 
@@ -988,7 +1020,7 @@ def _check_points(study: Study) -> list[int]:
     return sorted(pts)
 
 
-def _range_checks(c: _Checker, study: Study, *, skip_model: bool, model_only: bool = False) -> None:
+def _range_checks(c: _Checker, study: Study, ignore: set[str], *, model_only: bool = False) -> None:
     """Build the study at sample points with the models' own validation; map their messages."""
     from neg.models import REGISTRY
 
@@ -1016,14 +1048,17 @@ def _range_checks(c: _Checker, study: Study, *, skip_model: bool, model_only: bo
             if axis is not None:
                 key = f"sweep.axes.{axis.name}"
                 m = f"{m} (at {axis.name} = {values[axis.name]:g})"
-            if not (skip_model and key.startswith("model")):
+            if key not in ignore and not ("*" in ignore and key.startswith("model")):
                 found.setdefault(key, []).append(m)
+            if not model_only and study.args.get("lam0") is not None:
+                _check_lam0(study.args["lam0"], study.geography().K, found)
             continue
         if model_only:
             continue
         _check_study_args(c, study, model, args, values, found, by_target)
     for key, msgs in found.items():
-        extra = f" ({len(msgs)} of {total} checked points)" if study.axes and total > 1 else ""
+        extra = (f" ({len(msgs)} of {total} checked points)"
+                 if key.startswith("sweep.axes") and total > 1 else "")
         c.err(key, msgs[0] + extra)
 
 
@@ -1040,8 +1075,6 @@ def _axis_for(key: str, by_target: dict):
 
 def _check_study_args(c, study: Study, model, args, values, found, by_target) -> None:
     """Arguments of the study that need the model: lam0, param, lo/hi, values, schedule."""
-    from neg.models.base import check_distribution
-
     def report(key, msg):
         axis = _axis_for(key, by_target)
         if axis is not None:
@@ -1049,10 +1082,7 @@ def _check_study_args(c, study: Study, model, args, values, found, by_target) ->
         found.setdefault(key, []).append(msg)
 
     if args.get("lam0") is not None:
-        try:
-            check_distribution("lam0", args["lam0"], model.K)
-        except (ValueError, TypeError) as e:
-            report("study.lam0", str(e).partition(": ")[2] or str(e))
+        _check_lam0(args["lam0"], model.K, found, report)
     kind = study.kind
     if kind in ("trace", "bifurcation"):
         p = args["param"]
@@ -1084,6 +1114,19 @@ def _check_study_args(c, study: Study, model, args, values, found, by_target) ->
                         model.with_param(name, v)
             except (ValueError, TypeError) as e:
                 report(key, str(e))
+
+
+def _check_lam0(lam0, K, found, report=None) -> None:
+    from neg.models.base import check_distribution
+
+    try:
+        check_distribution("lam0", lam0, K)
+    except (ValueError, TypeError) as e:
+        msg = str(e).partition(": ")[2] or str(e)
+        if report is not None:
+            report("study.lam0", msg)
+        else:
+            found.setdefault("study.lam0", []).append(msg)
 
 
 def _split(name: str):
