@@ -86,6 +86,12 @@ _META = {
     "has_sustain": ("a sustain point exists in (0, 1)", "1"),
     "short_run_solves": ("short-run solves used", "1"),
     "integration_status": ("solve_ivp status (0 ok, -1 failed)", "1"),
+    "branch_kind": ("kind of branch (uniform, interior, face, agglomerated)", ""),
+    "support_size": ("number of occupied regions on the branch", "1"),
+    "special_kind": ("kind of special point (branch, fold, corner)", ""),
+    "special_value": ("parameter value at the special point", "1"),
+    "special_lam": ("shares at the special point", "1"),
+    "special_branch": ("branch on which the special point lies", "1"),
 }
 
 
@@ -107,7 +113,13 @@ def _from_dataset(ds, rename: dict[str, str]) -> PointOutput:
     """A neg result Dataset as a PointOutput (``rename`` maps its variable names to ours)."""
     out = PointOutput()
     for name, v in ds.data_vars.items():
-        out.variables[rename.get(name, name)] = (tuple(v.dims), np.asarray(v.values), dict(v.attrs))
+        attrs = dict(v.attrs)
+        if "long_name" not in attrs:
+            ln, units = _META.get(name, (name.replace("_", " "), ""))
+            attrs["long_name"] = ln
+            if units and "units" not in attrs:
+                attrs["units"] = units
+        out.variables[rename.get(name, name)] = (tuple(v.dims), np.asarray(v.values), attrs)
     for name, c in ds.coords.items():
         out.coords[name] = (tuple(c.dims), np.asarray(c.values), dict(c.attrs))
     return out
