@@ -230,7 +230,7 @@ class FreenessOperator:
 
 
 # -------------------------------------------------------------------- compiled products
-@njit(cache=True, nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True)
 def freeness_dot(Phi, v, out):
     """out = Phi @ v (v and out 1-d). Loops for small K, BLAS otherwise."""
     K = Phi.shape[0]
@@ -244,7 +244,7 @@ def freeness_dot(Phi, v, out):
         out[:] = np.dot(Phi, v)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True)
 def freeness_tdot(Phi, v, out):
     """out = Phi.T @ v (v and out 1-d)."""
     K = Phi.shape[0]
@@ -259,13 +259,13 @@ def freeness_tdot(Phi, v, out):
         out[:] = np.dot(v, Phi)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True)
 def freeness_dot_block(Phi, V, out):
     """out = Phi @ V for a block of column vectors V (K, n)."""
     out[:, :] = np.dot(Phi, V)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True)
 def freeness_tdot_block(Phi, V, out):
     """out = Phi.T @ V for a block of column vectors V (K, n)."""
     out[:, :] = np.dot(Phi.T.copy(), V)

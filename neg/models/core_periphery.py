@@ -28,7 +28,7 @@ from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_open_unit
 
 
-@njit(MAP_SIGNATURE, cache=True, nogil=True)
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _wage_map(x, lam, par, reg, Phi, out):
     s, mu = par[0], par[1]
     farmers = reg[0]
@@ -46,7 +46,7 @@ def _wage_map(x, lam, par, reg, Phi, out):
         out[i] = np.log(out[i]) / s
 
 
-@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu = par[0], par[1]
     farmers = reg[0]
@@ -64,7 +64,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = out[3, j]
 
 
-@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx = (1/s) diag(1/h) [Phi diag(c) - Phi diag(Y/g^2) Phi^T diag((1-s) a)]."""
     s, mu = par[0], par[1]

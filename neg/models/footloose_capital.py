@@ -44,7 +44,7 @@ from neg.models.base import Model, check_open_unit
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
 
-@njit(MAP_SIGNATURE, cache=True, nogil=True)
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out):
     s, mu = par[0], par[1]
     labour, capital = reg[0], reg[1]
@@ -54,7 +54,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out):
         out[i] = np.log(max(labour[i] + capital[i] * b * ew, _TINY))
 
 
-@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu = par[0], par[1]
     labour, capital = reg[0], reg[1]
@@ -77,7 +77,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = out[0, j]  # nominal: capital owners do not move
 
 
-@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """The map does not depend on x: dF/dx = 0."""
     out[:, :] = 0.0

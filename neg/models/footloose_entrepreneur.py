@@ -38,7 +38,7 @@ from neg.models.base import Model, check_greater, check_open_unit
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
 
-@njit(MAP_SIGNATURE, cache=True, nogil=True)
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out):
     s, mu, H, L = par[0], par[1], par[2], par[3]
     workers = reg[0]
@@ -58,7 +58,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out):
         out[i] = np.log(max(e, _TINY))
 
 
-@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu, H = par[0], par[1], par[2]
     K = lam.size
@@ -82,7 +82,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = out[3, j]
 
 
-@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF_i/dx_k = b n_i Phi_ik E_k / (Delta_k E_new_i), E_new = exp(F(x))."""
     s, mu, H, L = par[0], par[1], par[2], par[3]

@@ -40,12 +40,12 @@ from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_greater
 
 
-@njit(MAP_SIGNATURE, cache=True, nogil=True)
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _null_map(x, lam, par, reg, Phi, out):
     out[:] = 0.0
 
 
-@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, alpha, L = par[0], par[1], par[2]
     shares = reg[0]
@@ -66,7 +66,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = out[3, j]
 
 
-@njit(BLOCK_SIGNATURE, cache=True, nogil=True)
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """The map does not depend on x: dF/dx = 0."""
     out[:, :] = 0.0

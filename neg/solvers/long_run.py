@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from neg.results import Equilibrium, ShortRun
-from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run
+from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run, solve_short_run
 
 __all__ = ["long_run", "equilibria", "stability", "payoff_jacobian", "DYNAMICS"]
 
@@ -75,7 +75,7 @@ def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=
             h = min(h, 0.45 * float(np.min(lam[neg] / -v[neg])))
 
         def payoff_at(t, v=v):
-            return short_run(model, lam + t * v, x0=sr.state, options=opts).payoff
+            return solve_short_run(model, lam + t * v, sr.state, opts).payoff
 
         d1 = (payoff_at(h) - payoff_at(-h)) / (2 * h)
         d2 = (payoff_at(h / 2) - payoff_at(-h / 2)) / h
@@ -190,11 +190,15 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
     switch = max(tol, 1e-6)
     h, steps = 0.1, 0
     polished = False
+    recent: list[float] = []
     while steps < max_steps and gap > tol:
         scale = _scale(sr)
         d0 = (sr.payoff - lam @ sr.payoff) / scale
         occ = lam > 0
-        if gap <= switch and not polished and occ.sum() <= polish_max:
+        # polish only while the dynamics is closing in (the gap fell over the last steps): near
+        # an unstable equilibrium Newton would converge to it instead of leaving it
+        closing = len(recent) == 3 and recent[0] > recent[1] > recent[2]
+        if gap <= switch and not polished and closing and occ.sum() <= polish_max:
             res = _newton_on_support(model, lam, sr, tol, opts)
             polished = True
             if res is not None:
@@ -215,6 +219,7 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
         if err <= 0.5 or h < 1e-12:
             lam, sr = lam_e, sr_e
             gap = payoff_gap(lam, sr.payoff)
+            recent = (recent + [gap])[-3:]
             steps += 1
             if gap > switch:
                 polished = False
