@@ -11,6 +11,7 @@ from neg.geography import Geography
 from neg.models import REGISTRY, CorePeriphery, FootlooseCapital, FootlooseEntrepreneur, Pflueger
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.bifurcation import NoBifurcationWarning, break_point, sustain_point
+from neg.solvers.continuation import bifurcation_diagram, trace
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
 from neg.solvers.long_run import equilibria, long_run, stability
 from neg.study import run  # YAML studies: neg.run(config, **overrides)
@@ -19,5 +20,5 @@ __all__ = [
     "__version__", "Geography", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital",
     "Pflueger", "REGISTRY", "ShortRun", "Equilibrium",
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
-    "break_point", "sustain_point", "NoBifurcationWarning", "run",
+    "break_point", "sustain_point", "NoBifurcationWarning", "trace", "bifurcation_diagram", "run",
 ]
