@@ -324,8 +324,8 @@ class _Diagram:
             if fold:
                 self._fold(face, br, b_id, u, t, ds)
             n_pos, n_pos_new = _count_pos(eig), _count_pos(eig_n)
-            if n_pos_new != n_pos:
-                self._branch_point(face, br, b_id, u, t, ds, min(n_pos, n_pos_new), depth, fold=fold)
+            for index in range(min(n_pos, n_pos_new), max(n_pos, n_pos_new)):  # each crossing
+                self._branch_point(face, br, b_id, u, t, ds, index, depth, fold=fold)
             u, t, J, eig = u_new, t_n, J_n, eig_n
             self._record(br, lam_n, p_n, eig_n, exc_n)
             history.append(u)
