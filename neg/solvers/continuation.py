@@ -162,6 +162,7 @@ class _Face:
         self.lo, self.hi, self.K = lo, hi, model.K
         self.x = None
         self.scale = None
+        self._models = {}
 
     def p(self, u):
         return self.lo + u[-1] * (self.hi - self.lo)
@@ -175,8 +176,17 @@ class _Face:
     def u_of(self, lam, p):
         return np.append(np.asarray(lam)[self.S[:-1]], (p - self.lo) / (self.hi - self.lo))
 
+    def model_at(self, p):
+        """The model at parameter value p (cached: rebuilding the freeness matrix is costly)."""
+        m = self._models.get(p)
+        if m is None:
+            if len(self._models) > 64:
+                self._models.clear()
+            m = self._models[p] = self.model.with_param(self.param, p)
+        return m
+
     def solve(self, u):
-        m = self.model.with_param(self.param, self.p(u))
+        m = self.model_at(self.p(u))
         sr = solve_short_run(m, self.lam(u), self.x, _TIGHT)
         if np.all(np.isfinite(sr.state)):
             self.x = sr.state

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange, types
 
-from neg.kernels import BLOCK_SIGNATURE, MAT, VEC, BlockKernel, MapKernel
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, MAT, VEC, BlockKernel, MapKernel, fast_kernel
 from neg.results import ShortRun
 
 __all__ = ["SolverOptions", "short_run", "short_run_batch", "METHODS"]
@@ -253,9 +253,10 @@ def solve_short_run(model, lam: np.ndarray, x0=None, opts: SolverOptions = Solve
     par, reg = model.kernel_args()
     Phi = model.freeness_operator.matrix
     x0 = model.initial_state(lam) if x0 is None else np.ascontiguousarray(x0, dtype=np.float64)
-    J = _jacobian_kernel(model, opts.method)
+    J = fast_kernel(_jacobian_kernel(model, opts.method), BLOCK_SIGNATURE)
+    F = fast_kernel(model.fixed_point_map, MAP_SIGNATURE)
     x, it, res = solve_fixed_point(
-        model.fixed_point_map, J, x0, lam, par, reg, Phi,
+        F, J, x0, lam, par, reg, Phi,
         METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping,
     )
     out = np.empty((5, model.K))
