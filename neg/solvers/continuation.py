@@ -341,6 +341,9 @@ class _Diagram:
             history.append(u)
             if len(history) > 40 and np.linalg.norm(history[-1] - history[-41]) < 1e-4:
                 br.stalled = True  # no progress: a (nearly) degenerate branch; stop here
+                # folds and crossings found while crawling are round-off, not structure
+                self.specials = [sp for sp in self.specials
+                                 if not (sp.branch == b_id and sp.kind in ("fold", "branch"))]
                 return
             ds = min(self.ds_max, ds * 1.5)
 
