@@ -178,13 +178,13 @@ def test_killed_run_resumes_to_the_same_result(tmp_path, capsys, serial_ssm):
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and len(list(parts.glob("chunk-*.nc"))) < 3:
+        while time.monotonic() < deadline and len(list(parts.glob("chunk-*.npz"))) < 3:
             assert proc.poll() is None, "the run finished before it could be killed"
             time.sleep(0.02)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=60)
-    done = len(list(parts.glob("chunk-*.nc")))
+    done = len(list(parts.glob("chunk-*.npz")))
     assert 3 <= done < 12 and not out.exists()
     resumed = run_study(SSM, sets, output=out, resume=True, workers=1)
     err = capsys.readouterr().err

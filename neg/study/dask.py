@@ -42,7 +42,7 @@ def dask_chunks(study, chunks, scheduler: str, workers: int, threads: int | None
         env = {k: str(threads or 1) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
                                               "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None, env=env,
+                               host="127.0.0.1", dashboard_address=":0", env=env,
                                local_directory=os.environ.get("DASK_TEMPORARY_DIRECTORY"))
         client = Client(cluster)
     else:

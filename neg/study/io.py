@@ -1,9 +1,10 @@
 """Result files: flat per-chunk datasets, padding and merging, the final sweep-shaped dataset.
 
-Two layouts, both netCDF4 written through h5netcdf:
+Two layouts (result and shard files are netCDF4 written through h5netcdf; the chunk files of a
+resumable run in ``<output>.parts/`` are ``.npz``, which is ten times faster for small files):
 
-*flat* (chunk files in ``<output>.parts/``, shard files): one dim ``sweep_point`` whose coordinate
-holds the global point indices, then each variable's own dims (``region``, ``time``, ...). The
+*flat* (chunk files, shard files): one dim ``sweep_point`` whose coordinate holds the global
+point indices, then each variable's own dims (``region``, ``time``, ...). The
 study's own coordinates (``time``, ``region``, ...) are stored per point as ``coord__<name>``.
 Dimensions whose size differs between points (the number of equilibria or branches) are padded
 to the largest size with a fill value: NaN (floats), False (flags), -1 (integers), "" (strings).
@@ -231,6 +232,41 @@ def write_netcdf(ds: xr.Dataset, path) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def write_chunk(ds: xr.Dataset, path) -> Path:
+    """A flat dataset as an ``.npz`` chunk file (arrays, plus dims and attrs as JSON; no pickles),
+    written atomically. Much faster than netCDF for the many small files of a resumable run."""
+    path = Path(path)
+    arrays, meta = {}, {"attrs": {k: _attr(v) for k, v in ds.attrs.items()}, "vars": []}
+    for i, (name, v) in enumerate(ds.variables.items()):
+        values = np.asarray(v.values)
+        if values.dtype.kind == "O":
+            values = values.astype(str)
+        arrays[f"v{i}"] = values
+        meta["vars"].append({"name": name, "dims": list(v.dims),
+                             "attrs": {k: _attr(x) for k, x in v.attrs.items()}})
+    arrays["meta"] = np.array(json.dumps(meta))
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def read_chunk(path) -> xr.Dataset:
+    """The flat dataset of a chunk file written by :func:`write_chunk`."""
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        data, coords = {}, {}
+        for i, v in enumerate(meta["vars"]):
+            item = (tuple(v["dims"]), z[f"v{i}"], v["attrs"])
+            (coords if v["name"] == FLAT else data)[v["name"]] = item
+    return xr.Dataset(data, coords=coords, attrs=meta["attrs"])
 
 
 def read_netcdf(path) -> xr.Dataset:

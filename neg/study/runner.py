@@ -71,11 +71,11 @@ def _prepare_parts(parts: Path, study, shard, resume: bool, log) -> dict[int, Pa
             if have is not None and have != want:
                 raise RunError(f"{parts} holds chunks of a different study (config or shard changed); "
                                "delete it, or run without --resume to start afresh")
-            for f in sorted(parts.glob("chunk-*.nc")):
+            for f in sorted(parts.glob("chunk-*.npz")):
                 try:
-                    with xr.open_dataset(f, engine="h5netcdf") as ds:
-                        idx = np.asarray(ds[io.FLAT].values)
-                        ok = ds.attrs.get("fingerprint") == want["fingerprint"]
+                    ds = io.read_chunk(f)
+                    idx = np.asarray(ds[io.FLAT].values)
+                    ok = ds.attrs.get("fingerprint") == want["fingerprint"]
                 except Exception:  # noqa: BLE001 - an unreadable chunk is recomputed
                     ok = False
                 if not ok:
@@ -85,7 +85,7 @@ def _prepare_parts(parts: Path, study, shard, resume: bool, log) -> dict[int, Pa
                 for i in idx:
                     done.setdefault(int(i), f)
         else:
-            for f in parts.glob("chunk-*.nc"):
+            for f in parts.glob("chunk-*.npz"):
                 f.unlink()
     parts.mkdir(parents=True, exist_ok=True)
     manifest.write_text(json.dumps(want))
@@ -174,8 +174,8 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
             memory.append(flat)
             return
         flat.attrs["fingerprint"] = fp
-        name = f"chunk-{int(chunk.min()):08d}-{int(chunk.max()):08d}-{chunk.size}.nc"
-        io.write_netcdf(flat, parts / name)
+        name = f"chunk-{int(chunk.min()):08d}-{int(chunk.max()):08d}-{chunk.size}.npz"
+        io.write_chunk(flat, parts / name)
 
     if scheduler is not None:
         from neg.study.dask import dask_chunks
@@ -208,7 +208,7 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
     progress.close()
 
     if parts is not None:
-        flats = [io.read_netcdf(f) for f in sorted(parts.glob("chunk-*.nc"))]
+        flats = [io.read_chunk(f) for f in sorted(parts.glob("chunk-*.npz"))]
     else:
         flats = memory
     if flats:

@@ -1,0 +1,100 @@
+"""Sweeps: the sweep_sigma_mu study (break and sustain points over a (sigma, mu) grid) run
+serially, on 2 processes and on a Dask LocalCluster of 2 workers, and the study machinery's
+overhead per point against calling the solvers directly.
+
+All three runs compute the same points (configs/sweep_sigma_mu.yaml: 63 points; --quick: a 4 x 3
+grid) and write the same netCDF file; points/second = points / wall time of the whole run, pool
+or cluster start-up included (that is what a user waits for). Speed-ups are ratios against the
+serial run timed in the same session. "Direct" calls neg.break_point and neg.sustain_point on the
+same models in a plain loop; the study adds per point: building the model from the config, the
+residual checks (one eigenvalue at phi_B, one corner short run at phi_S), catching failures, and
+per chunk: the netCDF chunk file; per run: validation and assembling/writing the result.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+import neg
+from benchmarks._report import Row, ratio_row
+from benchmarks._timing import fmt_time
+from neg.study import load_study, run_study
+
+CONFIG = Path(__file__).resolve().parent.parent / "configs" / "sweep_sigma_mu.yaml"
+QUICK = ["sweep.axes.sigma.num=4", "sweep.axes.mu.num=3"]
+
+
+def _timed(fn, repeats: int):
+    times, out = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times)), times, out
+
+
+def run(quick: bool = False) -> list[Row]:
+    sets = QUICK if quick else []
+    repeats = 1 if quick else 2
+    study = load_study(CONFIG, sets)
+    n = study.n_points
+    case = f"{n} points"
+    tmp = Path(tempfile.mkdtemp(prefix="neg-bench-sweep-"))
+
+    # direct: the solvers in a loop over the same models (warm: compiled kernels loaded)
+    models = [study.build_point(i)[0] for i in range(n)]
+
+    def direct():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return [(neg.break_point(m), neg.sustain_point(m)) for m in models]
+
+    direct()
+    t_direct, s_direct, ref = _timed(direct, repeats)
+
+    def study_run(**kw):
+        return lambda: run_study(CONFIG, sets, output=tmp / "out.nc", quiet=True, **kw)
+
+    t_serial, s_serial, ds = _timed(study_run(workers=1), repeats)
+    got = np.column_stack([ds["break_point"].values.ravel(), ds["sustain_point"].values.ravel()])
+    same = bool(np.array_equal(got, np.array(ref), equal_nan=True))
+    t_pool, s_pool, ds2 = _timed(study_run(workers=2), repeats)
+    rows = [
+        Row(case, "serial study run, points/s", f"{n / t_serial:.3g}/s ({fmt_time(t_serial)} wall)",
+            data={"wall_s": t_serial, "samples_s": s_serial, "points": n}),
+        Row(case, "2 processes, points/s", f"{n / t_pool:.3g}/s ({fmt_time(t_pool)} wall)",
+            data={"wall_s": t_pool, "samples_s": s_pool}),
+        ratio_row(case, "2 processes / serial (speed-up)", t_serial / t_pool),
+    ]
+    identical = same and ds2.equals(ds)
+    try:
+        import distributed  # noqa: F401
+
+        t_dask, s_dask, ds3 = _timed(study_run(scheduler="local", workers=2), repeats)
+        identical = identical and ds3.equals(ds)
+        rows += [Row(case, "Dask LocalCluster 2 workers, points/s",
+                     f"{n / t_dask:.3g}/s ({fmt_time(t_dask)} wall)",
+                     data={"wall_s": t_dask, "samples_s": s_dask}),
+                 ratio_row(case, "Dask 2 workers / serial (speed-up)", t_serial / t_dask)]
+    except ImportError:
+        rows.append(Row(case, "Dask LocalCluster", "skipped (dask.distributed not installed)"))
+    compute = float(xr.open_dataset(tmp / "out.nc").attrs["compute_seconds"]) / n
+    rows += [
+        Row(case, "direct break_point+sustain_point, per point", fmt_time(t_direct / n),
+            data={"per_point_s": t_direct / n, "samples_s": s_direct}),
+        Row(case, "serial study, per point (wall / points)", fmt_time(t_serial / n),
+            data={"per_point_s": t_serial / n, "compute_per_point_s": compute}),
+        Row(case, "  overhead per point vs direct", f"{fmt_time(t_serial / n - t_direct / n)} "
+            f"({(t_serial - t_direct) / t_direct:.0%}; of which in-point residual checks etc. "
+            f"{fmt_time(max(compute - t_direct / n, 0.0))})",
+            data={"overhead_per_point_s": t_serial / n - t_direct / n}),
+        Row(case, "results identical (serial, 2 processes, Dask, direct)", str(identical),
+            data={"identical": identical}),
+    ]
+    return rows
