@@ -13,8 +13,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# The tomahawk study: validate, compute, summarise and plot configs/tomahawk.yaml.
 demo: $(STAMP)
-	$(BIN)/neg demo
+	$(BIN)/neg validate configs/tomahawk.yaml
+	$(BIN)/neg run configs/tomahawk.yaml -o results/tomahawk.nc
+	$(BIN)/neg info results/tomahawk.nc
+	$(BIN)/neg plot results/tomahawk.nc -o results/tomahawk.png
+	@echo
+	@echo "Results: $(CURDIR)/results/tomahawk.nc   (xarray.open_dataset, neg info)"
+	@echo "Plot:    $(CURDIR)/results/tomahawk.png"
+	@echo "More:    neg run configs/racetrack.yaml | sweep_sigma_mu.yaml | relocation.yaml; docs/studies.md"
 
 test: $(STAMP)
 	$(BIN)/ruff check neg tests benchmarks

@@ -58,7 +58,8 @@ def info_text(ds: xr.Dataset, path) -> str:
         ln = v.attrs.get("long_name", "")
         units = v.attrs.get("units", "")
         desc = ln + (f" [{units}]" if units else "")
-        lines.append(f"    {name}({', '.join(v.dims)}){': ' + desc if desc else ''}")
+        dims = f"({', '.join(v.dims)})" if v.dims else ""
+        lines.append(f"    {name}{dims}{': ' + desc if desc else ''}")
     if "failed" in ds:
         failed = np.asarray(ds["failed"].values, dtype=bool)
         conv = np.asarray(ds["converged"].values, dtype=bool)
