@@ -90,6 +90,47 @@ def _residual(F, x, lam, par, reg, Phi, fx, r):
     return _max_abs(r)
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def _anderson_gamma(dR, hist, r, gram, gamma):
+    """Least-squares coefficients gamma = argmin |r - dR[:hist]^T gamma| from the (slightly
+    regularised) normal equations, by Gaussian elimination with partial pivoting: for the few
+    columns of Anderson's history this beats a LAPACK call by far at small K."""
+    h = hist
+    n = r.size
+    scale = 0.0
+    for a in range(h):
+        for b in range(a, h):
+            s = 0.0
+            for i in range(n):
+                s += dR[a, i] * dR[b, i]
+            gram[a, b] = s
+            gram[b, a] = s
+        s = 0.0
+        for i in range(n):
+            s += dR[a, i] * r[i]
+        gram[a, h] = s
+        scale = max(scale, gram[a, a])
+    for a in range(h):
+        gram[a, a] += 1e-14 * scale + 1e-300
+    for c in range(h):  # forward elimination
+        piv = c
+        for a in range(c + 1, h):
+            if abs(gram[a, c]) > abs(gram[piv, c]):
+                piv = a
+        if piv != c:
+            for b in range(c, h + 1):
+                gram[c, b], gram[piv, b] = gram[piv, b], gram[c, b]
+        for a in range(c + 1, h):
+            f = gram[a, c] / gram[c, c]
+            for b in range(c, h + 1):
+                gram[a, b] -= f * gram[c, b]
+    for c in range(h - 1, -1, -1):  # back substitution
+        s = gram[c, h]
+        for b in range(c + 1, h):
+            s -= gram[c, b] * gamma[b]
+        gamma[c] = s / gram[c, c]
+
+
 @njit(_SOLVE_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memory, damping):
     """Compiled solver loop. Returns (x, iterations, residual); converged iff residual <= tol."""
@@ -107,11 +148,13 @@ def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memor
     f_new = np.empty(n)
     r_new = np.empty(n)
     jac = np.empty((n, n)) if method == 2 else np.empty((1, 1))
+    gram = np.empty((m, m + 1))
+    gamma = np.empty(m)
     it = 0
     while it < max_iter and not res <= tol:
         it += 1
         if method == 0 and hist > 0:
-            gamma = np.linalg.lstsq(dR[:hist].T, r, rcond=1e-12)[0]
+            _anderson_gamma(dR, hist, r, gram, gamma)
             for i in range(n):
                 s = r[i]
                 for k in range(hist):
@@ -165,12 +208,15 @@ def _row(rows, k):
 
 _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1], VEC))(
     MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, types.float64[:, :, ::1],
-    types.int64, types.float64, types.int64, types.int64, types.float64,
+    types.int64, types.float64, types.int64, types.int64, types.float64, types.int64,
 )
+
+#: points per warm-started chunk of a batch (fixed, so results do not depend on the thread count)
+BATCH_CHUNK = 64
 
 
 @njit(_BATCH_SIGNATURE, cache=True, error_model="numpy", parallel=True)
-def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory, damping):
+def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory, damping, warm):
     n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0])
     m = X0.shape[1]
     K = LAM.shape[1]
@@ -178,19 +224,24 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory,
     OUT = np.empty((n, 5, K))
     IT = np.empty(n, dtype=np.int64)
     RES = np.empty(n)
-    for k in prange(n):
-        x0 = X0[_row(X0.shape[0], k)].copy()
-        lam = LAM[_row(LAM.shape[0], k)].copy()
-        par = PAR[_row(PAR.shape[0], k)].copy()
-        Phi = PHI[_row(PHI.shape[0], k)].copy()
-        x, it, res = solve_fixed_point(F, J, x0, lam, par, REG, Phi, method, tol, max_iter,
-                                       memory, damping)
-        X[k] = x
-        IT[k] = it
-        RES[k] = res
+    n_chunks = (n + BATCH_CHUNK - 1) // BATCH_CHUNK
+    for c in prange(n_chunks):
         out = np.empty((5, K))
-        G(x, lam, par, REG, Phi, out)
-        OUT[k] = out
+        for k in range(c * BATCH_CHUNK, min(n, (c + 1) * BATCH_CHUNK)):
+            if warm and k > c * BATCH_CHUNK and np.isfinite(RES[k - 1]):
+                x0 = X[k - 1].copy()  # continuation along the batch: neighbours are similar
+            else:
+                x0 = X0[_row(X0.shape[0], k)].copy()
+            lam = LAM[_row(LAM.shape[0], k)]
+            par = PAR[_row(PAR.shape[0], k)]
+            Phi = PHI[_row(PHI.shape[0], k)]
+            x, it, res = solve_fixed_point(F, J, x0, lam, par, REG, Phi, method, tol, max_iter,
+                                           memory, damping)
+            X[k] = x
+            IT[k] = it
+            RES[k] = res
+            G(x, lam, par, REG, Phi, out)
+            OUT[k] = out
     return X, OUT, IT, RES
 
 
@@ -265,13 +316,47 @@ def solve_short_run(model, lam: np.ndarray, x0=None, opts: SolverOptions = Solve
                     residual=float(res), method=opts.method, state=x)
 
 
+def _batch_arrays(model, arrays: dict[str, np.ndarray]):
+    """Kernel arguments for every point: (PAR (n, p), REG, PHI (n or 1, K, K)).
+
+    Trade costs alone (``phi`` or ``T``) are vectorised over the distance matrix; any other
+    parameter builds one model per distinct value (validating each)."""
+    if not arrays:
+        par, reg = model.kernel_args()
+        return par[None].copy(), reg, np.ascontiguousarray(model.freeness_operator.matrix[None])
+    if set(arrays) in ({"phi"}, {"T"}):
+        name, vals = next(iter(arrays.items()))
+        lo, hi = model.replace(**{name: vals.min()}), model.replace(**{name: vals.max()})  # validate
+        phi = vals if name == "phi" else vals ** (1.0 - model.sigma)
+        del lo, hi
+        with np.errstate(under="ignore"):
+            PHI = np.power(phi[:, None, None], model.geography.distance[None])
+        PHI[PHI < np.finfo(float).tiny] = 0.0
+        par, reg = model.kernel_args()
+        return par[None].copy(), reg, np.ascontiguousarray(PHI)
+    n = max(a.size for a in arrays.values())
+    cols = np.column_stack([np.broadcast_to(a, (n,)) for a in arrays.values()])
+    uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
+    models = [model.replace(**dict(zip(arrays, row, strict=True))) for row in uniq]
+    PAR = np.stack([m.kernel_args()[0] for m in models])[inverse.ravel()]
+    if "phi" in arrays or "T" in arrays:
+        PHI = np.stack([m.freeness_operator.matrix for m in models])[inverse.ravel()]
+    else:
+        PHI = models[0].freeness_operator.matrix[None]
+    return np.ascontiguousarray(PAR), models[0].kernel_args()[1], np.ascontiguousarray(PHI)
+
+
 def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0=None,
-                    **params) -> ShortRun:
+                    warm: bool = True, **params) -> ShortRun:
     """Many short runs in one compiled, parallel call.
 
     Broadcasts a stack of distributions ``lam`` (n, K) against scalar parameter arrays given
     by name (e.g. ``phi=np.linspace(0.05, 0.95, 10_000)``, ``mu=...``); every field of the
     result gains a leading axis of length n.
+
+    ``warm``: within fixed chunks of consecutive points (``BATCH_CHUNK``), start each solve from
+    the previous point's solution (a continuation along the batch; results then agree with
+    independent solves to the tolerance, and do not depend on the number of threads).
     """
     solver_keys = {"method", "tol", "max_iter", "memory", "damping"}
     opts = SolverOptions.from_kwargs(options, **{k: params.pop(k) for k in list(params) if k in solver_keys})
@@ -284,26 +369,16 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
     if len(sizes) > 1:
         raise ValueError("short_run_batch: lam and parameter arrays must have equal lengths or "
                          f"length 1, got {sorted(sizes)}")
-    n_par = max((a.size for a in arrays.values()), default=1)
-    if arrays:
-        models = [model.replace(**{k: (a[i] if a.size > 1 else a[0]) for k, a in arrays.items()})
-                  for i in range(n_par)]
-    else:
-        models = [model]
-    PAR = np.ascontiguousarray(np.stack([m.kernel_args()[0] for m in models]))
-    REG = models[0].kernel_args()[1]
-    if len(models) > 1 and ("phi" in arrays or "T" in arrays):
-        PHI = np.ascontiguousarray(np.stack([m.freeness_operator.matrix for m in models]))
-    else:
-        PHI = np.ascontiguousarray(models[0].freeness_operator.matrix[None])
+    PAR, REG, PHI = _batch_arrays(model, arrays)
     if x0 is None:
         X0 = np.ascontiguousarray(np.stack([model.initial_state(l) for l in lam[:1]]))
     else:
         X0 = np.ascontiguousarray(np.atleast_2d(np.asarray(x0, dtype=float)))
-    J = _jacobian_kernel(model, opts.method)
+    J = fast_kernel(_jacobian_kernel(model, opts.method), BLOCK_SIGNATURE)
     X, OUT, IT, RES = _solve_batch(
-        model.fixed_point_map, J, model.outputs_kernel, X0, lam, PAR, REG, PHI,
-        METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping,
+        fast_kernel(model.fixed_point_map, MAP_SIGNATURE), J,
+        fast_kernel(model.outputs_kernel, BLOCK_SIGNATURE), X0, lam, PAR, REG, PHI,
+        METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping, int(bool(warm)),
     )
     n = X.shape[0]
     lam_full = np.broadcast_to(lam, (n, K)).copy()
