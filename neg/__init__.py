@@ -7,6 +7,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
+from neg import metrics
 from neg.geography import Geography
 from neg.models import REGISTRY, CorePeriphery, FootlooseCapital, FootlooseEntrepreneur, Pflueger
 from neg.results import Equilibrium, ShortRun
@@ -14,6 +15,7 @@ from neg.solvers.bifurcation import NoBifurcationWarning, break_point, sustain_p
 from neg.solvers.continuation import bifurcation_diagram, trace
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
 from neg.solvers.long_run import equilibria, long_run, stability
+from neg.solvers.simulate import Schedule, simulate
 from neg.study import run  # YAML studies: neg.run(config, **overrides)
 
 __all__ = [
@@ -21,4 +23,5 @@ __all__ = [
     "Pflueger", "REGISTRY", "ShortRun", "Equilibrium",
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
     "break_point", "sustain_point", "NoBifurcationWarning", "trace", "bifurcation_diagram", "run",
+    "simulate", "Schedule", "metrics",
 ]
