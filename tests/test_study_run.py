@@ -213,3 +213,12 @@ def test_dask_local_cluster_equals_serial(tmp_path, serial_ssm):
     ds = run_study(SSM, SSM_SMALL, output=tmp_path / "dask.nc", scheduler="local", workers=2, quiet=True)
     assert ds.attrs["scheduler"] == "local"
     xr.testing.assert_equal(ds, serial_ssm)
+
+
+def test_scheduler_without_dask_is_a_clean_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
+    with pytest.raises(RunError, match=r"pip install 'neg\[dask\]'"):
+        run_study(SSM, SSM_SMALL, output=tmp_path / "d.nc", scheduler="local", workers=2, quiet=True)
+    code = main(["run", str(SSM), *[f"--set={s}" for s in SSM_SMALL], "-o", str(tmp_path / "d.nc"),
+                 "--scheduler", "local", "-q"])
+    assert code == 1 and "neg[dask]" in capsys.readouterr().err

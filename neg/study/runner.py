@@ -128,6 +128,10 @@ def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, comput
     return attrs
 
 
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}{'s' if k != 1 else ''}"
+
+
 def _json(v):
     if isinstance(v, np.ndarray):
         return v.tolist()
@@ -182,18 +186,18 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
 
         used = nw
         threads = max(1, cores // nw) if scheduler == "local" else None
-        log(f"{remaining.size} points in {len(chunks)} chunks on dask ({scheduler})")
+        log(f"{_n(remaining.size, 'point')} in {_n(len(chunks), 'chunk')} on dask ({scheduler})")
         it = dask_chunks(study, chunks, scheduler, nw, threads, log=log) if chunks else iter(())
     else:
         used = max(1, min(nw, len(chunks)))
         threads = max(1, cores // used)
         if used > 1:
-            log(f"{remaining.size} points in {len(chunks)} chunks on {used} processes "
+            log(f"{_n(remaining.size, 'point')} in {_n(len(chunks), 'chunk')} on {used} processes "
                 f"({threads} numba thread{'s' if threads > 1 else ''} each)")
             it = pool_chunks(study, chunks, used, threads)
         else:
             if remaining.size:
-                log(f"{remaining.size} point{'s' if remaining.size != 1 else ''} in this process")
+                log(f"{_n(remaining.size, 'point')} in this process")
             it = serial_chunks(study, chunks)
     progress = Progress(remaining.size, quiet=quiet)
     try:
