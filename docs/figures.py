@@ -29,13 +29,15 @@ def hysteresis():
 
 
 def relocation():
-    """Falling trade costs on a line of 5 regions: industry concentrates, then the core shifts."""
+    """Demand (farmers) moves inland along a line of 5 regions, one region every 25 years:
+    industry follows in jumps, leapfrogs region r2 and stays locked in at r3."""
     geo = neg.Geography.line(5)
-    model = neg.CorePeriphery(5.0, 0.4, phi=0.1, geography=geo)
-    schedule = {"phi": [(0.0, 0.1), (50.0, 0.6)]}
-    lam0 = np.array([0.22, 0.2, 0.2, 0.19, 0.19])
-    ds = neg.simulate(model, schedule, lam0, t_end=100.0, steps=200, speed=20.0)
-    neg.plot.paths(ds, twin="phi", path=IMG / "relocation.png")
+    farmers = np.full((5, 5), 0.1) + 0.5 * np.eye(5)  # row i: demand concentrated in region i
+    model = neg.CorePeriphery(5.0, 0.4, phi=0.5, geography=geo, farmers=farmers[0])
+    schedule = {"farmers": [(25.0 * i, farmers[i]) for i in range(5)]}
+    ds = neg.simulate(model, schedule, [0.8, 0.05, 0.05, 0.05, 0.05], t_end=120.0, steps=240,
+                      dynamics="logit", dispersion=0.005)
+    neg.plot.paths(ds, path=IMG / "relocation.png")
     return ds
 
 

@@ -640,7 +640,7 @@ def _dataset(model, params, times, lam, outs, converged, param_vals, attrs) -> x
         dims = ("time",) if arr.ndim == 1 else ("time", "region")
         data[var] = (dims, arr, {"long_name": f"model parameter {p} (scheduled)", "units": "1"})
     coords = {
-        "time": ("time", times, {"long_name": "time", "units": "model time units (1 / speed)"}),
+        "time": ("time", times, {"long_name": "time", "units": "1/speed"}),
         "region": ("region", region, {"long_name": "region"}),
     }
     geo = model.geography
