@@ -222,3 +222,17 @@ def test_scheduler_without_dask_is_a_clean_error(tmp_path, monkeypatch, capsys):
     code = main(["run", str(SSM), *[f"--set={s}" for s in SSM_SMALL], "-o", str(tmp_path / "d.nc"),
                  "--scheduler", "local", "-q"])
     assert code == 1 and "neg[dask]" in capsys.readouterr().err
+
+
+def test_shard_auto_from_slurm_and_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("SLURM_ARRAY_TASK_ID", "1")
+    monkeypatch.setenv("SLURM_ARRAY_TASK_COUNT", "2")
+    monkeypatch.delenv("SLURM_ARRAY_TASK_MIN", raising=False)
+    cfg = {"model": {"name": "core_periphery", "sigma": 5, "mu": 0.4, "phi": 0.2},
+           "study": {"kind": "equilibrium"}, "sweep": {"axes": {"phi": [0.1, 0.2, 0.3]}},
+           "output": {"path": str(tmp_path / "res.nc"), "store": ["lam", "stable"]}}
+    ds = run_study(cfg, shard="auto", workers=1, quiet=True)
+    assert ds.attrs["shard"] == "1/2" and ds["sweep_point"].values.tolist() == [1]
+    assert (tmp_path / "res.shard-1-of-2.nc").exists()
+    kept = {v for v in ds.data_vars if not v.startswith("coord__")}  # flat layout: coords per point
+    assert kept == {"lam", "stable", "converged", "residual", "failed", "error"}
