@@ -151,6 +151,21 @@ class Model:
         """(par, reg): scalar parameters (1-d) and per-region parameters (2-d) for the kernels."""
         raise NotImplementedError
 
+    #: optional kernel (MAP signature) writing the payoff of every state component (length n);
+    #: only models with several state groups need it (otherwise the outputs' payoff row is used)
+    payoff_kernel: ClassVar[Any] = None
+
+    def state_groups(self) -> tuple[int, ...]:
+        """Sizes of the groups of the long-run state, each a simplex (see :mod:`neg.state`).
+        Default: one group, the shares of the mobile factor over the K regions."""
+        return (self.K,)
+
+    def symmetric_state(self) -> np.ndarray:
+        """The state whose stability defines the break point: uniform within each group."""
+        from neg.state import StateSpace
+
+        return StateSpace(self.state_groups()).uniform()
+
     def initial_state(self, lam: np.ndarray) -> np.ndarray:
         """Starting point of the short-run iteration (logs of the unknowns)."""
         return np.zeros(self.K)

@@ -25,6 +25,7 @@ from numba import njit, prange, types
 
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, MAT, VEC, BlockKernel, MapKernel, fast_kernel
 from neg.results import ShortRun
+from neg.state import StateSpace
 
 __all__ = ["SolverOptions", "short_run", "short_run_batch", "METHODS"]
 
@@ -219,7 +220,7 @@ BATCH_CHUNK = 64
 def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory, damping, warm):
     n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0])
     m = X0.shape[1]
-    K = LAM.shape[1]
+    K = PHI.shape[1]  # regions (the state may be longer: several groups)
     X = np.empty((n, m))
     OUT = np.empty((n, 5, K))
     IT = np.empty(n, dtype=np.int64)
@@ -261,17 +262,10 @@ def _jacobian_kernel(model, method: str):
 
 
 def _check_lam(model, lam) -> np.ndarray:
-    K = model.K
+    """The long-run state (shares of each group, see :mod:`neg.state`); None: symmetric state."""
     if lam is None:
-        return np.full(K, 1.0 / K)
-    lam = np.array(lam, dtype=np.float64)
-    if lam.shape[-1] != K:
-        raise ValueError(f"lam: expected {K} shares along the last axis, got shape {lam.shape}")
-    if not np.all(np.isfinite(lam)) or np.any(lam < 0) or np.any(lam > 1):
-        raise ValueError("lam: shares must be finite and lie in [0, 1]")
-    if np.any(np.abs(lam.sum(axis=-1) - 1.0) > 1e-9):
-        raise ValueError("lam: shares must sum to 1 along the region axis")
-    return lam
+        return model.symmetric_state()
+    return StateSpace.of(model).validate(lam)
 
 
 def short_run(model, lam=None, *, x0=None, options: SolverOptions | None = None, **kwargs) -> ShortRun:
@@ -312,8 +306,16 @@ def solve_short_run(model, lam: np.ndarray, x0=None, opts: SolverOptions = Solve
     )
     out = np.empty((5, model.K))
     model.outputs_kernel(x, lam, par, reg, Phi, out)
-    return ShortRun(lam, *out, converged=bool(res <= opts.tol), iterations=int(it),
+    payoff = out[4] if model.payoff_kernel is None else _payoff(model, x, lam, par, reg, Phi)
+    return ShortRun(lam, *out[:4], payoff, converged=bool(res <= opts.tol), iterations=int(it),
                     residual=float(res), method=opts.method, state=x)
+
+
+def _payoff(model, x, lam, par, reg, Phi) -> np.ndarray:
+    """Payoff of every state component, for models with several state groups."""
+    out = np.empty(lam.size)
+    model.payoff_kernel(x, lam, par, reg, Phi, out)
+    return out
 
 
 def _batch_arrays(model, arrays: dict[str, np.ndarray]):
@@ -360,9 +362,8 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
     """
     solver_keys = {"method", "tol", "max_iter", "memory", "damping"}
     opts = SolverOptions.from_kwargs(options, **{k: params.pop(k) for k in list(params) if k in solver_keys})
-    K = model.K
     lam = _check_lam(model, lam)
-    lam = np.ascontiguousarray(np.atleast_2d(lam).reshape(-1, K))
+    lam = np.ascontiguousarray(np.atleast_2d(lam).reshape(-1, lam.shape[-1]))
     arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)).ravel() for k, v in params.items()}
     sizes = {a.size for a in arrays.values()} | {lam.shape[0]}
     sizes.discard(1)
@@ -381,7 +382,11 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
         METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping, int(bool(warm)),
     )
     n = X.shape[0]
-    lam_full = np.broadcast_to(lam, (n, K)).copy()
-    return ShortRun(lam_full, OUT[:, 0], OUT[:, 1], OUT[:, 2], OUT[:, 3], OUT[:, 4],
+    lam_full = np.broadcast_to(lam, (n, lam.shape[1])).copy()
+    payoff = OUT[:, 4]
+    if model.payoff_kernel is not None:
+        payoff = np.stack([_payoff(model, X[k], lam_full[k], PAR[k if PAR.shape[0] > 1 else 0], REG,
+                                   PHI[k if PHI.shape[0] > 1 else 0]) for k in range(n)])
+    return ShortRun(lam_full, OUT[:, 0], OUT[:, 1], OUT[:, 2], OUT[:, 3], payoff,
                     converged=RES <= opts.tol, iterations=IT, residual=RES, method=opts.method,
                     state=X)

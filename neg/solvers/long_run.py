@@ -20,6 +20,7 @@ import numpy as np
 
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run, solve_short_run
+from neg.state import StateSpace
 
 __all__ = ["long_run", "equilibria", "stability", "payoff_jacobian", "DYNAMICS"]
 
@@ -30,28 +31,20 @@ def _scale(sr: ShortRun) -> float:
     return max(float(np.max(np.abs(sr.payoff))), 1e-300)
 
 
-def payoff_gap(lam: np.ndarray, payoff: np.ndarray) -> float:
-    """max_{lam_i>0} |omega_i - omega_bar| and max_{lam_i=0} (omega_i - omega_bar)^+, relative."""
-    mean = float(lam @ payoff)
-    dev = payoff - mean
-    occ = lam > 0
-    gap = max(np.max(np.abs(dev[occ]), initial=0.0), np.max(dev[~occ], initial=0.0))
-    return gap / max(float(np.max(np.abs(payoff))), 1e-300)
+def payoff_gap(lam: np.ndarray, payoff: np.ndarray, space: StateSpace | None = None) -> float:
+    """max_{lam_i>0} |omega_i - omega_bar| and max_{lam_i=0} (omega_i - omega_bar)^+, relative
+    (omega_bar: the mean payoff of the component's group; one group unless ``space`` says)."""
+    return (space or StateSpace((lam.size,))).gap(lam, payoff)
 
 
 def _perturbed_uniform(K: int) -> np.ndarray:
-    u = np.random.default_rng(20260).uniform(-1.0, 1.0, K)
-    lam = (1.0 + 0.05 * u) / K
-    return lam / lam.sum()
+    space = StateSpace((K,))
+    return space.perturbed(space.uniform())
 
 
 def tangent_basis(n: int) -> np.ndarray:
     """Orthonormal basis (n, n-1) of {v in R^n : sum v = 0}."""
-    if n == 1:
-        return np.zeros((1, 0))
-    A = np.eye(n) - 1.0 / n
-    q, _ = np.linalg.qr(A[:, : n - 1])
-    return q
+    return StateSpace((n,)).tangent_basis(np.ones(n, dtype=bool))
 
 
 def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=1e-3,
@@ -86,26 +79,26 @@ def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=
 def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]:
     """(stable, eigenvalues) of the replicator dynamics at the equilibrium ``lam``.
 
-    Face eigenvalues: of V^T diag(lam_S) (I - 1 lam_S^T) (d omega_S/d lam) V, V an orthonormal
-    basis of the tangent space of the occupied face S; then omega_i - omega_bar for each empty
-    region i (the corner conditions). Stable iff all real parts are negative.
+    Face eigenvalues: of V^T J V, with J_ij = lam_i (d omega_i/d lam_j - sum_{k in g(i)} lam_k
+    d omega_k/d lam_j) the replicator's Jacobian and V an orthonormal basis of the tangent space
+    of the occupied face (within each group of the state: sums fixed, empty components kept
+    empty); then omega_i - omega_bar_g(i) for each empty component (the corner conditions).
+    Stable iff all real parts are negative.
     """
     lam = np.asarray(lam, dtype=float)
+    space = StateSpace.of(model)
     if sr is None:
         sr = short_run(model, lam, tol=1e-14, max_iter=500)
-    S = np.flatnonzero(lam > 0)
-    Z = np.flatnonzero(lam <= 0)
-    mean = float(lam @ sr.payoff)
+    occ = lam > 0
+    dev = space.deviation(lam, sr.payoff)
     eig_face = np.zeros(0, dtype=complex)
-    if S.size > 1:
-        B = tangent_basis(S.size)
-        V = np.zeros((lam.size, S.size - 1))
-        V[S] = B
-        dW = payoff_jacobian(model, lam, V, sr)[S]  # (|S|, |S|-1)
-        lS = lam[S]
-        Jv = lS[:, None] * (dW - (lS @ dW)[None, :])
-        eig_face = np.linalg.eigvals(B.T @ Jv)
-    eig = np.concatenate([eig_face, (sr.payoff[Z] - mean).astype(complex)])
+    V = space.tangent_basis(occ)
+    if V.shape[1]:
+        dW = payoff_jacobian(model, lam, V, sr)  # (n, d)
+        group_mean = np.stack([space.group_sums(lam * dW[:, k]) for k in range(V.shape[1])], 1)
+        Jv = lam[:, None] * (dW - group_mean[space.gid])
+        eig_face = np.linalg.eigvals(V.T @ Jv)
+    eig = np.concatenate([eig_face, dev[~occ].astype(complex)])
     tol = 1e-11 * _scale(sr)
     stable = bool(np.all(eig.real < -tol)) if eig.size else True
     if np.all(np.abs(eig.imag) == 0):
@@ -125,21 +118,18 @@ def _equilibrium(model, lam, sr, steps, gap, tol, with_stability) -> Equilibrium
     )
 
 
-def _newton_on_support(model, lam, sr, tol, opts, max_iter=30):
-    """Solve omega_i = omega_j on the occupied regions (shares stay positive). None on failure."""
-    S = np.flatnonzero(lam > 0)
-    if S.size < 2:
+def _newton_on_support(model, lam, sr, tol, opts, space, max_iter=30):
+    """Solve omega_i = omega_last(g) on the occupied components (shares stay positive)."""
+    B, rows, lasts = space.free_basis(lam > 0)
+    if rows.size == 0:
         return lam, sr
-    B = np.zeros((lam.size, S.size - 1))  # free directions e_i - e_last
-    B[S[:-1], np.arange(S.size - 1)] = 1.0
-    B[S[-1], :] = -1.0
     for _ in range(max_iter):
         scale = _scale(sr)
-        g = (sr.payoff[S[:-1]] - sr.payoff[S[-1]]) / scale
-        if payoff_gap(lam, sr.payoff) <= tol:
+        if space.gap(lam, sr.payoff) <= tol:
             return lam, sr
+        g = (sr.payoff[rows] - sr.payoff[lasts]) / scale
         dW = payoff_jacobian(model, lam, B, sr, step=1e-5)
-        Jg = (dW[S[:-1]] - dW[S[-1]][None, :]) / scale
+        Jg = (dW[rows] - dW[lasts]) / scale
         try:
             dy = np.linalg.solve(Jg, -g)
         except np.linalg.LinAlgError:
@@ -150,12 +140,12 @@ def _newton_on_support(model, lam, sr, tol, opts, max_iter=30):
         if np.any(neg):
             t = min(1.0, 0.9 * float(np.min(lam[neg] / -step[neg])))
         lam = lam + t * step
-        lam[np.flatnonzero(lam <= 0)] = 0.0
-        lam = lam / lam.sum()
+        lam[lam <= 0] = 0.0
+        lam = space.normalise(lam)
         sr = short_run(model, lam, x0=sr.state, options=opts)
         if not np.all(np.isfinite(sr.payoff)):
             return None
-    return (lam, sr) if payoff_gap(lam, sr.payoff) <= tol else None
+    return (lam, sr) if space.gap(lam, sr.payoff) <= tol else None
 
 
 def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-10,
@@ -181,36 +171,39 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
     if dynamics not in DYNAMICS:
         raise ValueError(f"dynamics: must be one of {DYNAMICS}, got {dynamics!r}")
     opts = SolverOptions.from_kwargs(options, **solver_kwargs)
-    K = model.K
-    lam = _perturbed_uniform(K) if lam0 is None else _check_lam(model, lam0).astype(float).copy()
+    space = StateSpace.of(model)
+    if lam0 is None:
+        lam = space.perturbed(model.symmetric_state())
+    else:
+        lam = _check_lam(model, lam0).astype(float).copy()
     if lam.ndim != 1:
-        raise ValueError("lam0: expected one distribution (K,), not a stack")
+        raise ValueError("lam0: expected one distribution, not a stack")
     sr = short_run(model, lam, options=opts)
-    gap = payoff_gap(lam, sr.payoff)
+    gap = space.gap(lam, sr.payoff)
     switch = max(tol, 1e-6)
     h, steps = 0.1, 0
     polished = False
     recent: list[float] = []
     while steps < max_steps and gap > tol:
         scale = _scale(sr)
-        d0 = (sr.payoff - lam @ sr.payoff) / scale
+        d0 = space.deviation(lam, sr.payoff) / scale
         occ = lam > 0
         # polish only while the dynamics is closing in (the gap fell over the last steps): near
         # an unstable equilibrium Newton would converge to it instead of leaving it
         closing = len(recent) == 3 and recent[0] > recent[1] > recent[2]
         if gap <= switch and not polished and closing and occ.sum() <= polish_max:
-            res = _newton_on_support(model, lam, sr, tol, opts)
+            res = _newton_on_support(model, lam, sr, tol, opts, space)
             polished = True
             if res is not None:
                 lam, sr = res
-                gap = payoff_gap(lam, sr.payoff)
+                gap = space.gap(lam, sr.payoff)
                 if gap <= tol:
                     break
                 continue  # an empty region wants entry: keep integrating
         h = min(h, 2.0 / max(float(np.max(np.abs(d0[occ]))), 1e-300))
-        lam_e = _advance(lam, h * d0, zero_share, d0)
+        lam_e = _advance(lam, h * d0, zero_share, d0, space)
         sr_e = short_run(model, lam_e, x0=sr.state, options=opts)
-        d1 = (sr_e.payoff - lam_e @ sr_e.payoff) / scale
+        d1 = space.deviation(lam_e, sr_e.payoff) / scale
         if not np.all(np.isfinite(sr_e.payoff)):
             h *= 0.25
             continue
@@ -218,7 +211,7 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
         err = float(np.max(np.abs((d1 - d0)[occ]))) / max(float(np.max(np.abs(d0[occ]))), 1e-300)
         if err <= 0.5 or h < 1e-12:
             lam, sr = lam_e, sr_e
-            gap = payoff_gap(lam, sr.payoff)
+            gap = space.gap(lam, sr.payoff)
             recent = (recent + [gap])[-3:]
             steps += 1
             if gap > switch:
@@ -227,17 +220,16 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
     return _equilibrium(model, lam, sr, steps, gap, tol, stability)
 
 
-def _advance(lam, dlog, zero_share, d):
-    new = lam * np.exp(dlog)
-    new /= new.sum()
+def _advance(lam, dlog, zero_share, d, space):
+    new = space.normalise(lam * np.exp(dlog))
     new[(new < zero_share) & (d < 0)] = 0.0
-    return new / new.sum()
+    return space.normalise(new)
 
 
 def _check_equilibrium(model, lam, tol, opts):
     lam = np.asarray(lam, dtype=float)
     sr = short_run(model, lam, options=opts)
-    return sr, payoff_gap(lam, sr.payoff)
+    return sr, StateSpace.of(model).gap(lam, sr.payoff)
 
 
 def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, seed: int = 0,
@@ -246,15 +238,16 @@ def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, se
 
     Two regions: every interior equilibrium (sign changes of omega_1 - omega_2 on a grid of
     lam_1, located by Brent's method to ``tol``) plus each corner that is an equilibrium.
-    More regions: the uniform distribution and each single-region corner when they are
-    equilibria, plus the stable equilibria reached by :func:`long_run` from ``starts``
-    (default: ``n_random`` seeded random points of the simplex and the perturbed uniform).
+    More regions (or several state groups): the symmetric state and (one group) each
+    single-region corner when they are equilibria, plus the stable equilibria reached by
+    :func:`long_run` from ``starts`` (default: ``n_random`` seeded random points of the state
+    space and the perturbed symmetric state).
     Sorted by the share of the first region, descending.
     """
     from scipy.optimize import brentq
 
     opts = SolverOptions.from_kwargs(options, **solver_kwargs)
-    K = model.K
+    space = StateSpace.of(model)
     found: list[Equilibrium] = []
 
     def add(lam, steps=0, sr=None, gap=None):
@@ -265,7 +258,7 @@ def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, se
             sr, gap = _check_equilibrium(model, lam, tol, opts)
         found.append(_equilibrium(model, lam, sr, steps, gap, tol, True))
 
-    if K == 2 and starts is None:
+    if space.sizes == (2,) and starts is None:
         def f(t):
             sr = short_run(model, [t, 1.0 - t], options=opts)
             return (sr.payoff[0] - sr.payoff[1]) / _scale(sr)
@@ -283,14 +276,17 @@ def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, se
             if gap <= tol:
                 add(lam, sr=sr, gap=gap)
     else:
-        candidates = [np.full(K, 1.0 / K)] + [np.eye(K)[i] for i in range(K)]
+        candidates = [model.symmetric_state()]
+        if space.G == 1:
+            candidates += list(np.eye(space.n))
         for lam in candidates:
             sr, gap = _check_equilibrium(model, lam, tol, opts)
             if gap <= tol:
                 add(lam, sr=sr, gap=gap)
         if starts is None:
             rng = np.random.default_rng(seed)
-            starts = [None] + list(rng.dirichlet(np.ones(K), size=n_random))
+            starts = [None] + [np.concatenate([rng.dirichlet(np.ones(k)) for k in space.sizes])
+                               for _ in range(n_random)]
         for s in starts:
             eq = long_run(model, s, tol=tol, options=opts, stability=False)
             if eq.converged:

@@ -1,0 +1,105 @@
+"""The long-run state space: one or more groups, each a simplex of shares.
+
+Most models have one group: the shares of the mobile factor over the K regions. Others have
+several (workers choosing between manufacturing and agriculture in each region, firms choosing
+a headquarters-plant pair, ...): a model declares the group sizes with ``state_groups()`` and
+the state ``lam`` is the concatenation of the groups' share vectors, each summing to 1. Within a
+group the replicator moves mass towards the above-average payoff:
+
+    d lam_i / dt = lam_i (omega_i - omega_bar_g(i)),   omega_bar_g = sum_{j in g} lam_j omega_j.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["StateSpace"]
+
+
+class StateSpace:
+    """Group structure of a model's long-run state (see the module docstring)."""
+
+    def __init__(self, sizes):
+        self.sizes = tuple(int(s) for s in sizes)
+        if not self.sizes or min(self.sizes) < 1:
+            raise ValueError(f"state groups: need at least one group of size >= 1, got {self.sizes}")
+        self.n = sum(self.sizes)
+        self.G = len(self.sizes)
+        self.gid = np.repeat(np.arange(self.G), self.sizes)
+        self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
+
+    @classmethod
+    def of(cls, model) -> StateSpace:
+        return cls(model.state_groups())
+
+    # -- sums and means per group
+    def group_sums(self, v: np.ndarray) -> np.ndarray:
+        return np.bincount(self.gid, weights=v, minlength=self.G)
+
+    def normalise(self, lam: np.ndarray) -> np.ndarray:
+        return lam / self.group_sums(lam)[self.gid]
+
+    def means(self, lam: np.ndarray, payoff: np.ndarray) -> np.ndarray:
+        """omega_bar of each component's group (per component)."""
+        return (self.group_sums(lam * payoff) / self.group_sums(lam))[self.gid]
+
+    def deviation(self, lam: np.ndarray, payoff: np.ndarray) -> np.ndarray:
+        return payoff - self.means(lam, payoff)
+
+    def gap(self, lam: np.ndarray, payoff: np.ndarray) -> float:
+        """max over occupied |omega_i - omega_bar_g| and over empty (omega_i - omega_bar_g)^+,
+        relative to max |omega|."""
+        dev = self.deviation(lam, payoff)
+        occ = lam > 0
+        gap = max(np.max(np.abs(dev[occ]), initial=0.0), np.max(dev[~occ], initial=0.0))
+        return gap / max(float(np.max(np.abs(payoff))), 1e-300)
+
+    # -- special states
+    def uniform(self) -> np.ndarray:
+        return 1.0 / np.asarray(self.sizes, dtype=float)[self.gid]
+
+    def perturbed(self, lam: np.ndarray, size: float = 0.05, seed: int = 20260) -> np.ndarray:
+        u = np.random.default_rng(seed).uniform(-1.0, 1.0, self.n)
+        return self.normalise(lam * (1.0 + size * u))
+
+    def validate(self, lam, name: str = "lam") -> np.ndarray:
+        lam = np.array(lam, dtype=np.float64)
+        if lam.shape[-1] != self.n:
+            raise ValueError(f"{name}: expected {self.n} shares along the last axis, got shape {lam.shape}")
+        if not np.all(np.isfinite(lam)) or np.any(lam < 0) or np.any(lam > 1):
+            raise ValueError(f"{name}: shares must be finite and lie in [0, 1]")
+        sums = np.stack([lam[..., s:s + k].sum(axis=-1)
+                         for s, k in zip(self.starts, self.sizes, strict=True)], -1)
+        if np.any(np.abs(sums - 1.0) > 1e-9):
+            what = "along the region axis" if self.G == 1 else "within each group"
+            raise ValueError(f"{name}: shares must sum to 1 {what}")
+        return lam
+
+    # -- bases of the face of the product of simplices spanned by the support of lam
+    def tangent_basis(self, support: np.ndarray) -> np.ndarray:
+        """Orthonormal basis (n, d) of the directions that keep every group's sum and stay on
+        the face ``support`` (a boolean mask)."""
+        cols = []
+        for g in range(self.G):
+            S = np.flatnonzero(support & (self.gid == g))
+            if S.size < 2:
+                continue
+            q, _ = np.linalg.qr((np.eye(S.size) - 1.0 / S.size)[:, : S.size - 1])
+            block = np.zeros((self.n, S.size - 1))
+            block[S] = q
+            cols.append(block)
+        return np.hstack(cols) if cols else np.zeros((self.n, 0))
+
+    def free_basis(self, support: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Coordinates for Newton / continuation on a face: directions e_i - e_last(g) for every
+        occupied i but the last of its group. Returns (B (n, d), rows i, their group's last)."""
+        rows, lasts = [], []
+        for g in range(self.G):
+            S = np.flatnonzero(support & (self.gid == g))
+            rows.extend(S[:-1])
+            lasts.extend([S[-1]] * (S.size - 1))
+        rows, lasts = np.asarray(rows, dtype=int), np.asarray(lasts, dtype=int)
+        B = np.zeros((self.n, rows.size))
+        B[rows, np.arange(rows.size)] = 1.0
+        B[lasts, np.arange(rows.size)] = -1.0
+        return B, rows, lasts
