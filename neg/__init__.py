@@ -11,7 +11,7 @@ from neg import metrics
 from neg.geography import Geography
 from neg.models import REGISTRY, CorePeriphery, FootlooseCapital, FootlooseEntrepreneur, Pflueger
 from neg.results import Equilibrium, ShortRun
-from neg.solvers.bifurcation import NoBifurcationWarning, break_point, sustain_point
+from neg.solvers.bifurcation import NoBifurcationWarning, break_point, break_points, sustain_point
 from neg.solvers.continuation import bifurcation_diagram, trace
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
 from neg.solvers.long_run import equilibria, long_run, stability
@@ -22,6 +22,7 @@ __all__ = [
     "__version__", "Geography", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital",
     "Pflueger", "REGISTRY", "ShortRun", "Equilibrium",
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
-    "break_point", "sustain_point", "NoBifurcationWarning", "trace", "bifurcation_diagram", "run",
+    "break_point", "break_points", "sustain_point", "NoBifurcationWarning", "trace",
+    "bifurcation_diagram", "run",
     "simulate", "Schedule", "metrics",
 ]

@@ -24,9 +24,11 @@ import numpy as np
 from scipy.optimize import brentq
 
 from neg.solvers.fixed_point import SolverOptions, short_run
-from neg.solvers.long_run import payoff_gap, stability
+from neg.solvers.long_run import stability
+from neg.state import StateSpace
 
-__all__ = ["break_point", "sustain_point", "NoBifurcationWarning", "uniform_leading_eigenvalue"]
+__all__ = ["break_point", "break_points", "sustain_point", "NoBifurcationWarning",
+           "uniform_leading_eigenvalue"]
 
 _TIGHT = SolverOptions(tol=1e-14, max_iter=1000)
 
@@ -43,20 +45,23 @@ def default_phi_grid() -> np.ndarray:
 
 
 def uniform_leading_eigenvalue(model, phi: float) -> float:
-    """Largest real part of the replicator's eigenvalues at the uniform distribution, for
-    ``model`` at unit freeness ``phi``, scaled by the payoff level."""
+    """Largest real part of the replicator's eigenvalues at the symmetric state (the uniform
+    distribution for one-group models), for ``model`` at unit freeness ``phi``, scaled by the
+    payoff level."""
     m = model.replace(phi=float(phi))
-    lam = np.full(m.K, 1.0 / m.K)
+    lam = m.symmetric_state()
     sr = short_run(m, lam, options=_TIGHT)
     _, eig = stability(m, lam, sr)
     return float(np.max(np.real(eig))) / max(float(np.max(np.abs(sr.payoff))), 1e-300)
 
 
 def _check_uniform_is_equilibrium(model) -> None:
-    lam = np.full(model.K, 1.0 / model.K)
+    space = StateSpace.of(model)
     for phi in (0.3, 0.7):
-        sr = short_run(model.replace(phi=phi), lam, options=_TIGHT)
-        if payoff_gap(lam, sr.payoff) > 1e-9:
+        m = model.replace(phi=phi)
+        lam = m.symmetric_state()
+        sr = short_run(m, lam, options=_TIGHT)
+        if space.gap(lam, sr.payoff) > 1e-9:
             raise ValueError(
                 "break_point: the uniform distribution is not an equilibrium of this model on this "
                 "geography (asymmetric geography or immobile factor), so it has no break point; "
@@ -64,50 +69,75 @@ def _check_uniform_is_equilibrium(model) -> None:
             )
 
 
-def _first_crossing(f, grid, rising: bool, zero: float = 1e-13):
-    """First bracket [a, b] of the grid where f changes sign (- to + if rising, + to - if not).
-
-    Values within ``zero`` of 0 (round-off, e.g. the neutral limit phi -> 1) are not a crossing.
-    """
-    sign = 1.0 if rising else -1.0
+def _crossings(f, grid, zero: float = 1e-13):
+    """Every bracket (a, b, rising) of the grid where f changes sign; values within ``zero`` of 0
+    (round-off, e.g. the neutral limit phi -> 1) are not a crossing."""
+    out = []
     prev_x, prev_v = None, None
     for x in grid:
-        v = sign * f(x)
-        if prev_v is not None and prev_v < -zero and v > zero:
-            return prev_x, x
+        v = f(x)
+        if prev_v is not None and abs(v) > zero and (prev_v < 0) != (v < 0):
+            out.append((prev_x, x, v > 0))
         if abs(v) > zero:
             prev_x, prev_v = x, v
-    return None
+    return out
 
 
-def break_point(model, *, grid=None) -> float:
-    """Unit freeness phi at which the uniform distribution loses stability as phi rises.
+def _brent(f, a, b):
+    return float(brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
 
-    The first such phi when several modes exist. NaN (with a :class:`NoBifurcationWarning`)
-    if the uniform distribution is stable for every phi in the grid (e.g. footloose capital)
-    or unstable already at the smallest phi (black-hole parameters).
-    Raises ValueError if the uniform distribution is not an equilibrium.
-    """
+
+def break_points(model, *, grid=None) -> list[tuple[float, str]]:
+    """Every unit freeness phi in (0, 1) at which the symmetric state changes stability, with
+    ``"lose"`` or ``"gain"`` (as phi rises), in increasing order of phi.
+
+    Raises ValueError if the symmetric state is not an equilibrium."""
     _check_uniform_is_equilibrium(model)
     grid = default_phi_grid() if grid is None else np.asarray(grid, dtype=float)
 
     def f(phi):
         return uniform_leading_eigenvalue(model, phi)
 
-    if f(grid[0]) >= 0:
-        warnings.warn(
-            f"{model.name}: the uniform distribution is unstable already at phi={grid[0]:g} "
-            "(black-hole parameters, e.g. mu >= (sigma-1)/sigma); no break point",
-            NoBifurcationWarning, stacklevel=2)
-        return float("nan")
-    hit = _first_crossing(f, grid, rising=True)
-    if hit is None:
-        warnings.warn(f"{model.name}: the uniform distribution is stable for every phi in "
-                      f"[{grid[0]:g}, {grid[-1]:g}]; no break point", NoBifurcationWarning,
-                      stacklevel=2)
-        return float("nan")
-    a, b = hit
-    return float(brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
+    return [(_brent(f, a, b), "lose" if rising else "gain") for a, b, rising in _crossings(f, grid)]
+
+
+def _first_crossing(f, grid, rising: bool, zero: float = 1e-13):
+    """First bracket [a, b] of the grid where f changes sign (- to + if rising, + to - if not)."""
+    sign = 1.0 if rising else -1.0
+    for a, b, up in _crossings(lambda x: sign * f(x), grid, zero):
+        if up:
+            return a, b
+    return None
+
+
+def break_point(model, *, direction: str = "lose", grid=None) -> float:
+    """Unit freeness phi at which the uniform distribution (the symmetric state) changes
+    stability as phi rises.
+
+    ``direction``: "lose" (default: the first phi where it becomes unstable, the break point of
+    the core-periphery family), "gain" (the first phi where it becomes stable, e.g. Helpman's
+    model, or the re-dispersion of Puga 1999), "any" (the first change). NaN (with a
+    :class:`NoBifurcationWarning`) where there is none in (0, 1): e.g. footloose capital, or
+    black-hole parameters (unstable already at the smallest phi). Raises ValueError if the
+    symmetric state is not an equilibrium.
+    """
+    if direction not in ("lose", "gain", "any"):
+        raise ValueError(f"direction: must be 'lose', 'gain' or 'any', got {direction!r}")
+    grid = default_phi_grid() if grid is None else np.asarray(grid, dtype=float)
+    found = break_points(model, grid=grid)
+    hits = [phi for phi, kind in found if direction in ("any", kind)]
+    if hits:
+        return hits[0]
+    lead = uniform_leading_eigenvalue(model, grid[0])
+    if direction == "lose" and lead >= 0:
+        reason = (f"the uniform distribution is unstable already at phi={grid[0]:g} "
+                  "(black-hole parameters, e.g. mu >= (sigma-1)/sigma)")
+    else:
+        state = "stable" if lead < 0 else "unstable"
+        reason = f"the uniform distribution is {state} for every phi in [{grid[0]:g}, {grid[-1]:g}]"
+    warnings.warn(f"{model.name}: {reason}; no break point ({direction})", NoBifurcationWarning,
+                  stacklevel=2)
+    return float("nan")
 
 
 def _corner_advantage(model, phi: float, region: int) -> float:
@@ -134,6 +164,9 @@ def sustain_point(model, region: int | None = None, *, grid=None) -> float:
     one region suffices on symmetric geographies). NaN (with a warning) if agglomeration is
     sustainable at every phi in the grid (black hole) or at none.
     """
+    if StateSpace.of(model).G != 1:
+        raise ValueError(f"sustain_point: {model.name}'s long-run state is not one distribution over "
+                         "regions, so 'full agglomeration in one region' is not defined for it")
     grid = default_phi_grid() if grid is None else np.asarray(grid, dtype=float)
     if region is None:
         regions = [0] if _is_vertex_transitive(model) else range(model.K)
@@ -153,8 +186,7 @@ def sustain_point(model, region: int | None = None, *, grid=None) -> float:
         hit = _first_crossing(f, grid, rising=False)
         if hit is None:
             continue
-        a, b = hit
-        phi_s = float(brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=200))
+        phi_s = _brent(f, *hit)
         best = phi_s if np.isnan(best) else min(best, phi_s)
     if np.isnan(best):
         warnings.warn(f"{model.name}: full agglomeration is {reason}; no sustain point",
