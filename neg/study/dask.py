@@ -41,9 +41,16 @@ def dask_chunks(study, chunks, scheduler: str, workers: int, threads: int | None
     if scheduler == "local":
         env = {k: str(threads or 1) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
                                               "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=":0", env=env,
-                               local_directory=os.environ.get("DASK_TEMPORARY_DIRECTORY"))
+        import dask
+
+        # forkserver: fast worker start, and the caller's __main__ is not re-run in the workers
+        from neg.study.local import main_not_reimported
+
+        with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}), \
+                main_not_reimported():
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=None, env=env,
+                                   local_directory=os.environ.get("DASK_TEMPORARY_DIRECTORY"))
         client = Client(cluster)
     else:
         try:

@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -34,6 +35,31 @@ def available_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         return os.cpu_count() or 1
+
+
+@contextmanager
+def main_not_reimported():
+    """While worker processes start, leave the caller's ``__main__`` out of what they import.
+
+    Spawned and forkserver children normally re-import the parent's main module, which re-runs
+    a script that calls ``neg.run`` without an ``if __name__ == "__main__":`` guard. neg's
+    workers need nothing from ``__main__`` (their tasks live in neg.study), so it is skipped.
+    """
+    import multiprocessing.spawn as mp_spawn
+
+    original = mp_spawn.get_preparation_data
+
+    def preparation_data(name):
+        data = original(name)
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+        return data
+
+    mp_spawn.get_preparation_data = preparation_data
+    try:
+        yield
+    finally:
+        mp_spawn.get_preparation_data = original
 
 
 def serial_chunks(study, chunks) -> Iterator[tuple[np.ndarray, object]]:
@@ -76,14 +102,15 @@ def pool_chunks(study, chunks, workers: int, threads: int) -> Iterator[tuple[np.
         # keep at most 2 tasks per worker queued so that chunk files appear in order of progress
         todo = list(chunks)[::-1]
         running = {}
-        while todo or running:
-            while todo and len(running) < 2 * workers:
-                c = todo.pop()
-                running[pool.submit(_pool_task, c)] = c
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for f in done:
-                c = running.pop(f)
-                yield c, f.result()
+        with main_not_reimported():  # workers start on demand, at submits
+            while todo or running:
+                while todo and len(running) < 2 * workers:
+                    c = todo.pop()
+                    running[pool.submit(_pool_task, c)] = c
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for f in done:
+                    c = running.pop(f)
+                    yield c, f.result()
     except BaseException:
         for p in list(getattr(pool, "_processes", {}).values()):
             p.terminate()
