@@ -160,6 +160,13 @@ class Model:
         Default: one group, the shares of the mobile factor over the K regions."""
         return (self.K,)
 
+    def state_labels(self) -> tuple[str, ...]:
+        """A label per state component: the region names for one-group models (models with
+        several groups override this, e.g. "r0/manufacturing")."""
+        if self.state_groups() == (self.K,):
+            return self.geography.names
+        return tuple(f"s{i}" for i in range(sum(self.state_groups())))
+
     def symmetric_state(self) -> np.ndarray:
         """The state whose stability defines the break point: uniform within each group."""
         from neg.state import StateSpace

@@ -31,7 +31,8 @@ import xarray as xr
 from scipy.optimize import brentq
 
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_count, solve_short_run
-from neg.solvers.long_run import long_run, payoff_gap, stability
+from neg.solvers.long_run import long_run, stability
+from neg.state import StateSpace
 
 __all__ = ["trace", "bifurcation_diagram"]
 
@@ -40,6 +41,12 @@ _TIGHT = SolverOptions(tol=1e-13, max_iter=1000)
 
 def _dim_name(param: str) -> str:
     return param.replace("[", "_").replace("]", "").strip()
+
+
+def _state_dim(model) -> tuple[str, list[str]]:
+    """The dim of the long-run state: "region" for one-group models, otherwise "state"."""
+    dim = "region" if StateSpace.of(model).G == 1 else "state"
+    return dim, list(model.state_labels())
 
 
 def _model_attrs(model, param: str) -> dict:
@@ -55,11 +62,10 @@ def _model_attrs(model, param: str) -> dict:
 
 
 # ----------------------------------------------------------------------------- trace
-def _nudge(lam: np.ndarray, size: float, rng: np.random.Generator) -> np.ndarray:
+def _nudge(lam: np.ndarray, size: float, rng: np.random.Generator, space: StateSpace) -> np.ndarray:
     """Mix a tiny positive random vector into lam: leaves unstable states, reopens empty regions."""
-    r = rng.uniform(0.5, 1.5, lam.size)
-    out = (1.0 - size) * lam + size * r / r.sum()
-    return out / out.sum()
+    r = space.normalise(rng.uniform(0.5, 1.5, lam.size))
+    return space.normalise((1.0 - size) * lam + size * r)
 
 
 def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol: float = 1e-10,
@@ -87,16 +93,17 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
         raise ValueError("values: need at least two distinct parameter values")
     model.with_param(param, vals[0])  # validates the name and the range early
     opts = SolverOptions.from_kwargs(options, **solver_kwargs)
-    K = model.K
+    space = StateSpace.of(model)
     dirs = ["up", "down"] if direction == "both" else [direction]
     shape = (len(dirs), vals.size)
-    out = {k: np.full(shape + (K,), np.nan) for k in ("lam", "real_wage", "wage", "income")}
+    out = {k: np.full(shape + (model.K,), np.nan) for k in ("real_wage", "wage", "income")}
+    out["lam"] = np.full(shape + (space.n,), np.nan)  # the state: the regions, for one-group models
     stable = np.zeros(shape, dtype=bool)
     converged = np.zeros(shape, dtype=bool)
     residual = np.full(shape, np.nan)
     lead = np.full(shape, np.nan)
     rng = np.random.default_rng(seed)
-    start = np.full(K, 1.0 / K) if lam0 is None else np.asarray(lam0, dtype=float)
+    start = model.symmetric_state() if lam0 is None else space.validate(lam0, "lam0")
     lam = start
     for d, name in enumerate(dirs):
         order = range(vals.size) if name == "up" else range(vals.size - 1, -1, -1)
@@ -104,18 +111,20 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
             lam = start
         for i in order:
             m = model.with_param(param, vals[i])
-            eq = long_run(m, _nudge(lam, perturbation, rng), tol=tol, options=opts)
+            eq = long_run(m, _nudge(lam, perturbation, rng, space), tol=tol, options=opts)
             lam = eq.lam
             out["lam"][d, i], out["real_wage"][d, i] = eq.lam, eq.real_wage
             out["wage"][d, i], out["income"][d, i] = eq.wage, eq.income
             stable[d, i], converged[d, i], residual[d, i] = eq.stable, eq.converged, eq.residual
             lead[d, i] = np.max(np.real(eq.eigenvalues)) if eq.eigenvalues.size else np.nan
     dim = _dim_name(param)
-    coords = {"direction": dirs, dim: vals, "region": list(model.geography.names)}
+    sdim, labels = _state_dim(model)
+    coords = {"direction": dirs, dim: vals, "region": list(model.geography.names), sdim: labels}
     dims3, dims2 = ("direction", dim, "region"), ("direction", dim)
     ds = xr.Dataset(
         {
-            "lam": (dims3, out["lam"], {"long_name": f"share of mobile {model.mobile_factor}", "units": "1"}),
+            "lam": (("direction", dim, sdim), out["lam"],
+                    {"long_name": f"share of mobile {model.mobile_factor}", "units": "1"}),
             "real_wage": (dims3, out["real_wage"], {"long_name": "real wage (payoff per head)",
                                                     "units": "numeraire"}),
             "wage": (dims3, out["wage"], {"long_name": "nominal reward of the mobile factor",
@@ -158,8 +167,16 @@ class _Face:
     y = shares of S[:-1], q = (p - lo)/(hi - lo)."""
 
     def __init__(self, model, param, support, lo, hi):
-        self.model, self.param, self.S = model, param, np.asarray(support)
-        self.lo, self.hi, self.K = lo, hi, model.K
+        self.model, self.param, self.S = model, param, np.asarray(support, dtype=int)
+        self.space = StateSpace.of(model)
+        self.lo, self.hi, self.n = lo, hi, self.space.n
+        mask = np.zeros(self.n, dtype=bool)
+        mask[self.S] = True
+        _, self.rows, self.lasts = self.space.free_basis(mask)
+        self.singles = np.array([g for g in range(self.space.G)
+                                 if np.count_nonzero(mask & (self.space.gid == g)) == 1], dtype=int)
+        self.single_idx = np.array([int(np.flatnonzero(mask & (self.space.gid == g))[0])
+                                    for g in self.singles], dtype=int)
         self.x = None
         self.scale = None
         self._models = {}
@@ -168,13 +185,18 @@ class _Face:
         return self.lo + u[-1] * (self.hi - self.lo)
 
     def lam(self, u):
-        lam = np.zeros(self.K)
-        lam[self.S[:-1]] = u[:-1]
-        lam[self.S[-1]] = 1.0 - np.sum(u[:-1])
+        lam = np.zeros(self.n)
+        y = u[:-1]
+        lam[self.rows] = y
+        if self.rows.size:
+            sums = np.bincount(self.space.gid[self.rows], weights=y, minlength=self.space.G)
+            last = np.unique(self.lasts)
+            lam[last] = 1.0 - sums[self.space.gid[last]]
+        lam[self.single_idx] = 1.0
         return lam
 
     def u_of(self, lam, p):
-        return np.append(np.asarray(lam)[self.S[:-1]], (p - self.lo) / (self.hi - self.lo))
+        return np.append(np.asarray(lam)[self.rows], (p - self.lo) / (self.hi - self.lo))
 
     def model_at(self, p):
         """The model at parameter value p (cached: rebuilding the freeness matrix is costly)."""
@@ -198,12 +220,12 @@ class _Face:
         try:
             _, sr = self.solve(u)
         except ValueError:  # the step left the parameter's valid range
-            return np.full(self.S.size - 1, np.nan)
+            return np.full(self.rows.size, np.nan)
         w = sr.payoff
-        return (w[self.S[:-1]] - w[self.S[-1]]) / self.scale
+        return (w[self.rows] - w[self.lasts]) / self.scale
 
     def jacobian(self, u, h=1e-6):
-        J = np.empty((self.S.size - 1, u.size))
+        J = np.empty((self.rows.size, u.size))
         for k in range(u.size):
             e = np.zeros(u.size)
             e[k] = h
@@ -246,16 +268,15 @@ def _point_data(face, u):
     """(lam, p, face eigenvalues (real parts, sorted desc), corner payoff excess (empty regions))."""
     m, sr = face.solve(u)
     lam = face.lam(u)
-    n_face = face.S.size - 1
+    n_face = face.rows.size
     if np.any(lam < 0):
         lam_ok = np.clip(lam, 0, None)
         lam_ok /= lam_ok.sum()
     _, eig = stability(m, lam, sr) if np.all(lam >= 0) else (False, np.full(n_face, np.nan))
     eig = np.asarray(eig)
     face_eig = eig[:n_face]
-    mean = float(lam @ sr.payoff)
-    empty = np.setdiff1d(np.arange(face.K), face.S)
-    excess = (sr.payoff[empty] - mean) / face.scale
+    empty = np.setdiff1d(np.arange(face.n), face.S)
+    excess = face.space.deviation(lam, sr.payoff)[empty] / face.scale
     return lam, face.p(u), face_eig, excess, empty
 
 
@@ -300,10 +321,10 @@ class _Diagram:
         if origin is not None:
             self._record(br, *_point_data(face, origin)[:4])
         self.covered.add(self._key(face.lam(u0), face.p(u0), support))
-        u = _correct(face, u0, t0) if face.S.size > 1 else u0
+        u = _correct(face, u0, t0) if face.rows.size else u0
         if u is None:
             u = u0
-        J = face.jacobian(u) if face.S.size > 1 else None
+        J = face.jacobian(u) if face.rows.size else None
         t = _null_vector(J, t0) if J is not None else t0
         lam, p, eig, excess, empty = _point_data(face, u)
         self._record(br, lam, p, eig, excess)
@@ -369,12 +390,12 @@ class _Diagram:
         lam, p, eig, exc, _ = _point_data(face, u_s)
         gone = [int(j) for j in face.S if lam[j] <= 1e-9]  # symmetric patterns empty several at once
         lam[gone] = 0.0
-        lam /= lam.sum()
+        lam = face.space.normalise(lam)
         self._record(br, lam, p, eig, exc)
         self.add_special("corner", p, lam, b_id)
         smaller = tuple(int(s) for s in face.S if s not in gone)
         self.covered.add(self._key(lam, p, tuple(face.S)))
-        if len(smaller) > 1:
+        if self.face(smaller).rows.size:
             self._spawn_face(smaller, lam, p, leaving=gone, depth=depth)
 
     def _end_at_bound(self, face, br, u, t, ds, u_new):
@@ -416,7 +437,7 @@ class _Diagram:
             return
         lam, p, eig, *_ = _point_data(face, u_b)
         self.add_special("branch", p, lam, b_id)
-        if depth >= self.max_depth or face.S.size < 2:
+        if depth >= self.max_depth or face.rows.size == 0:
             return
         J = face.jacobian(u_b)
         _, sv, vt = np.linalg.svd(np.vstack([J, np.zeros(J.shape[1])]))
@@ -428,9 +449,12 @@ class _Diagram:
         if basis.shape[0] == 1:
             v = basis[0]
         else:  # symmetric degeneracy: the pattern centred on the first region of the face
-            d = np.zeros(u_b.size)
-            d[:-1] = -1.0 / face.S.size
-            d[0] += 1.0
+            g0 = face.space.gid[face.S[0]]
+            d_lam = np.zeros(face.n)
+            in_g0 = face.S[face.space.gid[face.S] == g0]
+            d_lam[in_g0] = -1.0 / in_g0.size
+            d_lam[face.S[0]] += 1.0
+            d = np.append(d_lam[face.rows], 0.0)
             v = basis.T @ (basis @ d)
             if np.linalg.norm(v) < 1e-12:
                 v = basis[0]
@@ -482,7 +506,7 @@ class _Diagram:
                 key = self._key(lam0, face.p(u), support)
                 if key in self.covered and self._on_existing(face.lam(u + 1e-3 * t), face.p(u + 1e-3 * t)):
                     continue
-                self.run_branch(support, u, t, "face" if len(support) < self.model.K else "interior",
+                self.run_branch(support, u, t, "face" if len(support) < face.n else "interior",
                                 depth)
 
     def _on_existing(self, lam, p, tol=2e-3, skip=None):
@@ -583,39 +607,42 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 
     model.with_param(param, lo), model.with_param(param, hi)  # validates name and range
     diag = _Diagram(model, param, lo, hi, ds, ds_max, max_points, max_branches, max_depth)
     solves0 = short_run_count()
-    K = model.K
-    uniform = np.full(K, 1.0 / K)
+    space = StateSpace.of(model)
     gaps = []
     for p in (lo, hi):
-        sr = short_run(model.with_param(param, p), uniform, options=_TIGHT)
-        gaps.append(payoff_gap(uniform, sr.payoff))
-    if max(gaps) <= 1e-9:
-        face = diag.face(tuple(range(K)))
-        u0 = face.u_of(uniform, lo)
+        m = model.with_param(param, p)
+        sr = short_run(m, m.symmetric_state(), options=_TIGHT)
+        gaps.append(space.gap(m.symmetric_state(), sr.payoff))
+    sym = model.with_param(param, lo).symmetric_state()
+    if max(gaps) <= 1e-9 and np.all(sym > 0):
+        support = tuple(range(space.n))
+        face = diag.face(support)
+        u0 = face.u_of(sym, lo)
         t0 = np.zeros(u0.size)
         t0[-1] = 1.0
-        diag.run_branch(tuple(range(K)), u0, t0, "uniform", 0)
+        diag.run_branch(support, u0, t0, "uniform", 0)
         diag.drain()
-    _corner_branches(diag, n_grid)
-    diag.drain()
+    if space.G == 1:
+        _corner_branches(diag, n_grid)
+        diag.drain()
     for p in (lo, hi):
         eq = long_run(model.with_param(param, p), stability=False)
         if eq.converged and not diag._on_existing(eq.lam, p, tol=1e-4):
             S = tuple(int(i) for i in eq.support)
-            if len(S) < 2:
-                continue
             face = diag.face(S)
+            if face.rows.size == 0:
+                continue
             u = face.u_of(eq.lam, p)
             t = _null_vector(face.jacobian(u))
             if (t[-1] < 0) == (p == lo):
                 t = -t
-            diag.run_branch(S, u, t, "interior" if len(S) == K else "face", 1)
+            diag.run_branch(S, u, t, "interior" if len(S) == space.n else "face", 1)
             diag.drain()
     return _to_dataset(diag, model, param, short_run_count() - solves0)
 
 
 def _to_dataset(diag: _Diagram, model, param: str, solves: int) -> xr.Dataset:
-    K = model.K
+    K = StateSpace.of(model).n
     nb = len(diag.branches)
     npt = max((len(b.p) for b in diag.branches), default=0)
     P = np.full((nb, npt), np.nan)
@@ -626,10 +653,11 @@ def _to_dataset(diag: _Diagram, model, param: str, solves: int) -> xr.Dataset:
         P[i, :n], L[i, :n], St[i, :n] = b.p, np.asarray(b.lam).reshape(n, K), b.stable
     sp = sorted(diag.specials, key=lambda s: (s.value, s.kind))
     dim = _dim_name(param)
+    sdim, labels = _state_dim(model)
     ds = xr.Dataset(
         {
             dim: (("branch", "point"), P, {"long_name": param}),
-            "lam": (("branch", "point", "region"), L,
+            "lam": (("branch", "point", sdim), L,
                     {"long_name": f"share of mobile {model.mobile_factor}", "units": "1"}),
             "stable": (("branch", "point"), St, {"long_name": "equilibrium is stable"}),
             "branch_kind": (("branch",), np.array([b.kind for b in diag.branches], dtype=str)),
@@ -639,10 +667,10 @@ def _to_dataset(diag: _Diagram, model, param: str, solves: int) -> xr.Dataset:
             "special_kind": (("special",), np.array([s.kind for s in sp], dtype=str)),
             "special_value": (("special",), np.array([s.value for s in sp], dtype=float),
                               {"long_name": f"{param} at the special point"}),
-            "special_lam": (("special", "region"), np.array([s.lam for s in sp]).reshape(len(sp), K)),
+            "special_lam": (("special", sdim), np.array([s.lam for s in sp]).reshape(len(sp), K)),
             "special_branch": (("special",), np.array([s.branch for s in sp], dtype=int)),
         },
-        coords={"region": list(model.geography.names)},
+        coords={sdim: labels},
         attrs={**_model_attrs(model, param), "study": "bifurcation", "lo": diag.lo, "hi": diag.hi,
                "short_run_solves": int(solves)},
     )
