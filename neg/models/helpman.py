@@ -1,0 +1,230 @@
+"""Helpman (1998, in Pines, Sadka & Zilcha (eds), *Topics in Public Economics*, "The size of
+regions"): the core-periphery structure with a fixed housing stock in place of immobile farmers.
+See also Ottaviano & Thisse (2004, *Handbook of Regional and Urban Economics* 4, ch. 58) and,
+for the role of the rent rule, Murata & Thisse (2005) and Pflüger & Südekum (2008).
+
+All labour (total 1, shares ``lam_i``) is mobile and works in manufacturing. Region i has a
+fixed housing stock H_i (``housing``: shares of a total stock normalised to 1; a big city with
+scarce land gets a small share). Consumers spend mu on manufactures (CES, elasticity s) and
+1 - mu on housing (Cobb-Douglas). Rents go either to the residents of the region, per head
+(``rents="local"``), or into a national pool shared equally by everyone (``"national"``).
+With Phi_ij = phi**d_ij and k = (1 - mu)/mu:
+
+    G_i^(1-s) = sum_j lam_j w_j^(1-s) Phi_ji                    (n_j = lam_j firms)
+    w_i^s     = mu sum_j Y_j G_j^(s-1) Phi_ij                   (zero profit)
+    Y_i       = lam_i w_i / mu                  (local: rent income (1 - mu) Y_i stays in i)
+              = lam_i (w_i + k sum_j lam_j w_j) (national: rents (1 - mu) Y^w shared equally)
+    y_i       = w_i / mu   or   w_i + k sum_j lam_j w_j         (income per head)
+    p_i       = (1 - mu) Y_i / H_i                               (housing rent)
+    omega_i   = y_i G_i^(-mu) p_i^(-(1-mu))      (indirect utility = real_wage = payoff)
+
+The system is homogeneous of degree one in nominal values (there is no numeraire sector), so
+the numeraire is the world wage bill: sum_j lam_j w_j = 1 (then w = 1 at the uniform
+distribution on a symmetric geography, world income is 1/mu and world rents (1 - mu)/mu).
+omega omits the Cobb-Douglas constant mu^mu (1 - mu)^(1 - mu). In an empty region housing
+is free (p_i = 0), so its payoff is +inf: full agglomeration is never an equilibrium.
+
+The unknowns are x = log w; the map is x -> z - log(sum_j lam_j e^(z_j)) with
+z = (1/s) log(mu Phi (Y G^(s-1))), whose fixed points are the equilibria (by Walras' law,
+sum_i lam_i w_i^(1-s) [w_i^s] = mu Y^w = sum_i lam_i w_i for any w).
+
+Two regions, uniform housing (linearising omega_1 - omega_2 at lam = 1/2; derived for this
+module and checked against an independent solver in tests/test_helpman.py). Here the uniform
+distribution is unstable at LOW freeness and GAINS stability as phi rises past phi_B:
+
+* local rents:    phi_B = (2s - 1)(1 - s(1 - mu)) / (s(1 + mu) - 1);
+* national rents: phi_B is the root in (0, 1) of A phi^2 + B phi + C = 0 with
+  A = (1 + mu)(1 - s(1 + mu)), B = 2[s mu (2(s - 1) + mu) - (s - 1)(2s - 1)],
+  C = (1 - mu)(1 - s(1 - mu)).
+
+Both exist iff s(1 - mu) < 1; if s(1 - mu) > 1 dispersion is stable at every trade cost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from numba import njit
+
+from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.models.base import Model, check_open_unit
+
+RENTS = ("local", "national")
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _incomes(w, lam, mu, national, Y, y):
+    """Regional income Y and income per head y (see the module docstring)."""
+    K = lam.size
+    if national:
+        S = 0.0
+        for j in range(K):
+            S += lam[j] * w[j]
+        r = (1.0 - mu) / mu * S
+        for j in range(K):
+            y[j] = w[j] + r
+            Y[j] = lam[j] * y[j]
+    else:
+        for j in range(K):
+            y[j] = w[j] / mu
+            Y[j] = lam[j] * y[j]
+
+
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _wage_map(x, lam, par, reg, Phi, out):
+    s, mu, national = par[0], par[1], par[2] > 0.5
+    K = lam.size
+    w = np.empty(K)
+    a = np.empty(K)
+    for j in range(K):
+        w[j] = np.exp(x[j])
+        a[j] = lam[j] * np.exp((1.0 - s) * x[j])
+    g = np.empty(K)
+    freeness_tdot(Phi, a, g)  # G^(1-s)
+    Y = np.empty(K)
+    y = np.empty(K)
+    _incomes(w, lam, mu, national, Y, y)
+    b = np.empty(K)
+    for j in range(K):
+        b[j] = Y[j] / g[j]
+    freeness_dot(Phi, b, out)  # w^s / mu
+    S = 0.0
+    for i in range(K):
+        out[i] = np.log(mu * out[i]) / s
+        S += lam[i] * np.exp(out[i])
+    S = np.log(S)
+    for i in range(K):
+        out[i] -= S
+
+
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _outputs(x, lam, par, reg, Phi, out):
+    s, mu, national = par[0], par[1], par[2] > 0.5
+    housing = reg[0]
+    K = lam.size
+    w = np.empty(K)
+    a = np.empty(K)
+    for j in range(K):
+        w[j] = np.exp(x[j])
+        a[j] = lam[j] * w[j] ** (1.0 - s)
+    g = np.empty(K)
+    freeness_tdot(Phi, a, g)
+    Y = np.empty(K)
+    y = np.empty(K)
+    _incomes(w, lam, mu, national, Y, y)
+    for j in range(K):
+        G = g[j] ** (1.0 / (1.0 - s))
+        p = (1.0 - mu) * Y[j] / housing[j]  # 0 in an empty region: omega = +inf
+        out[0, j] = w[j]
+        out[1, j] = Y[j]
+        out[2, j] = G
+        out[3, j] = y[j] * G ** (-mu) * p ** (mu - 1.0)
+        out[4, j] = out[3, j]
+
+
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _jacobian(x, lam, par, reg, Phi, out):
+    """dF/dx = (I - 1 pi^T) dz/dx, pi_m = lam_m e^(z_m) / sum, with
+    dz/dx = (1/s) diag(1/h) Phi [diag(dY/g) (+ national: lam k (lam w)^T / g) - diag(Y/g^2) M1],
+    h = Phi (Y/g), M1 = Phi^T diag((1-s) a)."""
+    s, mu, national = par[0], par[1], par[2] > 0.5
+    K = lam.size
+    w = np.empty(K)
+    D = np.zeros((K, K))
+    for j in range(K):
+        w[j] = np.exp(x[j])
+        D[j, j] = (1.0 - s) * lam[j] * np.exp((1.0 - s) * x[j])
+    a = np.empty(K)
+    for j in range(K):
+        a[j] = D[j, j] / (1.0 - s)
+    g = np.empty(K)
+    freeness_tdot(Phi, a, g)  # G^(1-s)
+    Y = np.empty(K)
+    y = np.empty(K)
+    _incomes(w, lam, mu, national, Y, y)
+    b = np.empty(K)
+    for j in range(K):
+        b[j] = Y[j] / g[j]
+    h = np.empty(K)
+    freeness_dot(Phi, b, h)
+    M1 = np.empty((K, K))
+    freeness_tdot_block(Phi, D, M1)  # M1[j, k] = Phi_kj (1-s) a_k = dg_j/dx_k
+    k_r = (1.0 - mu) / mu
+    for j in range(K):
+        yj = Y[j] / (g[j] * g[j])
+        for k in range(K):
+            M1[j, k] = -yj * M1[j, k]
+            if national:
+                M1[j, k] += lam[j] * k_r * lam[k] * w[k] / g[j]
+        if national:
+            M1[j, j] += lam[j] * w[j] / g[j]
+        else:
+            M1[j, j] += lam[j] * w[j] / (mu * g[j])
+    Z = np.empty((K, K))
+    freeness_dot_block(Phi, M1, Z)
+    pi = np.empty(K)
+    tot = 0.0
+    for i in range(K):
+        for k in range(K):
+            Z[i, k] /= s * h[i]
+        pi[i] = lam[i] * (mu * h[i]) ** (1.0 / s)
+        tot += pi[i]
+    for k in range(K):
+        m = 0.0
+        for i in range(K):
+            m += pi[i] * Z[i, k]
+        m /= tot
+        for i in range(K):
+            out[i, k] = Z[i, k] - m
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Helpman(Model):
+    """Helpman (1998): mobile labour, a fixed housing stock per region.
+
+    Parameters
+    ----------
+    sigma : elasticity of substitution between varieties, > 1.
+    mu : expenditure share of manufactures (1 - mu is spent on housing), in (0, 1).
+    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
+        with phi = T**(1 - sigma).
+    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    housing : shares of the housing stock (total 1), every one > 0; default uniform.
+    rents : ``"local"`` (rents go to the region's residents, per head) or ``"national"``
+        (rents pooled and shared equally by everyone).
+    """
+
+    sigma: float
+    mu: float
+    phi: float | None = None
+    geography: Geography | None = None
+    housing: np.ndarray | None = None
+    rents: str = "local"
+    T: float | None = dataclasses.field(default=None, kw_only=True)
+
+    fixed_point_map = staticmethod(_wage_map)
+    outputs_kernel = staticmethod(_outputs)
+    jacobian_kernel = staticmethod(_jacobian)
+    mobile_factor = "workers"
+    regional_params = ("housing",)
+
+    def _validate(self) -> None:
+        object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
+        if self.rents not in RENTS:
+            raise ValueError(f"rents: must be one of {RENTS}, got {self.rents!r}")
+        empty = np.flatnonzero(np.asarray(self.housing) <= 0.0)
+        if empty.size:
+            raise ValueError(f"housing: every region needs a positive housing stock; region(s) "
+                             f"{empty.tolist()} have none")
+
+    def kernel_args(self):
+        return (np.array([self.sigma, self.mu, 1.0 if self.rents == "national" else 0.0]),
+                np.array([self.housing]))
+
+    @property
+    def dispersion_always_stable(self) -> bool:
+        """True if sigma (1 - mu) > 1: the uniform distribution is stable at every trade cost
+        (two regions, uniform housing); otherwise it is unstable below the break point."""
+        return self.sigma * (1.0 - self.mu) > 1.0

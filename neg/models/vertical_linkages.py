@@ -1,0 +1,228 @@
+"""Vertical linkages: Krugman & Venables (1995, *Quarterly Journal of Economics* 110,
+"Globalization and the inequality of nations"); Fujita, Krugman & Venables, *The Spatial
+Economy* (1999), ch. 14; Puga (1999, *European Economic Review* 43, "The rise and fall of
+regional inequalities"); Baldwin et al., *Economic Geography and Public Policy* (2003), ch. 8.
+
+Firms use labour and a CES composite of all manufacturing varieties (whose price is the
+manufactures price index G) as inputs, Cobb-Douglas with intermediate cost share ``alpha``:
+the unit input costs q_i = w_i^(1-alpha) G_i^alpha, and (units chosen) a variety made in i
+sells at q_i at the factory. Consumers spend ``gamma`` on manufactures and 1 - gamma on the
+freely traded numeraire (agriculture).
+
+Closure ``labour="mobile"`` (implemented): manufacturing workers move between regions; they
+have shares ``lam_i`` of the manufacturing labour force, of total mass gamma; immobile farmers
+(total 1 - gamma, shares ``farmers_i``) earn wage 1, as in :class:`neg.CorePeriphery`.
+Closure ``labour="immobile"`` (Puga 1999: labour immobile across regions but moving between
+agriculture with diminishing returns and manufacturing) needs the grouped state space that the
+solvers do not have yet; it raises NotImplementedError.
+
+Equations (FKV ch. 14 in structure; the number is that of the FKV counterpart, the
+normalisation is ours). With Phi_ij = phi**d_ij = T_ij**(1 - sigma),
+mu_e = gamma + alpha (1 - gamma) and 1 - mu_e = (1 - alpha)(1 - gamma):
+
+    Y_i        = gamma lam_i w_i + (1 - gamma) farmers_i                          (14.1)
+    E_i        = gamma Y_i + alpha gamma lam_i w_i / (1 - alpha)                  (14.2)
+                 (consumer spending plus the intermediate demand of local firms:
+                 a share alpha of the value of output gamma lam_i w_i / (1 - alpha))
+    G_i^(1-s)  = sum_j lam_j w_j q_j^(-s) Phi_ji,   q_j = w_j^(1-alpha) G_j^alpha (14.3)
+                 (n_j = lam_j w_j / q_j firms, each selling at q_j at the factory)
+    q_i^s      = sum_j Et_j G_j^(s-1) Phi_ij                                      (14.4)
+                 with Et_j = (1 - alpha) E_j / gamma = mu_e lam_j w_j + (1 - mu_e) farmers_j
+    omega_i    = w_i G_i^(-gamma)   (real wage of a manufacturing worker = payoff)
+
+Normalisation: fixed cost F = gamma / ((1 - alpha) s) and marginal input (s - 1)/s, so that a
+firm's output is gamma/(1 - alpha), n_j = lam_j w_j / q_j, and with alpha = 0 the equations
+are *exactly* those of ``CorePeriphery(sigma, mu=gamma)`` (FKV 4.35-4.38). World income is 1
+in every equilibrium (the manufacturing wage bill is gamma: sum_j lam_j w_j = 1).
+
+The unknowns are x = (log w, log G), length 2K. The map (Jacobi in x) solves each block for its
+own unknown: with c = 1 - s (1 - alpha) < 0,
+
+    log G_i <- [log(sum_j Phi_ji lam_j w_j^c G_j^(-s alpha)) + s alpha log G_i] / c
+    log w_i <- [log(sum_j Phi_ij Et_j G_j^(s-1)) / s - alpha log G_i] / (1 - alpha)
+
+Well-posedness needs s (1 - alpha) > 1, i.e. alpha < (s - 1)/s (otherwise the price index
+rises with the number of firms and (14.3) has no sensible solution); validated.
+
+Two-region closed forms: the wage equation is that of the CP model with mu replaced by
+mu_e, and at full agglomeration G_core = 1, G_periphery = phi^(1/(1-s)), so the sustain point
+solves phi^(mu_e s/(s-1)) [(1 + mu_e)/2 phi + (1 - mu_e)/(2 phi)] = 1, the CP formula (FKV
+5.19) with mu -> mu_e; the break point is the CP one with mu -> mu_e as well (neg.break_point
+agrees to ~1e-13; tests/test_vertical_linkages.py checks 1e-8):
+phi_B = (rho - mu_e)(1 - mu_e) / ((rho + mu_e)(1 + mu_e)), rho = (s - 1)/s.
+No black hole requires mu_e < rho.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from numba import njit
+
+from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.models.base import Model, _as_float, check_open_unit
+
+LABOUR = ("mobile", "immobile")
+
+
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _map(x, lam, par, reg, Phi, out):
+    s, gamma, alpha = par[0], par[1], par[2]
+    farmers = reg[0]
+    K = lam.size
+    mu_e = gamma + alpha * (1.0 - gamma)
+    c = 1.0 - s * (1.0 - alpha)
+    u = np.empty(K)
+    e = np.empty(K)
+    for j in range(K):
+        a, b = x[j], x[K + j]
+        w = np.exp(a)
+        u[j] = lam[j] * np.exp(c * a - s * alpha * b)
+        e[j] = (mu_e * lam[j] * w + (1.0 - mu_e) * farmers[j]) * np.exp((s - 1.0) * b)
+    g = np.empty(K)
+    freeness_tdot(Phi, u, g)
+    h = np.empty(K)
+    freeness_dot(Phi, e, h)
+    for i in range(K):
+        b = x[K + i]
+        out[K + i] = (np.log(g[i]) + s * alpha * b) / c
+        out[i] = (np.log(h[i]) / s - alpha * b) / (1.0 - alpha)
+
+
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _outputs(x, lam, par, reg, Phi, out):
+    gamma = par[1]
+    farmers = reg[0]
+    K = lam.size
+    for j in range(K):
+        w = np.exp(x[j])
+        G = np.exp(x[K + j])
+        out[0, j] = w
+        out[1, j] = gamma * lam[j] * w + (1.0 - gamma) * farmers[j]
+        out[2, j] = G
+        out[3, j] = w * G ** (-gamma)
+        out[4, j] = out[3, j]
+
+
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _jacobian(x, lam, par, reg, Phi, out):
+    """dF/dx for x = (a, b) = (log w, log G), blocks [[da'/da, da'/db], [db'/da, db'/db]].
+
+    b'_i = (log g_i + s alpha b_i)/c, g = Phi^T u, u_j = lam_j e^(c a_j - s alpha b_j):
+        db'_i/da_k = Phi_ki u_k / g_i,  db'_i/db_k = s alpha (delta_ik - Phi_ki u_k / g_i) / c
+    a'_i = (log h_i / s - alpha b_i)/(1 - alpha), h = Phi e, e_j = Et_j e^((s-1) b_j):
+        da'_i/da_k = Phi_ik mu_e lam_k w_k e^((s-1) b_k) / (s (1 - alpha) h_i)
+        da'_i/db_k = (Phi_ik (s - 1) e_k / (s h_i) - alpha delta_ik) / (1 - alpha)
+    """
+    s, gamma, alpha = par[0], par[1], par[2]
+    farmers = reg[0]
+    K = lam.size
+    mu_e = gamma + alpha * (1.0 - gamma)
+    c = 1.0 - s * (1.0 - alpha)
+    U = np.zeros((K, K))
+    Ea = np.zeros((K, K))
+    Eb = np.zeros((K, K))
+    for j in range(K):
+        a, b = x[j], x[K + j]
+        w = np.exp(a)
+        U[j, j] = lam[j] * np.exp(c * a - s * alpha * b)
+        scale = np.exp((s - 1.0) * b)
+        Ea[j, j] = mu_e * lam[j] * w * scale
+        Eb[j, j] = (s - 1.0) * (mu_e * lam[j] * w + (1.0 - mu_e) * farmers[j]) * scale
+    MU = np.empty((K, K))
+    freeness_tdot_block(Phi, U, MU)  # MU[i, k] = Phi_ki u_k
+    MA = np.empty((K, K))
+    freeness_dot_block(Phi, Ea, MA)  # MA[i, k] = Phi_ik de_k/da_k
+    MB = np.empty((K, K))
+    freeness_dot_block(Phi, Eb, MB)  # MB[i, k] = Phi_ik de_k/db_k
+    for i in range(K):
+        g = 0.0  # g_i = sum_k Phi_ki u_k
+        h = 0.0  # h_i = sum_k Phi_ik e_k
+        for k in range(K):
+            g += MU[i, k]
+            h += MB[i, k]
+        h /= s - 1.0
+        for k in range(K):
+            out[i, k] = MA[i, k] / (s * (1.0 - alpha) * h)
+            out[i, K + k] = MB[i, k] / (s * h * (1.0 - alpha))
+            out[K + i, k] = MU[i, k] / g
+            out[K + i, K + k] = -s * alpha * MU[i, k] / (g * c)
+        out[i, K + i] -= alpha / (1.0 - alpha)
+        out[K + i, K + i] += s * alpha / c
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class VerticalLinkages(Model):
+    """Vertical linkages through intermediate inputs (Krugman & Venables 1995; FKV 1999 ch. 14;
+    Puga 1999).
+
+    Parameters
+    ----------
+    sigma : elasticity of substitution between varieties, > 1.
+    gamma : consumers' expenditure share of manufactures = mass of manufacturing workers, in (0, 1).
+    alpha : cost share of intermediate manufactures in production, in [0, (sigma - 1)/sigma).
+        alpha = 0 is ``CorePeriphery(sigma, mu=gamma)``.
+    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
+        with phi = T**(1 - sigma). Intermediates bear the same trade costs as final goods.
+    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    labour : ``"mobile"`` (workers move between regions; implemented) or ``"immobile"``
+        (Puga 1999; needs the grouped state space, not implemented yet).
+    farmers : shares of the immobile farmers (total 1 - gamma, wage 1), default uniform.
+    """
+
+    sigma: float
+    gamma: float
+    alpha: float
+    phi: float | None = None
+    geography: Geography | None = None
+    labour: str = "mobile"
+    farmers: np.ndarray | None = None
+    T: float | None = dataclasses.field(default=None, kw_only=True)
+
+    fixed_point_map = staticmethod(_map)
+    outputs_kernel = staticmethod(_outputs)
+    jacobian_kernel = staticmethod(_jacobian)
+    mobile_factor = "workers"
+    regional_params = ("farmers",)
+
+    def _validate(self) -> None:
+        object.__setattr__(self, "gamma", check_open_unit("gamma", self.gamma))
+        alpha = _as_float("alpha", self.alpha)
+        if not 0.0 <= alpha < 1.0:
+            raise ValueError(f"alpha: must lie in [0, 1), got {alpha:g}")
+        rho = (self.sigma - 1.0) / self.sigma
+        if not alpha < rho:
+            raise ValueError(
+                f"alpha: must be < (sigma - 1)/sigma = {rho:g} so that sigma (1 - alpha) > 1 "
+                f"(otherwise the price index rises with the number of firms), got {alpha:g}")
+        object.__setattr__(self, "alpha", alpha)
+        if self.labour not in LABOUR:
+            raise ValueError(f"labour: must be one of {LABOUR}, got {self.labour!r}")
+        if self.labour == "immobile":
+            raise NotImplementedError(
+                "labour='immobile': the Puga (1999) closure (workers immobile across regions, "
+                "moving between agriculture and manufacturing) needs the grouped state space "
+                "(issue 5, Puga 1999); coming next")
+
+    def kernel_args(self):
+        return np.array([self.sigma, self.gamma, self.alpha]), np.array([self.farmers])
+
+    def initial_state(self, lam: np.ndarray) -> np.ndarray:
+        """w = 1 and G solving (14.3) at w = 1 region by region: G^c = Phi^T lam."""
+        lam = np.asarray(lam, dtype=np.float64)
+        c = 1.0 - self.sigma * (1.0 - self.alpha)
+        g = self.freeness_operator.matrix.T @ lam
+        b = np.log(np.maximum(g, np.finfo(float).tiny)) / c
+        return np.concatenate([np.zeros(self.K), b])
+
+    @property
+    def mu_eff(self) -> float:
+        """Total manufacturing share gamma + alpha (1 - gamma): the CP model's mu."""
+        return self.gamma + self.alpha * (1.0 - self.gamma)
+
+    @property
+    def no_black_hole(self) -> bool:
+        """True if mu_eff < (sigma - 1)/sigma, the condition for a break point to exist."""
+        return self.mu_eff < (self.sigma - 1.0) / self.sigma
