@@ -75,6 +75,38 @@ def split_param(name: str) -> tuple[str, int | None]:
     return name, None
 
 
+#: standard per-region policy instruments: name -> (lower, upper, default, meaning)
+POLICY_RATES: dict[str, tuple[float, float, float, str]] = {
+    "tax": (-1.0, 1.0, 0.0, "tax rate on the mobile factor's income, by region (negative: a subsidy)"),
+    "cost": (0.0, np.inf, 0.0, "extra production cost per unit on firms, by region (environmental "
+             "regulation): marginal cost times 1 + cost"),
+    "share_cap": (0.0, 1.0, 1.0, "upper bound on the region's share of the mobile factor "
+                  "(development zones: 0 = prohibited, 1 = unrestricted)"),
+}
+
+
+def check_rates(name: str, value, K: int) -> np.ndarray:
+    """A per-region policy rate vector (see POLICY_RATES); None: the default everywhere."""
+    lo, hi, default, _ = POLICY_RATES[name]
+    if value is None:
+        arr = np.full(K, default)
+    else:
+        arr = np.array(value, dtype=np.float64).reshape(-1)
+        if arr.size == 1:
+            arr = np.full(K, arr[0])
+        if arr.size != K:
+            raise ValueError(f"{name}: expected {K} values (one per region) or one for all, got {arr.size}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: values must be finite")
+        upper_ok = arr <= hi if name == "share_cap" else arr < hi
+        if np.any(arr < lo) or not np.all(upper_ok):
+            interval = f"[{lo:g}, {hi:g}]" if name == "share_cap" else f"[{lo:g}, {hi:g})"
+            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
+                             f"max {arr.max():g}")
+    arr.setflags(write=False)
+    return arr
+
+
 def _as_float(name: str, value) -> float:
     try:
         v = float(value)
@@ -101,6 +133,9 @@ class Model:
     mobile_factor: ClassVar[str] = "workers"
     #: per-region parameters (names of fields holding share vectors), for sweeps and permutation
     regional_params: ClassVar[tuple[str, ...]] = ()
+    #: per-region policy instruments the model supports (names from POLICY_RATES); each is a
+    #: field of the model holding one rate per region
+    regional_rates: ClassVar[tuple[str, ...]] = ()
 
     def __post_init__(self):
         geo = self.geography
@@ -129,6 +164,8 @@ class Model:
         object.__setattr__(self, "T", T)
         for name in self.regional_params:
             object.__setattr__(self, name, check_distribution(name, getattr(self, name), self.K))
+        for name in self.regional_rates:
+            object.__setattr__(self, name, check_rates(name, getattr(self, name), self.K))
         self._validate()
 
     def _validate(self) -> None:  # pragma: no cover - overridden
@@ -159,6 +196,14 @@ class Model:
         """Sizes of the groups of the long-run state, each a simplex (see :mod:`neg.state`).
         Default: one group, the shares of the mobile factor over the K regions."""
         return (self.K,)
+
+    def share_caps(self) -> np.ndarray | None:
+        """Upper bounds on the state's shares (development zones), or None for no bound.
+        One-group models with a ``share_cap`` field get it; grouped models may override."""
+        caps = getattr(self, "share_cap", None)
+        if caps is None or np.all(caps >= 1.0):
+            return None
+        return np.asarray(caps, dtype=float) if self.state_groups() == (self.K,) else None
 
     def state_labels(self) -> tuple[str, ...]:
         """A label per state component: the region names for one-group models (models with
@@ -221,6 +266,10 @@ class Model:
         if index is None:
             return self.replace(**{base: float(value)})
         value = float(value)
+        if base in self.regional_rates:
+            rates = np.array(getattr(self, base), dtype=float)
+            rates[index] = value
+            return self.replace(**{base: rates})
         if not 0.0 <= value <= 1.0:
             raise ValueError(f"{name}: a share must lie in [0, 1], got {value:g}")
         shares = np.array(getattr(self, base), dtype=float)
@@ -236,6 +285,9 @@ class Model:
             if base not in self.numeric_params():
                 raise ValueError(f"{base}: not a numeric parameter of {self.name}; "
                                  f"choose from {', '.join(self.numeric_params())}")
+        elif base in self.regional_rates:
+            if not 0 <= index < self.K:
+                raise ValueError(f"{base}[{index}]: region index must lie in [0, {self.K - 1}]")
         else:
             if base not in self.regional_params:
                 raise ValueError(f"{base}[{index}]: {base} is not a per-region parameter of "
