@@ -30,13 +30,17 @@ CONFIG = Path(__file__).resolve().parent.parent / "configs" / "sweep_sigma_mu.ya
 QUICK = ["sweep.axes.sigma.num=4", "sweep.axes.mu.num=3"]
 
 
-def _timed(fn, repeats: int):
-    times, out = [], None
+def _interleaved(fns: dict, repeats: int) -> dict:
+    """name -> (median seconds, samples, last result), the functions timed round-robin so that
+    each sees the same background load on a shared machine."""
+    samples = {k: [] for k in fns}
+    last = {}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), times, out
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            last[k] = fn()
+            samples[k].append(time.perf_counter() - t0)
+    return {k: (float(np.median(v)), v, last[k]) for k, v in samples.items()}
 
 
 def run(quick: bool = False) -> list[Row]:
@@ -55,16 +59,23 @@ def run(quick: bool = False) -> list[Row]:
             warnings.simplefilter("ignore")
             return [(neg.break_point(m), neg.sustain_point(m)) for m in models]
 
-    direct()
-    t_direct, s_direct, ref = _timed(direct, repeats)
-
     def study_run(**kw):
         return lambda: run_study(CONFIG, sets, output=tmp / "out.nc", quiet=True, **kw)
 
-    t_serial, s_serial, ds = _timed(study_run(workers=1), repeats)
+    fns = {"direct": direct, "serial": study_run(workers=1), "pool": study_run(workers=2)}
+    try:
+        import distributed  # noqa: F401
+
+        fns["dask"] = study_run(scheduler="local", workers=2)
+    except ImportError:
+        pass
+    direct()
+    res = _interleaved(fns, repeats)
+    t_direct, s_direct, ref = res["direct"]
+    t_serial, s_serial, ds = res["serial"]
+    t_pool, s_pool, ds2 = res["pool"]
     got = np.column_stack([ds["break_point"].values.ravel(), ds["sustain_point"].values.ravel()])
-    same = bool(np.array_equal(got, np.array(ref), equal_nan=True))
-    t_pool, s_pool, ds2 = _timed(study_run(workers=2), repeats)
+    identical = bool(np.array_equal(got, np.array(ref), equal_nan=True)) and ds2.equals(ds)
     rows = [
         Row(case, "serial study run, points/s", f"{n / t_serial:.3g}/s ({fmt_time(t_serial)} wall)",
             data={"wall_s": t_serial, "samples_s": s_serial, "points": n}),
@@ -72,17 +83,14 @@ def run(quick: bool = False) -> list[Row]:
             data={"wall_s": t_pool, "samples_s": s_pool}),
         ratio_row(case, "2 processes / serial (speed-up)", t_serial / t_pool),
     ]
-    identical = same and ds2.equals(ds)
-    try:
-        import distributed  # noqa: F401
-
-        t_dask, s_dask, ds3 = _timed(study_run(scheduler="local", workers=2), repeats)
+    if "dask" in res:
+        t_dask, s_dask, ds3 = res["dask"]
         identical = identical and ds3.equals(ds)
         rows += [Row(case, "Dask LocalCluster 2 workers, points/s",
                      f"{n / t_dask:.3g}/s ({fmt_time(t_dask)} wall)",
                      data={"wall_s": t_dask, "samples_s": s_dask}),
                  ratio_row(case, "Dask 2 workers / serial (speed-up)", t_serial / t_dask)]
-    except ImportError:
+    else:
         rows.append(Row(case, "Dask LocalCluster", "skipped (dask.distributed not installed)"))
     # fixed cost of a run (validation, result file): a 1-point study against one direct point
     one = ["sweep.axes.sigma=[5.0]", "sweep.axes.mu=[0.4]"]
@@ -93,8 +101,9 @@ def run(quick: bool = False) -> list[Row]:
             warnings.simplefilter("ignore")
             return neg.break_point(m1), neg.sustain_point(m1)
 
-    t_one_direct = _timed(direct_one, 3)[0]
-    t_one = _timed(lambda: run_study(CONFIG, one, output=tmp / "one.nc", workers=1, quiet=True), 3)[0]
+    ones = _interleaved({"direct": direct_one, "study": lambda: run_study(
+        CONFIG, one, output=tmp / "one.nc", workers=1, quiet=True)}, 5)
+    t_one_direct, t_one = ones["direct"][0], ones["study"][0]
     fixed = max(t_one - t_one_direct, 0.0)
     per_point = (t_serial - fixed - t_direct) / n
     rows += [
