@@ -13,7 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["StateSpace"]
+__all__ = ["StateSpace", "payoff_scale"]
+
+
+def payoff_scale(payoff: np.ndarray) -> float:
+    """max |payoff| over the finite entries (the scale of relative payoff gaps)."""
+    finite = np.abs(payoff[np.isfinite(payoff)])
+    return max(float(finite.max()) if finite.size else 0.0, 1e-300)
 
 
 class StateSpace:
@@ -40,8 +46,12 @@ class StateSpace:
         return lam / self.group_sums(lam)[self.gid]
 
     def means(self, lam: np.ndarray, payoff: np.ndarray) -> np.ndarray:
-        """omega_bar of each component's group (per component)."""
-        return (self.group_sums(lam * payoff) / self.group_sums(lam))[self.gid]
+        """omega_bar of each component's group (per component). Empty components do not count,
+        even with an infinite payoff (e.g. free housing in an empty region)."""
+        weighted = np.zeros_like(lam)
+        occ = lam > 0
+        weighted[occ] = lam[occ] * payoff[occ]
+        return (self.group_sums(weighted) / self.group_sums(lam))[self.gid]
 
     def deviation(self, lam: np.ndarray, payoff: np.ndarray) -> np.ndarray:
         return payoff - self.means(lam, payoff)
@@ -52,7 +62,7 @@ class StateSpace:
         dev = self.deviation(lam, payoff)
         occ = lam > 0
         gap = max(np.max(np.abs(dev[occ]), initial=0.0), np.max(dev[~occ], initial=0.0))
-        return gap / max(float(np.max(np.abs(payoff))), 1e-300)
+        return gap / payoff_scale(payoff[occ])
 
     # -- special states
     def uniform(self) -> np.ndarray:

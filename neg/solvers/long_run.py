@@ -20,7 +20,7 @@ import numpy as np
 
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run, solve_short_run
-from neg.state import StateSpace
+from neg.state import StateSpace, payoff_scale
 
 __all__ = ["long_run", "equilibria", "stability", "payoff_jacobian", "DYNAMICS"]
 
@@ -28,7 +28,7 @@ DYNAMICS = ("replicator",)
 
 
 def _scale(sr: ShortRun) -> float:
-    return max(float(np.max(np.abs(sr.payoff))), 1e-300)
+    return payoff_scale(sr.payoff)
 
 
 def payoff_gap(lam: np.ndarray, payoff: np.ndarray, space: StateSpace | None = None) -> float:
@@ -95,6 +95,7 @@ def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]
     V = space.tangent_basis(occ)
     if V.shape[1]:
         dW = payoff_jacobian(model, lam, V, sr)  # (n, d)
+        dW[~occ] = 0.0  # empty components do not enter the face dynamics (may be infinite)
         group_mean = np.stack([space.group_sums(lam * dW[:, k]) for k in range(V.shape[1])], 1)
         Jv = lam[:, None] * (dW - group_mean[space.gid])
         eig_face = np.linalg.eigvals(V.T @ Jv)
@@ -261,7 +262,8 @@ def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, se
     if space.sizes == (2,) and starts is None:
         def f(t):
             sr = short_run(model, [t, 1.0 - t], options=opts)
-            return (sr.payoff[0] - sr.payoff[1]) / _scale(sr)
+            diff = sr.payoff[0] - sr.payoff[1]
+            return diff / _scale(sr) if np.isfinite(diff) else np.sign(diff)
 
         grid = np.linspace(0.0, 1.0, 201)
         vals = np.array([f(t) for t in grid])
