@@ -202,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("neg: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. neg info ... | head
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
