@@ -25,7 +25,7 @@ def payoff_scale(payoff: np.ndarray) -> float:
 class StateSpace:
     """Group structure of a model's long-run state (see the module docstring)."""
 
-    def __init__(self, sizes):
+    def __init__(self, sizes, caps=None):
         self.sizes = tuple(int(s) for s in sizes)
         if not self.sizes or min(self.sizes) < 1:
             raise ValueError(f"state groups: need at least one group of size >= 1, got {self.sizes}")
@@ -33,10 +33,39 @@ class StateSpace:
         self.G = len(self.sizes)
         self.gid = np.repeat(np.arange(self.G), self.sizes)
         self.starts = np.concatenate([[0], np.cumsum(self.sizes)[:-1]])
+        self.caps = None if caps is None else np.asarray(caps, dtype=float)
+        if self.caps is not None and np.any(self.group_sums(self.caps) < 1.0 - 1e-12):
+            raise ValueError("share_cap: the caps of a group sum to less than 1, so no distribution "
+                             "satisfies them")
 
     @classmethod
     def of(cls, model) -> StateSpace:
-        return cls(model.state_groups())
+        return cls(model.state_groups(), model.share_caps())
+
+    def at_cap(self, lam: np.ndarray) -> np.ndarray:
+        """Components held at their upper bound (development zones)."""
+        if self.caps is None:
+            return np.zeros(lam.size, dtype=bool)
+        return (self.caps < 1.0) & (lam > 0) & (lam >= self.caps - 1e-12)
+
+    def project(self, lam: np.ndarray) -> np.ndarray:
+        """Clip shares to their caps, handing the excess to the other components of the group in
+        proportion to their shares (water-filling); without caps, just renormalise."""
+        lam = self.normalise(np.asarray(lam, dtype=float))
+        if self.caps is None:
+            return lam
+        for _ in range(self.n + 1):
+            over = lam > self.caps + 1e-15
+            if not np.any(over):
+                break
+            excess = self.group_sums(np.where(over, lam - self.caps, 0.0))
+            lam = np.where(over, self.caps, lam)
+            room = (lam < self.caps - 1e-15) & ~over
+            weight = np.where(room, np.maximum(lam, 1e-300), 0.0)
+            wsum = self.group_sums(weight)
+            share = weight / np.where(wsum > 0, wsum, 1.0)[self.gid]
+            lam = lam + np.where(room, share * excess[self.gid], 0.0)
+        return lam
 
     # -- sums and means per group
     def group_sums(self, v: np.ndarray) -> np.ndarray:
@@ -48,21 +77,26 @@ class StateSpace:
     def means(self, lam: np.ndarray, payoff: np.ndarray) -> np.ndarray:
         """omega_bar of each component's group (per component). Empty components do not count,
         even with an infinite payoff (e.g. free housing in an empty region)."""
+        free = (lam > 0) & ~self.at_cap(lam)
+        if not np.all(self.group_sums(free.astype(float)) > 0):
+            free = lam > 0  # every occupied component of some group is at its cap
         weighted = np.zeros_like(lam)
-        occ = lam > 0
-        weighted[occ] = lam[occ] * payoff[occ]
-        return (self.group_sums(weighted) / self.group_sums(lam))[self.gid]
+        weighted[free] = lam[free] * payoff[free]
+        return (self.group_sums(weighted) / self.group_sums(np.where(free, lam, 0.0)))[self.gid]
 
     def deviation(self, lam: np.ndarray, payoff: np.ndarray) -> np.ndarray:
         return payoff - self.means(lam, payoff)
 
     def gap(self, lam: np.ndarray, payoff: np.ndarray) -> float:
-        """max over occupied |omega_i - omega_bar_g| and over empty (omega_i - omega_bar_g)^+,
-        relative to max |omega|."""
+        """max over occupied |omega_i - omega_bar_g|, over empty (omega_i - omega_bar_g)^+ and
+        over components at their cap (omega_bar_g - omega_i)^+, relative to max |omega|
+        (omega_bar_g: the mean over the group's occupied components below their caps)."""
         dev = self.deviation(lam, payoff)
-        occ = lam > 0
-        gap = max(np.max(np.abs(dev[occ]), initial=0.0), np.max(dev[~occ], initial=0.0))
-        return gap / payoff_scale(payoff[occ])
+        capped = self.at_cap(lam)
+        occ = (lam > 0) & ~capped
+        gap = max(np.max(np.abs(dev[occ]), initial=0.0), np.max(dev[lam <= 0], initial=0.0),
+                  np.max(-dev[capped], initial=0.0))  # a capped region may pay more, not less
+        return gap / payoff_scale(payoff[lam > 0])
 
     # -- special states
     def uniform(self) -> np.ndarray:
@@ -70,7 +104,7 @@ class StateSpace:
 
     def perturbed(self, lam: np.ndarray, size: float = 0.05, seed: int = 20260) -> np.ndarray:
         u = np.random.default_rng(seed).uniform(-1.0, 1.0, self.n)
-        return self.normalise(lam * (1.0 + size * u))
+        return self.project(lam * (1.0 + size * u))
 
     def validate(self, lam, name: str = "lam") -> np.ndarray:
         lam = np.array(lam, dtype=np.float64)

@@ -89,7 +89,8 @@ def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]
     space = StateSpace.of(model)
     if sr is None:
         sr = short_run(model, lam, tol=1e-14, max_iter=500)
-    occ = lam > 0
+    capped = space.at_cap(lam)
+    occ = (lam > 0) & ~capped  # components that move freely on the face
     dev = space.deviation(lam, sr.payoff)
     eig_face = np.zeros(0, dtype=complex)
     V = space.tangent_basis(occ)
@@ -99,7 +100,7 @@ def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]
         group_mean = np.stack([space.group_sums(lam * dW[:, k]) for k in range(V.shape[1])], 1)
         Jv = lam[:, None] * (dW - group_mean[space.gid])
         eig_face = np.linalg.eigvals(V.T @ Jv)
-    eig = np.concatenate([eig_face, dev[~occ].astype(complex)])
+    eig = np.concatenate([eig_face, dev[lam <= 0].astype(complex), -dev[capped].astype(complex)])
     tol = 1e-11 * _scale(sr)
     stable = bool(np.all(eig.real < -tol)) if eig.size else True
     if np.all(np.abs(eig.imag) == 0):
@@ -121,7 +122,7 @@ def _equilibrium(model, lam, sr, steps, gap, tol, with_stability) -> Equilibrium
 
 def _newton_on_support(model, lam, sr, tol, opts, space, max_iter=30):
     """Solve omega_i = omega_last(g) on the occupied components (shares stay positive)."""
-    B, rows, lasts = space.free_basis(lam > 0)
+    B, rows, lasts = space.free_basis((lam > 0) & ~space.at_cap(lam))
     if rows.size == 0:
         return lam, sr
     for _ in range(max_iter):
@@ -142,7 +143,7 @@ def _newton_on_support(model, lam, sr, tol, opts, space, max_iter=30):
             t = min(1.0, 0.9 * float(np.min(lam[neg] / -step[neg])))
         lam = lam + t * step
         lam[lam <= 0] = 0.0
-        lam = space.normalise(lam)
+        lam = space.project(lam)
         sr = short_run(model, lam, x0=sr.state, options=opts)
         if not np.all(np.isfinite(sr.payoff)):
             return None
@@ -177,6 +178,8 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
         lam = space.perturbed(model.symmetric_state())
     else:
         lam = _check_lam(model, lam0).astype(float).copy()
+        if lam.ndim == 1:
+            lam = space.project(lam)  # respect development-zone caps from the start
     if lam.ndim != 1:
         raise ValueError("lam0: expected one distribution, not a stack")
     sr = short_run(model, lam, options=opts)
@@ -188,7 +191,7 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
     while steps < max_steps and gap > tol:
         scale = _scale(sr)
         d0 = space.deviation(lam, sr.payoff) / scale
-        occ = lam > 0
+        occ = (lam > 0) & ~space.at_cap(lam)
         # polish only while the dynamics is closing in (the gap fell over the last steps): near
         # an unstable equilibrium Newton would converge to it instead of leaving it
         closing = len(recent) == 3 and recent[0] > recent[1] > recent[2]
@@ -201,7 +204,7 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
                 if gap <= tol:
                     break
                 continue  # an empty region wants entry: keep integrating
-        h = min(h, 2.0 / max(float(np.max(np.abs(d0[occ]))), 1e-300))
+        h = min(h, 2.0 / max(float(np.max(np.abs(d0[occ]), initial=0.0)), 1e-300))
         lam_e = _advance(lam, h * d0, zero_share, d0, space)
         sr_e = short_run(model, lam_e, x0=sr.state, options=opts)
         d1 = space.deviation(lam_e, sr_e.payoff) / scale
@@ -209,7 +212,8 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
             h *= 0.25
             continue
         # how much the direction field turned over the step: ~ h |eigenvalue|; 2 = overshoot
-        err = float(np.max(np.abs((d1 - d0)[occ]))) / max(float(np.max(np.abs(d0[occ]))), 1e-300)
+        err = (float(np.max(np.abs((d1 - d0)[occ]), initial=0.0))
+               / max(float(np.max(np.abs(d0[occ]), initial=0.0)), 1e-300))
         if err <= 0.5 or h < 1e-12:
             lam, sr = lam_e, sr_e
             gap = space.gap(lam, sr.payoff)
@@ -222,9 +226,11 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
 
 
 def _advance(lam, dlog, zero_share, d, space):
-    new = space.normalise(lam * np.exp(dlog))
+    # a component at its cap that still pays more than average stays put (development zones)
+    dlog = np.where(space.at_cap(lam) & (d > 0), 0.0, dlog)
+    new = space.project(lam * np.exp(dlog))
     new[(new < zero_share) & (d < 0)] = 0.0
-    return space.normalise(new)
+    return space.project(new)
 
 
 def _check_equilibrium(model, lam, tol, opts):
