@@ -44,11 +44,14 @@ class Geography:
     names : tuple of K region names.
     K : number of regions.
     coordinates : (K, 2) array of (lat, lon) in degrees, or None.
+    edges : (m, 3) array of the network's links ``(i, j, length)``, read-only, for a geography
+        built by :meth:`from_edges` (None otherwise); ``directed`` says whether they are arcs.
     """
 
-    __slots__ = ("distance", "names", "K", "coordinates", "kind")
+    __slots__ = ("distance", "names", "K", "coordinates", "kind", "edges", "directed")
 
-    def __init__(self, distance, names=None, *, coordinates=None, kind: str = "custom"):
+    def __init__(self, distance, names=None, *, coordinates=None, kind: str = "custom",
+                 edges=None, directed: bool = False):
         D = np.array(distance, dtype=np.float64, copy=True)
         if D.ndim != 2 or D.shape[0] != D.shape[1]:
             raise ValueError(f"distance: expected a square K x K matrix, got shape {D.shape}")
@@ -72,6 +75,11 @@ class Geography:
             coordinates.setflags(write=False)
         object.__setattr__(self, "coordinates", coordinates)
         object.__setattr__(self, "kind", kind)
+        if edges is not None:
+            edges = np.array(edges, dtype=np.float64).reshape(-1, 3)
+            edges.setflags(write=False)
+        object.__setattr__(self, "edges", edges)
+        object.__setattr__(self, "directed", bool(directed))
 
     def __setattr__(self, name, value):
         raise AttributeError("Geography is immutable")
@@ -187,7 +195,44 @@ class Geography:
         D = shortest_path(G, directed=directed)
         if not np.all(np.isfinite(D)):
             raise ValueError("edges: the network is not connected (some regions cannot reach others)")
-        return cls(D, names, kind="network")
+        return cls(D, names, kind="network", edges=E, directed=directed)
+
+    def with_links_scaled(self, links, factor) -> Geography:
+        """A new network geography with the lengths of some links multiplied by ``factor``
+        (infrastructure: ``factor < 1`` improves a link) and shortest paths recomputed.
+
+        ``links`` is a sequence of region pairs ``(i, j)``; in an undirected network ``(i, j)``
+        and ``(j, i)`` name the same link, in a directed one only the arc i -> j. Every pair
+        must be a link of the network (all parallel links between the pair are scaled).
+        ``factor`` is one number >= 0 or one per link. Only for geographies built by
+        :meth:`from_edges` (the distances of other geographies are not made of links).
+        """
+        if self.edges is None:
+            raise ValueError(f"with_links_scaled: needs a geography built from edges "
+                             f"(Geography.from_edges), got kind {self.kind!r}")
+        pairs = np.asarray(links, dtype=float)
+        if pairs.size == 0:
+            return self
+        if pairs.ndim != 2 or pairs.shape[1] != 2 or np.any(pairs != np.round(pairs)):
+            raise ValueError(f"links: expected a list of integer pairs (i, j), got {links!r}")
+        pairs = pairs.astype(int)
+        f = np.asarray(factor, dtype=float).reshape(-1)
+        if f.size == 1:
+            f = np.full(len(pairs), f[0])
+        if f.size != len(pairs):
+            raise ValueError(f"factor: expected one number or one per link ({len(pairs)}), got {f.size}")
+        if not np.all(np.isfinite(f)) or np.any(f < 0):
+            raise ValueError(f"factor: must be finite and >= 0, got {f.tolist()}")
+        E = np.array(self.edges)
+        a, b = E[:, 0].astype(int), E[:, 1].astype(int)
+        for (i, j), fk in zip(pairs, f, strict=True):
+            hit = (a == i) & (b == j)
+            if not self.directed:
+                hit |= (a == j) & (b == i)
+            if not np.any(hit):
+                raise ValueError(f"links: ({i}, {j}) is not a link of the network")
+            E[hit, 2] *= fk
+        return Geography.from_edges(E, self.K, self.names, directed=self.directed)
 
     # ---------------------------------------------------------------- trade costs
     def freeness(self, phi: float) -> FreenessOperator:

@@ -89,3 +89,43 @@ def test_freeness_operator_products_and_flush():
     # entries that would be subnormal are flushed to exact zero
     far = Geography.from_distances([[0, 1100], [1100, 0]]).freeness(0.5).matrix
     assert far[0, 1] == 0.0 and far[0, 0] == 1.0
+
+
+def test_from_edges_remembers_its_links():
+    g = Geography.from_edges([(0, 1, 1.0), (1, 2, 2.0)], K=3, names=["a", "b", "c"])
+    assert g.edges.tolist() == [[0, 1, 1.0], [1, 2, 2.0]] and not g.directed
+    with pytest.raises(ValueError):
+        g.edges[0, 2] = 5.0
+    assert Geography.line(3).edges is None
+
+
+def test_with_links_scaled_recomputes_shortest_paths():
+    # triangle: the direct link 0-2 (length 5) is longer than the detour through 1 (length 3)
+    g = Geography.from_edges([(0, 1, 1.0), (1, 2, 2.0), (0, 2, 5.0)], K=3, names=["a", "b", "c"])
+    h = g.with_links_scaled([(2, 0)], 0.4)  # undirected: (2, 0) is the link 0-2, now length 2
+    assert h.distance[0, 2] == pytest.approx(2.0) and h.distance[2, 0] == pytest.approx(2.0)
+    assert h.distance[0, 1] == 1.0 and h.distance[1, 2] == 2.0
+    assert h.names == g.names and h.kind == "network" and h.edges[2, 2] == pytest.approx(2.0)
+    assert g.distance[0, 2] == 3.0  # the original is unchanged
+    # a worse road 0-1 (length 2): the detour 0-1-2 (length 4) still beats the direct link
+    assert g.with_links_scaled([(0, 1)], 2.0).distance[0, 2] == pytest.approx(4.0)
+    # one factor per link
+    k = g.with_links_scaled([(0, 1), (1, 2)], [3.0, 2.0])
+    assert k.distance[0, 2] == pytest.approx(5.0)
+    assert g.with_links_scaled([], 0.5) is g
+
+
+def test_with_links_scaled_directed_and_errors():
+    d = Geography.from_edges([(0, 1, 1.0), (1, 2, 1.0), (2, 0, 1.0)], K=3, directed=True)
+    e = d.with_links_scaled([(2, 0)], 0.5)
+    assert e.directed and e.distance[2, 0] == 0.5 and e.distance[0, 2] == 2.0
+    with pytest.raises(ValueError, match=r"\(0, 2\) is not a link"):
+        d.with_links_scaled([(0, 2)], 0.5)  # the arc 0 -> 2 does not exist
+    with pytest.raises(ValueError, match="built from edges"):
+        Geography.line(3).with_links_scaled([(0, 1)], 0.5)
+    with pytest.raises(ValueError, match="factor"):
+        d.with_links_scaled([(0, 1)], -1.0)
+    with pytest.raises(ValueError, match="factor"):
+        d.with_links_scaled([(0, 1)], [1.0, 2.0])
+    with pytest.raises(ValueError, match="links"):
+        d.with_links_scaled([(0, 1, 2)], 0.5)
