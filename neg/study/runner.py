@@ -106,7 +106,7 @@ def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, comput
         "config_source": study.source_text,
         "config_path": study.source_path,
         "fingerprint": study.fingerprint(),
-        "solver": json.dumps(study.solver or {"method": "anderson (defaults)"}),
+        "solver": _solver_settings(study),
         "study_args": json.dumps({k: v for k, v in study.args.items()}, default=_json),
         "sweep": study.sweep_json(),
         "start_time": start,
@@ -126,6 +126,18 @@ def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, comput
         attrs["scheduled"] = json.dumps(list(study.args.get("schedule") or {}))
     attrs.update(study.attrs or {})
     return attrs
+
+
+def _solver_settings(study) -> str:
+    """The short-run solver settings in force (defaults filled in), as JSON."""
+    import dataclasses
+
+    from neg.solvers.fixed_point import SolverOptions
+
+    try:
+        return json.dumps(dataclasses.asdict(SolverOptions(**study.solver)))
+    except (TypeError, ValueError):  # pragma: no cover - validated before
+        return json.dumps(study.solver)
 
 
 def _n(k: int, word: str) -> str:
