@@ -88,7 +88,9 @@ def test_cli_run_info_plot(tmp_path, capsys):
 
 
 def test_quiet_prints_nothing_on_stderr(tmp_path, capsys):
-    run_study(SSM, SSM_SMALL, output=tmp_path / "q.nc", workers=1, quiet=True)
+    cfg = {"model": {"name": "core_periphery", "sigma": 5, "mu": 0.4, "phi": 0.2},
+           "study": {"kind": "equilibrium"}, "sweep": {"axes": {"phi": [0.1, 0.3]}}}
+    run_study(cfg, output=tmp_path / "q.nc", workers=1, quiet=True)
     assert capsys.readouterr().err == ""
 
 
