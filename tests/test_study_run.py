@@ -111,13 +111,16 @@ def test_failed_and_unconverged_points(tmp_path, monkeypatch, capsys):
     ds = run_study(cfg, output=out, workers=1, quiet=True)
     failed = ds["failed"].values
     assert failed.tolist() == [[False, False], [False, False], [True, True]]
-    assert np.all(np.isnan(ds["lam"].values[2])) and np.all(np.isfinite(ds["lam"].values[:2]))
     assert ds["error"].values[2, 0] == "RuntimeError: boom at high sigma"
-    assert not ds["converged"].values[2].any()
-    assert ds.attrs["n_failed"] == 2 and ds.attrs["n_not_converged"] == 4  # max_steps=1
+    assert not ds["converged"].values.any()  # max_steps=1: no long run converges
+    assert ds.attrs["n_failed"] == 2 and ds.attrs["n_not_converged"] == 4
     assert "boom" in ds.attrs["first_error"]
+    # unconverged and failed points hold NaN, with their flags; the iteration count stays
+    assert np.all(np.isnan(ds["lam"].values)) and np.all(ds["iterations"].values[:2] == 1)
     main(["info", str(out)])
     assert "2 failed" in capsys.readouterr().out
+    kept = run_study(cfg, ["output.keep_unconverged=true"], workers=1, quiet=True)
+    assert np.all(np.isfinite(kept["lam"].values[:2])) and np.all(np.isnan(kept["lam"].values[2]))
 
 
 def test_ragged_results_are_padded_the_same_whatever_the_chunking(tmp_path):

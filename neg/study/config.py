@@ -39,7 +39,7 @@ SECTIONS = ("model", "geography", "solver", "study", "sweep", "output")
 SOLVER_KEYS = {"method": "choice", "tol": "pos_number", "max_iter": "pos_int", "memory": "pos_int",
                "damping": "pos_number"}
 SWEEP_KEYS = ("mode", "axes", "samples", "seed", "chunk_size")
-OUTPUT_KEYS = ("path", "store", "attrs")
+OUTPUT_KEYS = ("path", "store", "attrs", "keep_unconverged")
 MAX_CHECKED = 2000  # range checks build the study at every point up to this many
 
 
@@ -904,7 +904,7 @@ def _reserved_names(kind) -> set[str]:
 def _output(c: _Checker, section, kind, args, src: Source):
     sec = c.mapping("output", section, OUTPUT_KEYS)
     if sec is None:
-        return None, None, {}
+        return None, None, {"_keep_unconverged": False}
     path = None
     if sec.get("path") is not None:
         p = c.typed("output.path", "str", sec["path"])
@@ -936,6 +936,11 @@ def _output(c: _Checker, section, kind, args, src: Source):
             c.err("output.attrs", "expected a mapping of names to text or numbers")
         else:
             attrs = dict(a)
+    keep = False
+    if sec.get("keep_unconverged") is not None:
+        keep = c.typed("output.keep_unconverged", "bool", sec["keep_unconverged"])
+        keep = False if keep is _BAD else keep
+    attrs["_keep_unconverged"] = keep
     return path, store, attrs
 
 
@@ -963,6 +968,7 @@ def validate(src: Source) -> Study:
     kind, args = _study(c, data.get("study"), K)
     mode, axes, chunk, seed, failed_axes = _sweep(c, data.get("sweep"), cls, kind, geo_kind, K)
     out_path, store, out_attrs = _output(c, data.get("output"), kind, args, src)
+    keep_unconverged = bool(out_attrs.pop("_keep_unconverged", False))
     if kind in ("trace", "bifurcation") and args is not None:
         pd = param_dim(args["param"])
         for a in axes:
@@ -979,6 +985,7 @@ def validate(src: Source) -> Study:
         study = Study(kind=kind, model_name=model_name, model_params=params, geography_kind=geo_kind,
                       geography_args=geo_args, solver=solver, args=args, mode=mode if axes else "none",
                       axes=axes, chunk_size=chunk, output_path=out_path, store=store,
+                      keep_unconverged=keep_unconverged,
                       config_text=_dump(data), source_text=src.text,
                       source_path=str(src.path) if src.path else "", sweep_seed=seed, attrs=out_attrs)
         _range_checks(c, study, ignore)

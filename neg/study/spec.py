@@ -119,6 +119,7 @@ class Study:
     chunk_size: int | None = None
     output_path: Path | None = None
     store: tuple[str, ...] | None = None
+    keep_unconverged: bool = False  # False: results of unconverged points/steps are set to NaN
     config_text: str = ""  # effective config (YAML, after overrides)
     source_text: str = ""  # the file as written
     source_path: str = ""
@@ -216,6 +217,7 @@ class Study:
             "kind": self.kind, "model": self.model_name, "params": self.model_params,
             "geography": [self.geography_kind, self.geography_args], "solver": self.solver,
             "args": self.args, "mode": self.mode, "store": self.store,
+            "keep_unconverged": self.keep_unconverged,
             "axes": [a.as_json() for a in self.axes],
         }
         return hashlib.sha256(_canonical(payload).encode()).hexdigest()[:16]

@@ -322,6 +322,42 @@ class PointResult:
     seconds: float
 
 
+_DIAGNOSTICS = {"iterations", "short_run_solves", "integration_status", "n_equilibria"}
+
+
+def _mask_unconverged(out: PointOutput, kind: str, args: dict) -> None:
+    """Set the results of what did not converge to NaN (flags and diagnostics stay).
+
+    With a per-step flag (``trace_converged`` over direction x param, ``simulate_converged`` over
+    time) only the unconverged steps are masked; otherwise, if the point did not converge, all its
+    floating-point results. Inputs (a simulation's scheduled parameters) are never masked.
+    """
+    inputs = set()
+    for key in (args.get("schedule") or {}):
+        base = str(key).split("[")[0].strip()
+        inputs |= {base, f"param_{base}"}
+
+    def maskable(name, arr):
+        return (np.asarray(arr).dtype.kind in "fc" and name not in _DIAGNOSTICS and name not in inputs
+                and not name.endswith(("_converged", "_residual")))
+
+    flag = out.variables.get(f"{kind}_converged")
+    if flag is not None:
+        fdims, fvals, _ = flag
+        bad = ~np.asarray(fvals, dtype=bool)
+        if not bad.any():
+            return
+        for name, (dims, arr, attrs) in list(out.variables.items()):
+            if maskable(name, arr) and tuple(dims[:len(fdims)]) == tuple(fdims):
+                arr = np.array(arr, dtype=float)
+                arr[bad] = np.nan
+                out.variables[name] = (dims, arr, attrs)
+    elif not out.converged:
+        for name, (dims, arr, attrs) in list(out.variables.items()):
+            if maskable(name, arr):
+                out.variables[name] = (dims, np.full(np.shape(arr), np.nan), attrs)
+
+
 def run_point(study, i: int) -> PointResult:
     """Compute point ``i`` of ``study``; any exception becomes a failed point with its message."""
     t0 = time.perf_counter()
@@ -330,6 +366,8 @@ def run_point(study, i: int) -> PointResult:
             warnings.simplefilter("ignore")
             model, opts, args = study.build_point(i)
             out = KINDS[study.kind].run(model, opts, args)
+        if not study.keep_unconverged:
+            _mask_unconverged(out, study.kind, args)
         if study.store is not None:
             keep = set(study.store)
             out.variables = {k: v for k, v in out.variables.items() if k in keep}
