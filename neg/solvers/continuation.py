@@ -441,7 +441,7 @@ class _Diagram:
             return
         J = face.jacobian(u_b)
         _, sv, vt = np.linalg.svd(np.vstack([J, np.zeros(J.shape[1])]))
-        null = vt[sv < 1e-5 * max(sv[0], 1e-300)]
+        null = vt[sv < 1e-6 * max(sv[0], 1.0)]  # scaled G and u: an absolute test is meaningful
         null = null - np.outer(null @ t, t)  # directions other than the branch itself
         basis = _orthonormal(null)
         if basis.shape[0] == 0:
