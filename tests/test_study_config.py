@@ -317,3 +317,29 @@ def test_shards_partition_the_points():
             parse_shard(bad)
     with pytest.raises(ValueError, match="SLURM_ARRAY_TASK_ID"):
         parse_shard("auto", {})
+
+
+def test_policy_rates_as_config_values_and_axes(tmp_path):
+    from neg.models import REGISTRY
+
+    name = next((n for n, cls in REGISTRY.items() if "tax" in getattr(cls, "regional_rates", ())), None)
+    if name != "core_periphery":
+        pytest.skip("no per-region policy rates in this version of the core-periphery model")
+    p = write(tmp_path, BASE.replace("phi: 0.3", "phi: 0.3\n  tax: 0.1"), """
+        geography: {kind: line, K: 3}
+        sweep:
+          axes:
+            t1:
+              param: model.tax[1]
+              values: [-0.2, 0.0, 0.3]
+        """)
+    study = load_study(p)
+    model, _, _ = study.build_point(0)
+    np.testing.assert_allclose(model.tax, [0.1, -0.2, 0.1])  # rates: no rescaling of the others
+    bad = write(tmp_path, BASE.replace("phi: 0.3", "phi: 0.3\n  tax: [0.1, 0.2, 0.3]"), """
+        sweep:
+          axes:
+            t1: {param: 'model.tax[1]', values: [0.0, 1.5]}
+        """)
+    probs = by_key(problems(bad))
+    assert "expected 2 values" in probs["model.tax"].message

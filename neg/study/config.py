@@ -312,7 +312,10 @@ class _Checker:
                               f"{did_you_mean(v, choices)}")
                 return _BAD
             return v
-        if t == "shares" or t == "numbers":
+        if t == "rates" and isinstance(v, (int, float, str)) and not isinstance(v, bool):
+            x = _num(self.err, key, v)
+            return _BAD if x is None else x
+        if t in ("shares", "numbers", "rates"):
             if not isinstance(v, list) or not v:
                 self.err(key, f"expected a list of numbers, got {describe(v)}")
                 return _BAD
@@ -332,7 +335,8 @@ _TYPE_WORDS = {"number": "a number", "pos_number": "a number > 0", "nonneg_numbe
                "int": "a whole number", "pos_int": "a whole number >= 1",
                "nonneg_int": "a whole number >= 0", "bool": "true or false", "choice": "a name",
                "param": "a parameter name", "shares": "a list of shares", "numbers": "a list of numbers",
-               "names": "a list of names", "values": "values", "schedule": "a schedule"}
+               "names": "a list of names", "values": "values", "schedule": "a schedule",
+               "rates": "a number or a list of numbers (one per region)"}
 
 
 # --------------------------------------------------------------------------- sections
@@ -346,6 +350,8 @@ def _model_fields(cls) -> dict[str, tuple[str, bool]]:
         ann = str(f.type)
         if f.name in cls.regional_params:
             t = "shares"
+        elif f.name in getattr(cls, "regional_rates", ()):
+            t = "rates"  # per-region policy rates: one number for all regions, or one per region
         elif "float" in ann or "int" in ann:
             t = "number"
         else:
@@ -725,7 +731,8 @@ def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind
     candidates: dict[str, dict[str, tuple[str, bool]]] = {}
     if cls is not None:
         fields = _model_fields(cls)
-        candidates["model"] = {k: (t, False) for k, (t, _) in fields.items() if t in ("number", "shares")}
+        candidates["model"] = {k: (t, False) for k, (t, _) in fields.items()
+                               if t in ("number", "shares", "rates")}
     if geo_kind is not None:
         candidates["geography"] = {k: ("number", False) for k in GEOGRAPHY_KINDS[geo_kind][1]
                                    if k in ("unit_km", "K", "rows", "cols")}
@@ -763,10 +770,10 @@ def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind
         c.err(pkey, f"{section}.{pname} is a per-region share vector: sweep one entry, e.g. "
                     f"{section}.{pname}[0]")
         return None
-    if t != "shares" and index is not None:
+    if t not in ("shares", "rates") and index is not None:
         c.err(pkey, f"{section}.{pname} is not a per-region parameter; drop the [index]")
         return None
-    return Target(section, pname, index, integer)
+    return Target(section, pname, index, integer, share=(t == "shares"))
 
 
 def _sweep(c: _Checker, section, cls, kind, geo_kind, K):
@@ -876,7 +883,7 @@ def _check_values(c: _Checker, key: str, t: Target, vals: np.ndarray) -> bool:
     if t.integer and not np.all(vals == np.round(vals)):
         c.err(key, f"{t.key} takes whole numbers, got {vals[vals != np.round(vals)][0]:g}")
         return True
-    if t.index is not None and (np.any(vals < 0) or np.any(vals > 1)):
+    if t.share and t.index is not None and (np.any(vals < 0) or np.any(vals > 1)):
         c.err(key, f"{t.key}: a share must lie in [0, 1], got values from {vals.min():g} to {vals.max():g}")
         return True
     return False
@@ -1052,6 +1059,8 @@ def _range_checks(c: _Checker, study: Study, ignore: set[str], *, model_only: bo
                 keys["phi, T"] = "model.phi"
                 key, m = _map_message(msg, keys, "model")
             axis = _axis_for(key, by_target)
+            if axis is not None and _fails_without(study, axis, values, msg):
+                axis = None  # the parameter is wrong whatever the axis sets it to
             if axis is not None:
                 key = f"sweep.axes.{axis.name}"
                 m = f"{m} (at {axis.name} = {values[axis.name]:g})"
@@ -1067,6 +1076,17 @@ def _range_checks(c: _Checker, study: Study, ignore: set[str], *, model_only: bo
         extra = (f" ({len(msgs)} of {total} checked points)"
                  if key.startswith("sweep.axes") and total > 1 else "")
         c.err(key, msgs[0] + extra)
+
+
+def _fails_without(study: Study, axis: Axis, values: dict, message: str) -> bool:
+    """Does the study still fail, with the same message, at this point with ``axis`` left out?"""
+    rest = [a for a in study.axes if a is not axis]
+    other = study.replace(axes=rest, mode=study.mode if rest else "none")
+    try:
+        other.build({k: v for k, v in values.items() if k != axis.name})
+    except Exception as e:  # noqa: BLE001
+        return str(e) == message
+    return False
 
 
 def _stage(message: str, model_fields) -> str:

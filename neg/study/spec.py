@@ -81,6 +81,7 @@ class Target:
     name: str
     index: int | None = None
     integer: bool = False  # the parameter takes integers (values are cast to int)
+    share: bool = False  # an entry of a share vector (the others are rescaled to sum to 1)
 
     @property
     def key(self) -> str:
