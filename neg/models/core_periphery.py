@@ -14,6 +14,18 @@ The unknowns are x = log w; the map is x -> (1/s) log(Phi (Y G^(s-1))).
 Two-region closed forms (FKV ch. 5; Baldwin et al. 2003, ch. 2), rho = (s - 1)/s:
 break point phi_B = (rho - mu)(1 - mu) / ((rho + mu)(1 + mu)); sustain point phi_S solves
 phi^(mu s/(s-1)) [(1 + mu)/2 phi + (1 - mu)/(2 phi)] = 1. No black hole requires mu < rho.
+
+Policy (per-region ``tax`` and ``cost``; see docs/policy.md). ``cost_i``: the marginal labour
+requirement of firms in region i is multiplied by 1 + cost_i (a resource cost, e.g. pollution
+abatement), so their mill price is (1 + cost_i) w_i and, with c_i = (1 + cost_i)^(1-s),
+
+    G_i^(1-s)  = sum_j lam_j c_j w_j^(1-s) Phi_ji
+    w_i^s      = c_i sum_j Y_j G_j^(s-1) Phi_ij
+
+(employment per firm stays s F, so the number of firms is still proportional to lam).
+``tax_i``: workers in i keep (1 - tax_i) w_i; the revenue tax_i mu lam_i w_i is rebated lump-sum
+to the farmers of region i (a subsidy, tax_i < 0, is financed by a lump-sum tax on them), so
+Y_i is unchanged and omega_i = (1 - tax_i) w_i G_i^(-mu). ``wage`` reports the gross w_i.
 """
 
 from __future__ import annotations
@@ -28,51 +40,65 @@ from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_open_unit
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def _cost_factors(cost, s, out):
+    """out_i = (1 + cost_i)^(1 - s): the factor on a region's varieties' price^(1 - s)."""
+    for i in range(cost.size):
+        out[i] = (1.0 + cost[i]) ** (1.0 - s)
+
+
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _wage_map(x, lam, par, reg, Phi, out):
     s, mu = par[0], par[1]
     farmers = reg[0]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     a = np.empty(K)
     for j in range(K):
-        a[j] = lam[j] * np.exp((1.0 - s) * x[j])
+        a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
     g = np.empty(K)
     freeness_tdot(Phi, a, g)  # G^(1-s)
     b = np.empty(K)
     for j in range(K):
         b[j] = (mu * lam[j] * np.exp(x[j]) + (1.0 - mu) * farmers[j]) / g[j]
-    freeness_dot(Phi, b, out)  # w^s
+    freeness_dot(Phi, b, out)  # w^s / c
     for i in range(K):
-        out[i] = np.log(out[i]) / s
+        out[i] = np.log(cf[i] * out[i]) / s
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu = par[0], par[1]
-    farmers = reg[0]
+    farmers, tax = reg[0], reg[1]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     a = np.empty(K)
     for j in range(K):
-        out[0, j] = np.exp(x[j])  # wage
-        a[j] = lam[j] * out[0, j] ** (1.0 - s)
+        out[0, j] = np.exp(x[j])  # wage (gross of tax)
+        a[j] = lam[j] * cf[j] * out[0, j] ** (1.0 - s)
         out[1, j] = mu * lam[j] * out[0, j] + (1.0 - mu) * farmers[j]  # income
     g = np.empty(K)
     freeness_tdot(Phi, a, g)
     for j in range(K):
         out[2, j] = g[j] ** (1.0 / (1.0 - s))  # price index
-        out[3, j] = out[0, j] * out[2, j] ** (-mu)  # real wage
+        out[3, j] = (1.0 - tax[j]) * out[0, j] * out[2, j] ** (-mu)  # real wage, net of tax
         out[4, j] = out[3, j]
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
-    """dF/dx = (1/s) diag(1/h) [Phi diag(c) - Phi diag(Y/g^2) Phi^T diag((1-s) a)]."""
+    """dF/dx = (1/s) diag(1/h) [Phi diag(c) - Phi diag(Y/g^2) Phi^T diag((1-s) a)]
+    (the cost factors enter a; as constant factors of w^s they drop out of d log)."""
     s, mu = par[0], par[1]
     farmers = reg[0]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     a = np.empty(K)
     for j in range(K):
-        a[j] = lam[j] * np.exp((1.0 - s) * x[j])
+        a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
     g = np.empty(K)
     freeness_tdot(Phi, a, g)
     Y = np.empty(K)
@@ -113,6 +139,16 @@ class CorePeriphery(Model):
         with phi = T**(1 - sigma).
     geography : a :class:`neg.Geography` (default: two regions one unit apart).
     farmers : shares of the immobile farmers (total 1 - mu), default uniform.
+    tax : per-region tax rate on workers' wages in [-1, 1) (negative: a subsidy), default 0.
+        Incidence: workers in i keep (1 - tax_i) w_i; the revenue is rebated lump-sum to the
+        farmers of region i (who also finance a subsidy), so regional income is unchanged.
+    cost : per-region extra marginal cost >= 0 (environmental regulation), default 0: firms in
+        region i need 1 + cost_i times the labour per unit of output (a resource cost), so their
+        price is (1 + cost_i) w_i.
+    share_cap : per-region upper bound on the share of workers in [0, 1] (development zones,
+        enforced by the long-run solvers), default 1 (none).
+
+    ``wage`` is the gross wage; ``real_wage`` = ``payoff`` = (1 - tax) w G^(-mu).
     """
 
     sigma: float
@@ -121,18 +157,43 @@ class CorePeriphery(Model):
     geography: Geography | None = None
     farmers: np.ndarray | None = None
     T: float | None = dataclasses.field(default=None, kw_only=True)
+    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
 
     fixed_point_map = staticmethod(_wage_map)
     outputs_kernel = staticmethod(_outputs)
     jacobian_kernel = staticmethod(_jacobian)
     mobile_factor = "workers"
     regional_params = ("farmers",)
+    regional_rates = ("tax", "cost", "share_cap")
 
     def _validate(self) -> None:
         object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
 
     def kernel_args(self):
-        return np.array([self.sigma, self.mu]), np.array([self.farmers])
+        return np.array([self.sigma, self.mu]), np.array([self.farmers, self.tax, self.cost])
+
+    def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
+        """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per
+        head (indirect utility of Cobb-Douglas preferences without the constant
+        mu^mu (1 - mu)^(1 - mu): income / G^mu). Workers earn (1 - tax) w; farmers earn 1 plus
+        the tax revenue of their region per head."""
+        lam = np.asarray(lam, dtype=float)
+        col = sr.price_index ** self.mu
+        workers = self.mu * lam
+        farmers = (1.0 - self.mu) * self.farmers
+        revenue = self.tax * workers * sr.wage
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y_f = np.where(farmers > 0, 1.0 + revenue / np.where(farmers > 0, farmers, 1.0), 1.0)
+        y_w = (1.0 - self.tax) * sr.wage
+        return {"workers": {"population": workers, "income": y_w, "utility": y_w / col},
+                "farmers": {"population": farmers, "income": y_f, "utility": y_f / col}}
+
+    def regional_accounts(self, sr, lam) -> dict[str, np.ndarray]:
+        """``gdp``: value added produced in each region (wages of workers and farmers: there are
+        no profits, taxes are transfers), equal to regional income; ``cost_of_living``: G^mu."""
+        return {"gdp": np.asarray(sr.income, dtype=float), "cost_of_living": sr.price_index ** self.mu}
 
     @property
     def no_black_hole(self) -> bool:

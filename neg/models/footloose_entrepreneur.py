@@ -22,6 +22,16 @@ Two-region closed forms (Baldwin et al. 2003, ch. 4), with uniform workers:
 break point phi_B = (1 - a)(1 - b)/((1 + a)(1 + b)) = (s-1-mu)(s-mu)/((s-1+mu)(s+mu));
 sustain point phi_S solves phi^a [(1 + b)/2 phi + (1 - b)/(2 phi)] = 1.
 Both are independent of H and L. No black hole requires a < 1, i.e. mu < s - 1.
+
+Policy (per-region ``tax`` and ``cost``; see docs/policy.md). ``cost_i``: firms in region i need
+1 + cost_i units of labour per unit of output (a resource cost), so their varieties cost
+1 + cost_i at the factory and, with c_i = (1 + cost_i)^(1-s),
+
+    Delta_j = sum_k n_k c_k Phi_kj,    pi_i = b c_i sum_j Phi_ij E_j / Delta_j.
+
+``tax_i``: entrepreneurs in i keep (1 - tax_i) pi_i; the revenue tax_i H lam_i pi_i is rebated
+lump-sum to the workers of region i (who also finance a subsidy), so E_i is unchanged and
+omega_i = (1 - tax_i) pi_i Delta_i^a. ``wage`` reports the gross reward pi_i.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ from numba import njit
 from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_greater, check_open_unit
+from neg.models.core_periphery import _cost_factors
 
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
@@ -43,28 +54,35 @@ def _expenditure_map(x, lam, par, reg, Phi, out):
     s, mu, H, L = par[0], par[1], par[2], par[3]
     workers = reg[0]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     n = np.empty(K)
+    nc = np.empty(K)
     for j in range(K):
         n[j] = H * lam[j]
+        nc[j] = n[j] * cf[j]
     delta = np.empty(K)
-    freeness_tdot(Phi, n, delta)  # Delta = Phi^T n
+    freeness_tdot(Phi, nc, delta)  # Delta = Phi^T (n c)
     c = np.empty(K)
     for j in range(K):
         c[j] = np.exp(x[j]) / delta[j]
-    freeness_dot(Phi, c, out)  # pi s / mu
+    freeness_dot(Phi, c, out)  # pi s / (mu c)
     b = mu / s
     for i in range(K):
-        e = L * workers[i] + n[i] * b * out[i]
+        e = L * workers[i] + nc[i] * b * out[i]
         out[i] = np.log(max(e, _TINY))
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu, H = par[0], par[1], par[2]
+    tax = reg[1]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     n = np.empty(K)
     for j in range(K):
-        n[j] = H * lam[j]
+        n[j] = H * lam[j] * cf[j]
     delta = np.empty(K)
     freeness_tdot(Phi, n, delta)
     c = np.empty(K)
@@ -76,21 +94,23 @@ def _outputs(x, lam, par, reg, Phi, out):
     b = mu / s
     a = mu / (s - 1.0)
     for j in range(K):
-        out[0, j] = b * pi[j]  # entrepreneurs' reward
+        out[0, j] = b * cf[j] * pi[j]  # entrepreneurs' reward (gross of tax)
         out[2, j] = delta[j] ** (1.0 / (1.0 - s))  # price index
-        out[3, j] = out[0, j] * delta[j] ** a  # real reward
+        out[3, j] = (1.0 - tax[j]) * out[0, j] * delta[j] ** a  # real reward, net of tax
         out[4, j] = out[3, j]
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
-    """dF_i/dx_k = b n_i Phi_ik E_k / (Delta_k E_new_i), E_new = exp(F(x))."""
+    """dF_i/dx_k = b n_i c_i Phi_ik E_k / (Delta_k E_new_i), E_new = exp(F(x))."""
     s, mu, H, L = par[0], par[1], par[2], par[3]
     workers = reg[0]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     n = np.empty(K)
     for j in range(K):
-        n[j] = H * lam[j]
+        n[j] = H * lam[j] * cf[j]
     delta = np.empty(K)
     freeness_tdot(Phi, n, delta)
     c = np.empty(K)
@@ -123,6 +143,15 @@ class FootlooseEntrepreneur(Model):
     workers : shares of the immobile workers, default uniform.
     H : mass of mobile entrepreneurs (= number of firms), > 0.
     L : mass of immobile workers, > 0.
+    tax : per-region tax rate on entrepreneurs' reward in [-1, 1) (negative: a subsidy),
+        default 0. Incidence: entrepreneurs in i keep (1 - tax_i) pi_i; the revenue is rebated
+        lump-sum to the workers of region i (who also finance a subsidy): E_i is unchanged.
+    cost : per-region extra marginal cost >= 0 (environmental regulation), default 0: firms in
+        region i need 1 + cost_i units of labour per unit (a resource cost), price 1 + cost_i.
+    share_cap : per-region upper bound on the share of entrepreneurs in [0, 1] (development
+        zones, enforced by the long-run solvers), default 1 (none).
+
+    ``wage`` is the gross reward pi; ``real_wage`` = ``payoff`` = (1 - tax) pi Delta^a.
     """
 
     sigma: float
@@ -133,12 +162,16 @@ class FootlooseEntrepreneur(Model):
     H: float = 1.0
     L: float = 1.0
     T: float | None = dataclasses.field(default=None, kw_only=True)
+    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
 
     fixed_point_map = staticmethod(_expenditure_map)
     outputs_kernel = staticmethod(_outputs)
     jacobian_kernel = staticmethod(_jacobian)
     mobile_factor = "entrepreneurs"
     regional_params = ("workers",)
+    regional_rates = ("tax", "cost", "share_cap")
 
     def _validate(self) -> None:
         object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
@@ -146,7 +179,27 @@ class FootlooseEntrepreneur(Model):
         object.__setattr__(self, "L", check_greater("L", self.L, 0.0))
 
     def kernel_args(self):
-        return np.array([self.sigma, self.mu, self.H, self.L]), np.array([self.workers])
+        return (np.array([self.sigma, self.mu, self.H, self.L]),
+                np.array([self.workers, self.tax, self.cost]))
+
+    def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
+        """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per
+        head (Cobb-Douglas indirect utility without its constant: income / P^mu).
+        Entrepreneurs earn (1 - tax) pi; workers earn 1 plus their region's tax revenue per head."""
+        lam = np.asarray(lam, dtype=float)
+        col = sr.price_index ** self.mu
+        ent = self.H * lam
+        wrk = self.L * self.workers
+        revenue = self.tax * ent * sr.wage
+        y_w = np.where(wrk > 0, 1.0 + revenue / np.where(wrk > 0, wrk, 1.0), 1.0)
+        y_e = (1.0 - self.tax) * sr.wage
+        return {"entrepreneurs": {"population": ent, "income": y_e, "utility": y_e / col},
+                "workers": {"population": wrk, "income": y_w, "utility": y_w / col}}
+
+    def regional_accounts(self, sr, lam) -> dict[str, np.ndarray]:
+        """``gdp``: value added in each region (workers' wages and entrepreneurs' gross
+        reward), equal to regional income E; ``cost_of_living``: P^mu."""
+        return {"gdp": np.asarray(sr.income, dtype=float), "cost_of_living": sr.price_index ** self.mu}
 
     def initial_state(self, lam: np.ndarray) -> np.ndarray:
         """log E if every entrepreneur earned the average reward b E^w / H."""

@@ -38,6 +38,20 @@ distribution is unstable at LOW freeness and GAINS stability as phi rises past p
   C = (1 - mu)(1 - s(1 - mu)).
 
 Both exist iff s(1 - mu) < 1; if s(1 - mu) > 1 dispersion is stable at every trade cost.
+
+Policy (per-region ``tax`` and ``cost``; see docs/policy.md). ``cost_i``: firms in region i need
+1 + cost_i times the labour per unit of output (a resource cost), price (1 + cost_i) w_i; with
+c_i = (1 + cost_i)^(1-s): G_i^(1-s) = sum_j lam_j c_j w_j^(1-s) Phi_ji and
+w_i^s = mu c_i sum_j Y_j G_j^(s-1) Phi_ij. ``tax_i``: a tax on the wage of workers in region i.
+The region's only immobile factor is its housing, so the revenue goes to the owners of the
+region's housing, i.e. it follows the rent rule: ``rents="local"``: back to the region's
+residents per head, so the tax is NEUTRAL (y_i = w_i/mu whatever tax_i: a uniform lump-sum
+rebate to the taxpayers themselves); ``rents="national"``: into the national pool, so that
+
+    y_i = (1 - tax_i) w_i + k sum_j lam_j w_j + sum_j tax_j lam_j w_j,   Y_i = lam_i y_i
+
+(world income is still sum_j lam_j w_j / mu and Walras' law still holds). ``wage`` reports the
+gross w_i; ``real_wage`` = ``payoff`` = y_i G_i^(-mu) p_i^(-(1-mu)).
 """
 
 from __future__ import annotations
@@ -50,21 +64,24 @@ from numba import njit
 from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_open_unit
+from neg.models.core_periphery import _cost_factors
 
 RENTS = ("local", "national")
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _incomes(w, lam, mu, national, Y, y):
+def _incomes(w, lam, mu, national, tax, Y, y):
     """Regional income Y and income per head y (see the module docstring)."""
     K = lam.size
     if national:
         S = 0.0
+        R = 0.0
         for j in range(K):
             S += lam[j] * w[j]
-        r = (1.0 - mu) / mu * S
+            R += tax[j] * lam[j] * w[j]
+        r = (1.0 - mu) / mu * S + R
         for j in range(K):
-            y[j] = w[j] + r
+            y[j] = (1.0 - tax[j]) * w[j] + r
             Y[j] = lam[j] * y[j]
     else:
         for j in range(K):
@@ -76,23 +93,25 @@ def _incomes(w, lam, mu, national, Y, y):
 def _wage_map(x, lam, par, reg, Phi, out):
     s, mu, national = par[0], par[1], par[2] > 0.5
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     w = np.empty(K)
     a = np.empty(K)
     for j in range(K):
         w[j] = np.exp(x[j])
-        a[j] = lam[j] * np.exp((1.0 - s) * x[j])
+        a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
     g = np.empty(K)
     freeness_tdot(Phi, a, g)  # G^(1-s)
     Y = np.empty(K)
     y = np.empty(K)
-    _incomes(w, lam, mu, national, Y, y)
+    _incomes(w, lam, mu, national, reg[1], Y, y)
     b = np.empty(K)
     for j in range(K):
         b[j] = Y[j] / g[j]
-    freeness_dot(Phi, b, out)  # w^s / mu
+    freeness_dot(Phi, b, out)  # w^s / (mu c)
     S = 0.0
     for i in range(K):
-        out[i] = np.log(mu * out[i]) / s
+        out[i] = np.log(mu * cf[i] * out[i]) / s
         S += lam[i] * np.exp(out[i])
     S = np.log(S)
     for i in range(K):
@@ -104,16 +123,18 @@ def _outputs(x, lam, par, reg, Phi, out):
     s, mu, national = par[0], par[1], par[2] > 0.5
     housing = reg[0]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     w = np.empty(K)
     a = np.empty(K)
     for j in range(K):
         w[j] = np.exp(x[j])
-        a[j] = lam[j] * w[j] ** (1.0 - s)
+        a[j] = lam[j] * cf[j] * w[j] ** (1.0 - s)
     g = np.empty(K)
     freeness_tdot(Phi, a, g)
     Y = np.empty(K)
     y = np.empty(K)
-    _incomes(w, lam, mu, national, Y, y)
+    _incomes(w, lam, mu, national, reg[1], Y, y)
     for j in range(K):
         G = g[j] ** (1.0 / (1.0 - s))
         p = (1.0 - mu) * Y[j] / housing[j]  # 0 in an empty region: omega = +inf
@@ -127,15 +148,19 @@ def _outputs(x, lam, par, reg, Phi, out):
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx = (I - 1 pi^T) dz/dx, pi_m = lam_m e^(z_m) / sum, with
-    dz/dx = (1/s) diag(1/h) Phi [diag(dY/g) (+ national: lam k (lam w)^T / g) - diag(Y/g^2) M1],
-    h = Phi (Y/g), M1 = Phi^T diag((1-s) a)."""
+    dz/dx = (1/s) diag(1/h) Phi [dY/dx / g - diag(Y/g^2) M1], h = Phi (Y/g),
+    M1 = Phi^T diag((1-s) a); dY_j/dx_k = lam_j w_j/mu delta_jk (local) or
+    lam_j [(1 - tax_j) w_j delta_jk + (k + tax_k) lam_k w_k] (national)."""
     s, mu, national = par[0], par[1], par[2] > 0.5
+    tax = reg[1]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     w = np.empty(K)
     D = np.zeros((K, K))
     for j in range(K):
         w[j] = np.exp(x[j])
-        D[j, j] = (1.0 - s) * lam[j] * np.exp((1.0 - s) * x[j])
+        D[j, j] = (1.0 - s) * lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
     a = np.empty(K)
     for j in range(K):
         a[j] = D[j, j] / (1.0 - s)
@@ -143,7 +168,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     freeness_tdot(Phi, a, g)  # G^(1-s)
     Y = np.empty(K)
     y = np.empty(K)
-    _incomes(w, lam, mu, national, Y, y)
+    _incomes(w, lam, mu, national, tax, Y, y)
     b = np.empty(K)
     for j in range(K):
         b[j] = Y[j] / g[j]
@@ -157,9 +182,9 @@ def _jacobian(x, lam, par, reg, Phi, out):
         for k in range(K):
             M1[j, k] = -yj * M1[j, k]
             if national:
-                M1[j, k] += lam[j] * k_r * lam[k] * w[k] / g[j]
+                M1[j, k] += lam[j] * (k_r + tax[k]) * lam[k] * w[k] / g[j]
         if national:
-            M1[j, j] += lam[j] * w[j] / g[j]
+            M1[j, j] += lam[j] * (1.0 - tax[j]) * w[j] / g[j]
         else:
             M1[j, j] += lam[j] * w[j] / (mu * g[j])
     Z = np.empty((K, K))
@@ -169,7 +194,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     for i in range(K):
         for k in range(K):
             Z[i, k] /= s * h[i]
-        pi[i] = lam[i] * (mu * h[i]) ** (1.0 / s)
+        pi[i] = lam[i] * (mu * cf[i] * h[i]) ** (1.0 / s)
         tot += pi[i]
     for k in range(K):
         m = 0.0
@@ -194,6 +219,14 @@ class Helpman(Model):
     housing : shares of the housing stock (total 1), every one > 0; default uniform.
     rents : ``"local"`` (rents go to the region's residents, per head) or ``"national"``
         (rents pooled and shared equally by everyone).
+    tax : per-region tax rate on workers' wages in [-1, 1) (negative: a subsidy), default 0.
+        Incidence: the revenue goes to the owners of the region's housing, following the rent
+        rule: neutral under local rents (rebated per head to the taxpayers themselves); under
+        national rents it joins the national pool shared equally by everyone.
+    cost : per-region extra marginal cost >= 0 (environmental regulation), default 0: firms in
+        region i need 1 + cost_i times the labour per unit (a resource cost), price (1 + cost) w.
+    share_cap : per-region upper bound on the share of workers in [0, 1] (development zones,
+        enforced by the long-run solvers), default 1 (none).
     """
 
     sigma: float
@@ -203,12 +236,16 @@ class Helpman(Model):
     housing: np.ndarray | None = None
     rents: str = "local"
     T: float | None = dataclasses.field(default=None, kw_only=True)
+    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
 
     fixed_point_map = staticmethod(_wage_map)
     outputs_kernel = staticmethod(_outputs)
     jacobian_kernel = staticmethod(_jacobian)
     mobile_factor = "workers"
     regional_params = ("housing",)
+    regional_rates = ("tax", "cost", "share_cap")
 
     def _validate(self) -> None:
         object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
@@ -221,7 +258,36 @@ class Helpman(Model):
 
     def kernel_args(self):
         return (np.array([self.sigma, self.mu, 1.0 if self.rents == "national" else 0.0]),
-                np.array([self.housing]))
+                np.array([self.housing, self.tax, self.cost]))
+
+    def _income_per_head(self, sr, lam) -> np.ndarray:
+        w = np.asarray(sr.wage, dtype=float)
+        if self.rents == "local":
+            return w / self.mu
+        occupied = lam > 0
+        lw = np.where(occupied, lam * np.where(occupied, w, 0.0), 0.0)
+        pool = (1.0 - self.mu) / self.mu * lw.sum() + float(np.sum(self.tax * lw))
+        return (1.0 - self.tax) * w + pool
+
+    def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
+        """One group, the workers (everyone): ``population`` lam, nominal ``income`` per head
+        y (wage net of tax plus the rent share) and ``utility`` per head, the indirect utility
+        y G^(-mu) p^(-(1-mu)) without the constant mu^mu (1-mu)^(1-mu) (= ``real_wage``).
+        Housing is owned by the residents (local) or by everyone equally (national), so there
+        is no separate landowner group. Nominal values are in units of the world wage bill."""
+        lam = np.asarray(lam, dtype=float)
+        return {"workers": {"population": lam.copy(), "income": self._income_per_head(sr, lam),
+                            "utility": np.asarray(sr.real_wage, dtype=float)}}
+
+    def regional_accounts(self, sr, lam) -> dict[str, np.ndarray]:
+        """``gdp``: value added in each region, lam_i w_i + (1 - mu) Y_i (wages and the rents of
+        the region's housing; equal to income Y_i under local rents); ``cost_of_living``:
+        G^mu p^(1-mu), with the housing rent p = (1 - mu) Y / H (0 in an empty region)."""
+        lam = np.asarray(lam, dtype=float)
+        Y = np.asarray(sr.income, dtype=float)
+        p = (1.0 - self.mu) * Y / self.housing
+        gdp = lam * np.asarray(sr.wage, dtype=float) + (1.0 - self.mu) * Y
+        return {"gdp": gdp, "cost_of_living": sr.price_index ** self.mu * p ** (1.0 - self.mu)}
 
     @property
     def dispersion_always_stable(self) -> bool:

@@ -26,6 +26,18 @@ uniform workers: break point
 phi_b = ((s-1)(L+1) - (2s-1)) / ((s-1)(L+1) + (2s-1)), which lies in (0, 1) iff
 (s-1)(L+1) > 2s-1; sustain point: the root in (0, 1) of
 (alpha/s)(phi (L/2 + 1) + L/(2 phi) - (L + 1)) + alpha/(s-1) ln phi = 0.
+
+Policy (per-region ``tax`` and ``cost``; see docs/policy.md). ``cost_i``: firms in region i need
+1 + cost_i units of labour per unit of output (a resource cost), price 1 + cost_i; with
+c_i = (1 + cost_i)^(1-s): Delta_j = sum_k lam_k c_k Phi_kj, pi_i = (alpha/s) c_i sum_j Phi_ij
+N_j/Delta_j. ``tax_i``: entrepreneurs in i keep (1 - tax_i) pi_i; the revenue tax_i lam_i pi_i is
+rebated lump-sum to the workers of region i (who also finance a subsidy). With quasi-linear
+utility a transfer changes only spending on the numeraire, so demand for manufactures and Y_i
+are unchanged, and
+
+    V_i = (1 - tax_i) pi_i + alpha/(s-1) ln Delta_i + alpha (ln alpha - 1)
+
+(every consumer's income, net of taxes, must exceed alpha). ``wage`` reports the gross pi_i.
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ from numba import njit
 from neg.geography import Geography, freeness_dot, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_greater
+from neg.models.core_periphery import _cost_factors
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -48,10 +61,15 @@ def _null_map(x, lam, par, reg, Phi, out):
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, alpha, L = par[0], par[1], par[2]
-    shares = reg[0]
+    shares, tax = reg[0], reg[1]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
+    lc = np.empty(K)
+    for j in range(K):
+        lc[j] = lam[j] * cf[j]
     delta = np.empty(K)
-    freeness_tdot(Phi, lam, delta)  # Delta = Phi^T lam
+    freeness_tdot(Phi, lc, delta)  # Delta = Phi^T (lam c)
     c = np.empty(K)
     for j in range(K):
         c[j] = (L * shares[j] + lam[j]) / delta[j]  # N / Delta
@@ -59,10 +77,11 @@ def _outputs(x, lam, par, reg, Phi, out):
     freeness_dot(Phi, c, pi)
     const = alpha * (np.log(alpha) - 1.0)
     for j in range(K):
-        out[0, j] = alpha / s * pi[j]  # entrepreneurs' reward
+        out[0, j] = alpha / s * cf[j] * pi[j]  # entrepreneurs' reward (gross of tax)
         out[1, j] = L * shares[j] + lam[j] * out[0, j]  # income
         out[2, j] = delta[j] ** (1.0 / (1.0 - s))  # price index
-        out[3, j] = out[0, j] + alpha / (s - 1.0) * np.log(delta[j]) + const  # indirect utility
+        # indirect utility, net of tax
+        out[3, j] = (1.0 - tax[j]) * out[0, j] + alpha / (s - 1.0) * np.log(delta[j]) + const
         out[4, j] = out[3, j]
 
 
@@ -85,6 +104,14 @@ class Pflueger(Model):
     workers : total mass L of immobile workers, > 0 (entrepreneurs total 1).
     alpha : the weight of ln C_M in utility = every consumer's spending on manufactures, > 0.
     worker_shares : shares of the immobile workers, default uniform.
+    tax : per-region tax rate on entrepreneurs' reward in [-1, 1) (negative: a subsidy),
+        default 0. Incidence: entrepreneurs in i keep (1 - tax_i) pi_i, so V_i = (1 - tax_i) pi_i
+        - alpha ln P_i + const; the revenue is rebated lump-sum to the workers of region i (who
+        also finance a subsidy); with quasi-linear utility demand for manufactures is unchanged.
+    cost : per-region extra marginal cost >= 0 (environmental regulation), default 0: firms in
+        region i need 1 + cost_i units of labour per unit (a resource cost), price 1 + cost_i.
+    share_cap : per-region upper bound on the share of entrepreneurs in [0, 1] (development
+        zones, enforced by the long-run solvers), default 1 (none).
     """
 
     sigma: float
@@ -94,12 +121,16 @@ class Pflueger(Model):
     alpha: float = 1.0
     worker_shares: np.ndarray | None = None
     T: float | None = dataclasses.field(default=None, kw_only=True)
+    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
 
     fixed_point_map = staticmethod(_null_map)
     outputs_kernel = staticmethod(_outputs)
     jacobian_kernel = staticmethod(_jacobian)
     mobile_factor = "entrepreneurs"
     regional_params = ("worker_shares",)
+    regional_rates = ("tax", "cost", "share_cap")
 
     def _validate(self) -> None:
         object.__setattr__(self, "workers", check_greater("workers", self.workers, 0.0))
@@ -107,7 +138,29 @@ class Pflueger(Model):
 
     def kernel_args(self):
         return (np.array([self.sigma, self.alpha, self.workers]),
-                np.array([self.worker_shares]))
+                np.array([self.worker_shares, self.tax, self.cost]))
+
+    def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
+        """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per
+        head, the quasi-linear indirect utility income - alpha ln P + alpha (ln alpha - 1)
+        (in units of the numeraire). Entrepreneurs earn (1 - tax) pi; workers earn 1 plus
+        their region's tax revenue per head."""
+        lam = np.asarray(lam, dtype=float)
+        loss = self.alpha * np.log(sr.price_index) - self.alpha * (np.log(self.alpha) - 1.0)
+        wrk = self.workers * np.asarray(self.worker_shares, dtype=float)
+        revenue = self.tax * lam * sr.wage
+        y_w = np.where(wrk > 0, 1.0 + revenue / np.where(wrk > 0, wrk, 1.0), 1.0)
+        y_e = (1.0 - self.tax) * sr.wage
+        return {"entrepreneurs": {"population": lam.copy(), "income": y_e, "utility": y_e - loss},
+                "workers": {"population": wrk, "income": y_w, "utility": y_w - loss}}
+
+    def regional_accounts(self, sr, lam) -> dict[str, np.ndarray]:
+        """``gdp``: value added in each region (workers' wages and entrepreneurs' gross
+        reward) = income; ``price_loss``: alpha ln P, the money-metric loss per consumer from
+        the price index relative to P = 1. Utility is quasi-linear, so real values are
+        money-metric, nominal - (consumers) alpha ln P (see :func:`neg.welfare`)."""
+        return {"gdp": np.asarray(sr.income, dtype=float),
+                "price_loss": self.alpha * np.log(sr.price_index)}
 
     @property
     def no_black_hole(self) -> bool:

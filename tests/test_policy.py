@@ -1,0 +1,259 @@
+"""Policy instruments in the models (per-region ``tax`` and ``cost``): reductions, an independent
+solver, Jacobians, comparative statics and validation."""
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import random_geography, random_simplex
+from scipy.optimize import fsolve
+
+import neg
+from neg.solvers.fixed_point import SolverOptions, solve_short_run
+
+FIELDS = ("wage", "income", "price_index", "real_wage", "payoff", "state")
+
+
+def policy_models(K=3, geo=None):
+    """One instance of every model with policy support, on ``geo``."""
+    geo = geo or neg.Geography.line(K)
+    return [
+        neg.CorePeriphery(5.0, 0.4, phi=0.4, geography=geo),
+        neg.FootlooseEntrepreneur(5.0, 0.4, phi=0.4, geography=geo, H=2.0, L=3.0),
+        neg.FootlooseCapital(5.0, 0.4, phi=0.4, geography=geo),
+        neg.Pflueger(5.0, phi=0.4, geography=geo),
+        neg.Helpman(5.0, 0.7, phi=0.4, geography=geo),
+        neg.Helpman(5.0, 0.7, phi=0.4, geography=geo, rents="national"),
+    ]
+
+
+@pytest.mark.parametrize("model", policy_models(), ids=lambda m: f"{m.name}-{getattr(m, 'rents', '')}")
+def test_zero_policy_is_the_base_model(model):
+    """Explicit zero taxes and costs give bit-identical short runs, every method (the defaults
+    are zero; the pre-policy kernels were also checked bit-identical when this was written)."""
+    assert model.regional_rates == ("tax", "cost", "share_cap")
+    assert np.all(model.tax == 0) and np.all(model.cost == 0) and np.all(model.share_cap == 1)
+    assert model.share_caps() is None
+    zero = model.replace(tax=[0.0] * model.K, cost=0.0)
+    assert zero == model
+    for method in ("anderson", "newton", "damped"):
+        for seed in range(3):
+            lam = random_simplex(model.K, seed)
+            a = solve_short_run(model, lam, None, SolverOptions(method=method))
+            b = solve_short_run(zero, lam, None, SolverOptions(method=method))
+            for f in FIELDS:
+                np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+            assert a.iterations == b.iterations
+
+
+@pytest.mark.parametrize("model", policy_models(4, neg.Geography.racetrack(4)),
+                         ids=lambda m: f"{m.name}-{getattr(m, 'rents', '')}")
+def test_jacobians_with_policy_match_finite_differences(model):
+    m = model.replace(tax=[0.2, -0.1, 0.0, 0.3], cost=[0.0, 0.5, 0.1, 0.0])
+    lam = np.array([0.4, 0.1, 0.2, 0.3])
+    par, reg = m.kernel_args()
+    Phi = m.freeness_operator.matrix
+    x = m.initial_state(lam) + np.random.default_rng(2).normal(scale=0.2, size=4)
+    J = np.empty((4, 4))
+    m.jacobian_kernel(x, lam, par, reg, Phi, J)
+    h = 1e-6
+    for k in range(4):
+        xp, xm = x.copy(), x.copy()
+        xp[k] += h
+        xm[k] -= h
+        fp, fm = np.empty(4), np.empty(4)
+        m.fixed_point_map(xp, lam, par, reg, Phi, fp)
+        m.fixed_point_map(xm, lam, par, reg, Phi, fm)
+        np.testing.assert_allclose(J[:, k], (fp - fm) / (2 * h), rtol=1e-6, atol=1e-9)
+    # Newton (analytic Jacobian) and Anderson agree
+    a = neg.short_run(m, lam, method="newton", tol=1e-13)
+    b = neg.short_run(m, lam, method="anderson", tol=1e-13)
+    assert a.converged and b.converged
+    np.testing.assert_allclose(a.payoff, b.payoff, rtol=1e-11)
+
+
+# ---------------------------------------------------------------- independent CP solver
+def cp_by_firms(sigma, mu, phi, D, farmers, tax, cost, lam):
+    """Core-periphery with policy from the firm's problem, in plain numpy (FKV normalisation:
+    fixed cost mu/sigma, marginal labour (sigma-1)/sigma times 1 + cost, so the mill price is
+    p = (1 + cost) w): zero profit says revenue p^(1-sigma) sum_j Phi_ij Y_j G_j^(sigma-1)
+    equals the wage bill w (per firm, in units of lam); the tax is a transfer from workers to
+    farmers inside the region."""
+    Phi = phi ** np.asarray(D, dtype=float)
+    lam = np.asarray(lam, dtype=float)
+
+    def prices(w):
+        p = (1 + cost) * w
+        G = (Phi.T @ (lam * p ** (1 - sigma))) ** (1 / (1 - sigma))
+        worker_income = mu * lam * (1 - tax) * w
+        farmer_income = (1 - mu) * farmers + tax * mu * lam * w
+        return p, G, worker_income + farmer_income
+
+    def residual(logw):
+        w = np.exp(logw)
+        p, G, Y = prices(w)
+        revenue = p ** (1 - sigma) * (Phi @ (Y * G ** (sigma - 1)))
+        return np.log(revenue) - logw
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        logw = fsolve(residual, np.zeros(lam.size), xtol=1e-14)
+    assert np.max(np.abs(residual(logw))) < 1e-12
+    w = np.exp(logw)
+    _, G, Y = prices(w)
+    return {"wage": w, "income": Y, "price_index": G, "real_wage": (1 - tax) * w * G ** (-mu)}
+
+
+@pytest.mark.parametrize("K, seed", [(2, 0), (2, 1), (3, 2), (3, 3)])
+def test_core_periphery_policy_matches_independent_solver(K, seed):
+    rng = np.random.default_rng(seed)
+    geo = neg.Geography.two_region() if K == 2 else random_geography(K, seed)
+    sigma, mu, phi = rng.uniform(3, 7), rng.uniform(0.2, 0.6), rng.uniform(0.2, 0.9)
+    farmers = random_simplex(K, seed + 10)
+    tax = rng.uniform(-0.3, 0.4, K)
+    cost = rng.uniform(0.0, 0.6, K)
+    m = neg.CorePeriphery(sigma, mu, phi=phi, geography=geo, farmers=farmers, tax=tax, cost=cost)
+    for s in range(3):
+        lam = random_simplex(K, 100 * seed + s)
+        ref = cp_by_firms(sigma, mu, phi, geo.distance, farmers, tax, cost, lam)
+        for method in ("anderson", "newton"):
+            sr = neg.short_run(m, lam, method=method, tol=1e-13)
+            assert sr.converged
+            for f, v in ref.items():
+                np.testing.assert_allclose(getattr(sr, f), v, rtol=1e-10, err_msg=f)
+            np.testing.assert_allclose(sr.payoff, ref["real_wage"], rtol=1e-10)
+
+
+def test_tax_and_cost_incidence_identities():
+    """Taxes leave regional income unchanged (CP, FE, Pflueger, Helpman-local) and cut the
+    payoff by exactly 1 - tax; a cost raises the local price index of the taxed region."""
+    geo = neg.Geography.line(3)
+    lam = np.array([0.5, 0.3, 0.2])
+    tax = np.array([0.3, -0.2, 0.0])
+    for m in policy_models(3, geo)[:5]:
+        if m.name == "FootlooseCapital":
+            continue
+        base, taxed = m.short_run(lam), m.replace(tax=tax).short_run(lam)
+        np.testing.assert_allclose(taxed.wage, base.wage, rtol=1e-12)
+        np.testing.assert_allclose(taxed.income, base.income, rtol=1e-12)
+        if m.name == "Helpman":  # local rents: the tax comes back per head, neutral
+            np.testing.assert_allclose(taxed.payoff, base.payoff, rtol=1e-12)
+        elif m.name == "Pflueger":
+            np.testing.assert_allclose(taxed.payoff, base.payoff - tax * base.wage, rtol=1e-12)
+        else:
+            np.testing.assert_allclose(taxed.payoff, (1 - tax) * base.payoff, rtol=1e-12)
+        costly = m.replace(cost=[0.5, 0.0, 0.0]).short_run(lam)
+        assert costly.price_index[0] > base.price_index[0]
+
+
+def test_footloose_capital_tax_incidence():
+    """FC with taxes: the revenue stays in the host region, owners earn the world net return,
+    world expenditure stays 1/(1 - b); against a plain-numpy linear solve."""
+    geo = random_geography(4, 5)
+    labour, capital = random_simplex(4, 1), random_simplex(4, 2)
+    tax, cost = np.array([0.3, -0.2, 0.1, 0.0]), np.array([0.0, 0.2, 0.0, 0.7])
+    sigma, mu, phi = 4.0, 0.5, 0.6
+    m = neg.FootlooseCapital(sigma, mu, phi=phi, geography=geo, labour=labour, capital=capital,
+                             tax=tax, cost=cost)
+    lam = random_simplex(4, 3)
+    sr = neg.short_run(m, lam, tol=1e-14)
+    b = mu / sigma
+    Phi = phi ** geo.distance
+    c = (1 + cost) ** (1 - sigma)
+    Delta = Phi.T @ (lam * c)
+    # pi = A E with A = b diag(c) Phi diag(1/Delta); E = labour + tax lam pi + capital (lam (1-tax) pi)
+    A = b * c[:, None] * Phi / Delta[None, :]
+    M = np.diag(tax * lam) @ A + np.outer(capital, (lam * (1 - tax)) @ A)
+    E = np.linalg.solve(np.eye(4) - M, labour)
+    pi = A @ E
+    np.testing.assert_allclose(sr.income, E, rtol=1e-11)
+    np.testing.assert_allclose(sr.wage, pi, rtol=1e-11)
+    np.testing.assert_allclose(sr.payoff, (1 - tax) * pi, rtol=1e-11)
+    assert sr.income.sum() == pytest.approx(1 / (1 - b), rel=1e-12)
+    groups = m.welfare_groups(sr, lam)
+    owners = groups["capital owners"]["income"]
+    np.testing.assert_allclose(owners, lam @ ((1 - tax) * pi), rtol=1e-12)
+    # incomes add up to regional expenditure
+    total = sum(g["population"] * g["income"] for g in groups.values())
+    np.testing.assert_allclose(total, sr.income, rtol=1e-11)
+
+
+@pytest.mark.parametrize("model", policy_models(3), ids=lambda m: f"{m.name}-{getattr(m, 'rents', '')}")
+def test_group_incomes_add_up_to_regional_income(model):
+    m = model.replace(tax=[0.2, -0.1, 0.05], cost=[0.0, 0.3, 0.1])
+    lam = np.array([0.5, 0.2, 0.3])
+    sr = neg.short_run(m, lam, tol=1e-14)
+    groups = m.welfare_groups(sr, lam)
+    total = sum(g["population"] * g["income"] for g in groups.values())
+    np.testing.assert_allclose(total, sr.income, rtol=1e-11)
+    mobile = next(iter(groups.values()))  # the mobile factor's group comes first
+    if m.name != "FootlooseCapital":
+        np.testing.assert_allclose(mobile["utility"], sr.real_wage, rtol=1e-12)
+
+
+# ---------------------------------------------------------------- comparative statics
+CP_DISPERSED = neg.CorePeriphery(5.0, 0.4, phi=0.05)  # below the sustain point 0.0937
+
+
+def test_subsidy_attracts_industry_below_the_break_point():
+    assert neg.long_run(CP_DISPERSED, [0.5, 0.5]).lam[0] == pytest.approx(0.5, abs=1e-9)
+    shares = []
+    for t in (0.0, -0.02, -0.05):
+        eq = neg.long_run(CP_DISPERSED.replace(tax=[t, 0.0]), [0.5, 0.5])
+        assert eq.converged and eq.stable
+        shares.append(eq.lam[0])
+    assert shares[0] < shares[1] < shares[2] < 1.0
+    assert shares[1] == pytest.approx(0.5409, abs=1e-3)  # a 2% subsidy: 54.1% of industry
+    # a tax drives it out, symmetrically to first order
+    eq = neg.long_run(CP_DISPERSED.replace(tax=[0.02, 0.0]), [0.5, 0.5])
+    assert 0.45 < eq.lam[0] < 0.5
+
+
+def test_environmental_cost_repels_industry():
+    shares = [neg.long_run(CP_DISPERSED.replace(cost=[c, 0.0]), [0.5, 0.5]).lam[0]
+              for c in (0.0, 0.02, 0.05)]
+    assert shares[0] == pytest.approx(0.5, abs=1e-9)
+    assert 0.0 < shares[2] < shares[1] < shares[0]
+    # the same in the footloose-entrepreneur and footloose-capital models
+    for m in (neg.FootlooseEntrepreneur(5.0, 0.4, phi=0.05), neg.FootlooseCapital(5.0, 0.4, phi=0.5)):
+        assert neg.long_run(m.replace(cost=[0.05, 0.0]), [0.5, 0.5]).lam[0] < 0.5
+        assert neg.long_run(m.replace(tax=[-0.05, 0.0]), [0.5, 0.5]).lam[0] > 0.5
+
+
+def test_footloose_capital_subsidy_equalises_net_returns():
+    """Two regions, symmetric endowments: capital relocates until the net returns are equal,
+    (1 - t_1) pi_1 = pi_2: the subsidised region pays a lower gross return."""
+    m = neg.FootlooseCapital(5.0, 0.4, phi=0.5, tax=[-0.05, 0.0])
+    eq = neg.long_run(m, [0.5, 0.5])
+    assert eq.converged and eq.stable and eq.lam[0] > 0.5
+    assert eq.payoff[0] == pytest.approx(eq.payoff[1], rel=1e-9)
+    assert 1.05 * eq.wage[0] == pytest.approx(eq.wage[1], rel=1e-9)
+
+
+# ---------------------------------------------------------------- validation and parameters
+@pytest.mark.parametrize("field, value, match", [
+    ("tax", [1.0, 0.0], r"tax: values must lie in \[-1, 1\)"),
+    ("tax", [-1.5, 0.0], r"tax: values must lie in \[-1, 1\)"),
+    ("cost", [-0.1, 0.0], r"cost: values must lie in \[0, inf\)"),
+    ("share_cap", [1.2, 0.5], r"share_cap: values must lie in \[0, 1\]"),
+    ("tax", [0.1, 0.1, 0.1], r"tax: expected 2 values"),
+    ("cost", [np.nan, 0.0], r"cost: values must be finite"),
+])
+@pytest.mark.parametrize("cls", [neg.CorePeriphery, neg.FootlooseEntrepreneur, neg.FootlooseCapital,
+                                 neg.Helpman])
+def test_validation_names_field_and_range(cls, field, value, match):
+    with pytest.raises(ValueError, match=match):
+        cls(5.0, 0.4, phi=0.3, **{field: value})
+
+
+def test_rates_are_parameters():
+    m = neg.CorePeriphery(5.0, 0.4, phi=0.3, geography=neg.Geography.line(3))
+    m2 = m.with_param("tax[1]", -0.1)
+    assert m2.tax.tolist() == [0.0, -0.1, 0.0] and m2.get_param("tax[1]") == -0.1
+    assert m.with_param("cost[2]", 0.5).cost.tolist() == [0.0, 0.0, 0.5]
+    assert neg.Pflueger(5.0, phi=0.3, tax=0.1).tax.tolist() == [0.1, 0.1]  # one value for all
+    with pytest.raises(ValueError, match=r"tax\[3\]"):
+        m.with_param("tax[3]", 0.1)
+    assert m2 != m and "tax" in m2.params()
+    with pytest.raises(ValueError, match=r"tax: values must lie"):
+        m.with_param("tax[0]", 1.0)
