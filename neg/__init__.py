@@ -10,6 +10,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 from neg import metrics
 from neg.geography import Geography
 from neg.models import REGISTRY, CorePeriphery, FootlooseCapital, FootlooseEntrepreneur, Pflueger
+from neg.models.headquarters_plant import HeadquartersPlant
 from neg.models.helpman import Helpman
 from neg.models.vertical_linkages import VerticalLinkages
 from neg.results import Equilibrium, ShortRun
@@ -23,6 +24,7 @@ from neg.study import run  # YAML studies: neg.run(config, **overrides)
 __all__ = [
     "__version__", "Geography", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital",
     "Pflueger", "VerticalLinkages", "Helpman", "REGISTRY", "ShortRun", "Equilibrium",
+    "HeadquartersPlant",
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
     "break_point", "break_points", "sustain_point", "NoBifurcationWarning", "trace",
     "bifurcation_diagram", "run",

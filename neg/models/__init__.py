@@ -4,6 +4,7 @@ from neg.models.base import Model
 from neg.models.core_periphery import CorePeriphery
 from neg.models.footloose_capital import FootlooseCapital
 from neg.models.footloose_entrepreneur import FootlooseEntrepreneur
+from neg.models.headquarters_plant import HeadquartersPlant
 from neg.models.helpman import Helpman
 from neg.models.pflueger import Pflueger
 from neg.models.vertical_linkages import VerticalLinkages
@@ -15,9 +16,10 @@ REGISTRY: dict[str, type[Model]] = {
     "pflueger": Pflueger,
     "vertical_linkages": VerticalLinkages,
     "helpman": Helpman,
+    "headquarters_plant": HeadquartersPlant,
 }
 
 __all__ = [
     "Model", "REGISTRY", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital", "Pflueger",
-    "VerticalLinkages", "Helpman",
+    "VerticalLinkages", "Helpman", "HeadquartersPlant",
 ]

@@ -1,0 +1,280 @@
+"""Multi-unit firms: headquarters and plants, after Fujita & Thisse (2006, *International Economic
+Review* 47(3), "Globalization and the evolution of the supply chain: who gains and who loses?"),
+in the footloose-entrepreneur normalisation (Forslid & Ottaviano 2003) and on K regions.
+
+H mobile skilled workers (entrepreneurs) each run one firm: the firm's headquarters (HQ) is
+the skilled worker, who lives where the HQ is (the fixed cost); its plant hires immobile
+unskilled workers (L in total, shares ``workers``, wage 1: freely traded numeraire agriculture)
+as the marginal input, normalised so that an integrated firm's variety costs 1 at the factory.
+A firm chooses a configuration (h, p): HQ in region h, plant in region p. If h != p the plant
+needs the HQ's services at a distance: its marginal cost is multiplied by ``c**d_hp`` (c >= 1 the
+communication cost per unit distance; c = inf: separation is prohibitive). With the
+communication freeness psi = c**(1 - s) and theta_hp = psi**d_hp (1 on the diagonal), the
+state lam_hp = share of firms in configuration (h, p) (one simplex of K*K shares, index
+h*K + p), Phi_ij = phi**d_ij, a = mu/(s - 1), b = mu/s:
+
+    N_p        = H sum_h lam_hp theta_hp                 (plants at p, weighted by their cost)
+    Delta_j    = sum_p N_p Phi_pj                        (Delta = Phi^T N; P_j = Delta_j^(1/(1-s)))
+    rho_p      = b sum_j Phi_pj E_j / Delta_j            (operating profit of an integrated plant)
+    pi_hp      = theta_hp rho_p                          (profit of a firm (h, p) = owner's reward)
+    E_i        = L workers_i + H sum_p lam_ip pi_ip      (the owner spends where the HQ is)
+    omega_hp   = pi_hp Delta_h^a = pi_hp P_h^(-mu)       (payoff of configuration (h, p))
+
+The unknowns are x = log E; the map E -> L workers + B E is affine with column sums b < 1 (as in
+the footloose-entrepreneur model), so world expenditure is L/(1 - b). With c = inf (psi = 0)
+fragmented firms sell nothing and earn 0, and on the integrated states (lam_hp = 0 for h != p)
+the model is exactly FootlooseEntrepreneur with lam_FE_i = lam_ii.
+
+Region rows of the outputs: wage = mean reward of the skilled with their HQ in the region (where
+there are none: the best reward an HQ there could earn, max_p pi_ip), income = E, price_index,
+real_wage = wage Delta^a, payoff row = max_p omega_ip (the best configuration for a skilled
+worker living there). The long run equalises omega over configurations (``payoff_kernel``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from numba import njit
+
+from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.models.base import Model, check_greater, check_open_unit
+
+_TINY = 2.2250738585072014e-308  # smallest normal double
+_NPAR = 4  # sigma, mu, H, L; then theta (K*K, row h = HQ region)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _profits(x, lam, par, Phi, delta, rho):
+    """Delta (Phi^T N) and rho (operating profit of an integrated plant) at x = log E."""
+    s, mu, H = par[0], par[1], par[2]
+    K = delta.size
+    N = np.zeros(K)
+    for h in range(K):
+        for p in range(K):
+            N[p] += H * lam[h * K + p] * par[_NPAR + h * K + p]
+    freeness_tdot(Phi, N, delta)
+    c = np.empty(K)
+    for j in range(K):
+        c[j] = np.exp(x[j]) / max(delta[j], _TINY)
+    freeness_dot(Phi, c, rho)
+    b = mu / s
+    for p in range(K):
+        rho[p] *= b
+
+
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _expenditure_map(x, lam, par, reg, Phi, out):
+    H, L = par[2], par[3]
+    workers = reg[0]
+    K = x.size
+    delta = np.empty(K)
+    rho = np.empty(K)
+    _profits(x, lam, par, Phi, delta, rho)
+    for i in range(K):
+        e = L * workers[i]
+        for p in range(K):
+            e += H * lam[i * K + p] * par[_NPAR + i * K + p] * rho[p]
+        out[i] = np.log(max(e, _TINY))
+
+
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _outputs(x, lam, par, reg, Phi, out):
+    s, mu = par[0], par[1]
+    K = x.size
+    delta = np.empty(K)
+    rho = np.empty(K)
+    _profits(x, lam, par, Phi, delta, rho)
+    a = mu / (s - 1.0)
+    for i in range(K):
+        hq = 0.0
+        reward = 0.0
+        best = 0.0
+        for p in range(K):
+            pi = par[_NPAR + i * K + p] * rho[p]
+            hq += lam[i * K + p]
+            reward += lam[i * K + p] * pi
+            best = max(best, pi)
+        da = delta[i] ** a
+        out[0, i] = reward / hq if hq > 0.0 else best  # skilled reward at HQs in i
+        out[1, i] = np.exp(x[i])  # income = expenditure
+        out[2, i] = delta[i] ** (1.0 / (1.0 - s))  # price index
+        out[3, i] = out[0, i] * da  # real reward
+        out[4, i] = best * da  # best payoff for a skilled worker living in i
+
+
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _payoff(x, lam, par, reg, Phi, out):
+    """omega_hp = theta_hp rho_p Delta_h^a for every configuration (index h*K + p)."""
+    s, mu = par[0], par[1]
+    K = x.size
+    delta = np.empty(K)
+    rho = np.empty(K)
+    _profits(x, lam, par, Phi, delta, rho)
+    a = mu / (s - 1.0)
+    for h in range(K):
+        da = delta[h] ** a
+        for p in range(K):
+            out[h * K + p] = par[_NPAR + h * K + p] * rho[p] * da
+
+
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _jacobian(x, lam, par, reg, Phi, out):
+    """dF_i/dx_k = b sum_p M_ip Phi_pk E_k / Delta_k / E_new_i, M_ip = H lam_ip theta_ip."""
+    s, mu, H, L = par[0], par[1], par[2], par[3]
+    workers = reg[0]
+    K = x.size
+    delta = np.empty(K)
+    rho = np.empty(K)
+    _profits(x, lam, par, Phi, delta, rho)
+    C = np.zeros((K, K))
+    for k in range(K):
+        C[k, k] = np.exp(x[k]) / max(delta[k], _TINY)
+    PC = np.empty((K, K))
+    freeness_dot_block(Phi, C, PC)  # Phi diag(E/Delta)
+    b = mu / s
+    for i in range(K):
+        e = L * workers[i]
+        for p in range(K):
+            e += H * lam[i * K + p] * par[_NPAR + i * K + p] * rho[p]
+        f = b / max(e, _TINY)
+        for k in range(K):
+            acc = 0.0
+            for p in range(K):
+                acc += H * lam[i * K + p] * par[_NPAR + i * K + p] * PC[p, k]
+            out[i, k] = f * acc
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class HeadquartersPlant(Model):
+    """Headquarters and plants of multi-unit firms (Fujita & Thisse 2006), K regions.
+
+    The long-run state has one group of K*K shares: ``lam[h*K + p]`` is the share of firms with
+    their headquarters in region h and their plant in region p (see the module docstring).
+
+    Parameters
+    ----------
+    sigma : elasticity of substitution between varieties, > 1.
+    mu : expenditure share of manufactures, in (0, 1).
+    phi : freeness of trade in goods per unit distance in (0, 1]; or ``T=`` the iceberg factor.
+    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    communication : c >= 1, the factor by which a plant's marginal cost rises per unit distance
+        from its headquarters (``inf``, the default: separation is prohibitive, only integrated
+        firms; the model is then the footloose-entrepreneur model).
+    workers : shares of the immobile unskilled workers, default uniform.
+    H : mass of skilled workers (= number of firms), > 0.
+    L : mass of unskilled workers, > 0.
+    """
+
+    sigma: float
+    mu: float
+    phi: float | None = None
+    geography: Geography | None = None
+    communication: float = float("inf")
+    workers: np.ndarray | None = None
+    H: float = 1.0
+    L: float = 1.0
+    T: float | None = dataclasses.field(default=None, kw_only=True)
+
+    fixed_point_map = staticmethod(_expenditure_map)
+    outputs_kernel = staticmethod(_outputs)
+    jacobian_kernel = staticmethod(_jacobian)
+    payoff_kernel = staticmethod(_payoff)
+    mobile_factor = "entrepreneurs"
+    regional_params = ("workers",)
+
+    def _validate(self) -> None:
+        object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
+        object.__setattr__(self, "H", check_greater("H", self.H, 0.0))
+        object.__setattr__(self, "L", check_greater("L", self.L, 0.0))
+        try:
+            c = float(self.communication)
+        except (TypeError, ValueError):
+            raise TypeError(f"communication: expected a number, got {self.communication!r}") from None
+        if np.isnan(c) or c < 1.0:
+            raise ValueError(f"communication: the cost factor per unit distance must be >= 1 "
+                             f"(inf: prohibitive), got {c:g}")
+        object.__setattr__(self, "communication", c)
+
+    # ------------------------------------------------------------------ state
+    def state_groups(self) -> tuple[int, ...]:
+        return (self.K * self.K,)
+
+    def state_labels(self) -> tuple[str, ...]:
+        names = self.geography.names
+        return tuple(f"hq={h}/plant={p}" for h in names for p in names)
+
+    def symmetric_state(self) -> np.ndarray:
+        """Every firm integrated, spread uniformly over the regions (lam_hh = 1/K): the
+        footloose-entrepreneur symmetric state. For c > 1 it is an equilibrium on a symmetric
+        geography (a fragmented firm earns theta_hp < 1 times an integrated one), so the break
+        point is the footloose-entrepreneur one. The replicator never creates mass where there
+        is none: to let fragmented firms appear, start from a state that has some (e.g.
+        ``neg.state.StateSpace.of(model).uniform()``); :func:`neg.trace` nudges every step."""
+        return np.eye(self.K).ravel() / self.K
+
+    def integrated_state(self, shares) -> np.ndarray:
+        """The state with every firm integrated, ``shares`` (K) of them in each region."""
+        shares = np.asarray(shares, dtype=float)
+        if shares.shape != (self.K,):
+            raise ValueError(f"shares: expected {self.K} shares, got shape {shares.shape}")
+        return np.diag(shares).ravel()
+
+    def initial_state(self, lam: np.ndarray) -> np.ndarray:
+        """log E if every entrepreneur earned the average reward b E^w / H."""
+        b = self.mu / self.sigma
+        hq = self.hq_shares(lam)
+        e = self.L * self.workers + hq * b * self.L / (1.0 - b)
+        return np.log(np.maximum(e, _TINY))
+
+    # ------------------------------------------------------------------ kernels
+    @property
+    def communication_freeness(self) -> float:
+        """psi = c**(1 - sigma): relative sales of a plant one unit of distance from its HQ."""
+        c = self.communication
+        if not np.isfinite(c):
+            return 0.0
+        with np.errstate(under="ignore", over="ignore"):
+            return float(c ** (1.0 - self.sigma))
+
+    def communication_matrix(self) -> np.ndarray:
+        """theta_hp = psi**d_hp (K, K): 1 on the diagonal, 0 off it when c = inf."""
+        D = self.geography.distance
+        psi = self.communication_freeness
+        with np.errstate(under="ignore"):
+            theta = np.power(psi, D) if psi > 0 else (D == 0).astype(float)
+        theta[theta < _TINY] = 0.0
+        return theta
+
+    def kernel_args(self):
+        par = np.concatenate([[self.sigma, self.mu, self.H, self.L],
+                              self.communication_matrix().ravel()])
+        return par, np.array([self.workers])
+
+    # ------------------------------------------------------------------ summaries
+    def _configurations(self, lam) -> np.ndarray:
+        lam = np.asarray(lam, dtype=float)
+        if lam.shape[-1] != self.K * self.K:
+            raise ValueError(f"lam: expected {self.K * self.K} configuration shares along the last "
+                             f"axis, got shape {lam.shape}")
+        return lam.reshape(lam.shape[:-1] + (self.K, self.K))
+
+    def hq_shares(self, lam) -> np.ndarray:
+        """Share of headquarters in each region (K; stacks of states allowed)."""
+        return self._configurations(lam).sum(axis=-1)
+
+    def plant_shares(self, lam) -> np.ndarray:
+        """Share of plants in each region (K; stacks of states allowed)."""
+        return self._configurations(lam).sum(axis=-2)
+
+    def fragmented_share(self, lam):
+        """Share of firms whose plant is not in their headquarters' region."""
+        conf = self._configurations(lam)
+        return 1.0 - np.trace(conf, axis1=-2, axis2=-1)
+
+    @property
+    def no_black_hole(self) -> bool:
+        """True if mu < sigma - 1 (as in the footloose-entrepreneur model)."""
+        return self.mu < self.sigma - 1.0
