@@ -216,9 +216,6 @@ def test_falling_communication_cost_makes_a_headquarters_economy():
     assert 0.2 < s < 0.35  # 0.275: most plants in the periphery
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="neg.trace labels a one-group state as 'region' even when its size is "
-                   "not K (continuation._state_dim checks G == 1, not sizes == (K,))")
 def test_trace_over_the_communication_cost():
     m = HeadquartersPlant(communication=1.1, **KW)
     ds = neg.trace(m, "communication", [1.0, 1.02, 1.1], lam0=m.integrated_state(np.eye(3)[HUB]),

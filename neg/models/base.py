@@ -197,18 +197,22 @@ class Model:
         Default: one group, the shares of the mobile factor over the K regions."""
         return (self.K,)
 
+    def state_is_regions(self) -> bool:
+        """True if the long-run state is one distribution over the K regions (most models)."""
+        return tuple(self.state_groups()) == (self.K,)
+
     def share_caps(self) -> np.ndarray | None:
         """Upper bounds on the state's shares (development zones), or None for no bound.
         One-group models with a ``share_cap`` field get it; grouped models may override."""
         caps = getattr(self, "share_cap", None)
         if caps is None or np.all(caps >= 1.0):
             return None
-        return np.asarray(caps, dtype=float) if self.state_groups() == (self.K,) else None
+        return np.asarray(caps, dtype=float) if self.state_is_regions() else None
 
     def state_labels(self) -> tuple[str, ...]:
         """A label per state component: the region names for one-group models (models with
         several groups override this, e.g. "r0/manufacturing")."""
-        if self.state_groups() == (self.K,):
+        if self.state_is_regions():
             return self.geography.names
         return tuple(f"s{i}" for i in range(sum(self.state_groups())))
 

@@ -164,7 +164,7 @@ def sustain_point(model, region: int | None = None, *, grid=None) -> float:
     one region suffices on symmetric geographies). NaN (with a warning) if agglomeration is
     sustainable at every phi in the grid (black hole) or at none.
     """
-    if StateSpace.of(model).G != 1:
+    if not model.state_is_regions():
         raise ValueError(f"sustain_point: {model.name}'s long-run state is not one distribution over "
                          "regions, so 'full agglomeration in one region' is not defined for it")
     grid = default_phi_grid() if grid is None else np.asarray(grid, dtype=float)

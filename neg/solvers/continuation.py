@@ -45,7 +45,7 @@ def _dim_name(param: str) -> str:
 
 def _state_dim(model) -> tuple[str, list[str]]:
     """The dim of the long-run state: "region" for one-group models, otherwise "state"."""
-    dim = "region" if StateSpace.of(model).G == 1 else "state"
+    dim = "region" if model.state_is_regions() else "state"
     return dim, list(model.state_labels())
 
 
@@ -622,7 +622,7 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 
         t0[-1] = 1.0
         diag.run_branch(support, u0, t0, "uniform", 0)
         diag.drain()
-    if space.G == 1:
+    if model.state_is_regions():
         _corner_branches(diag, n_grid)
         diag.drain()
     for p in (lo, hi):

@@ -285,7 +285,7 @@ def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, se
                 add(lam, sr=sr, gap=gap)
     else:
         candidates = [model.symmetric_state()]
-        if space.G == 1:
+        if model.state_is_regions():
             candidates += list(np.eye(space.n))
         for lam in candidates:
             sr, gap = _check_equilibrium(model, lam, tol, opts)
