@@ -199,9 +199,10 @@ def test_bad_parameters_name_the_parameter(kwargs, name):
         VerticalLinkages(**base)
 
 
-def test_immobile_labour_is_not_implemented_yet():
-    with pytest.raises(NotImplementedError, match="grouped state space"):
-        VerticalLinkages(5.0, 0.3, 0.2, phi=0.5, labour="immobile")
+def test_immobile_labour_is_the_grouped_puga_closure():
+    """labour='immobile' (Puga 1999) is tested in tests/test_puga.py."""
+    m = VerticalLinkages(5.0, 0.3, 0.2, phi=0.5, labour="immobile", eta=0.8)
+    assert m.state_groups() == (2, 2)
 
 
 def test_registry_params_and_T():

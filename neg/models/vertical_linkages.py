@@ -12,9 +12,13 @@ freely traded numeraire (agriculture).
 Closure ``labour="mobile"`` (implemented): manufacturing workers move between regions; they
 have shares ``lam_i`` of the manufacturing labour force, of total mass gamma; immobile farmers
 (total 1 - gamma, shares ``farmers_i``) earn wage 1, as in :class:`neg.CorePeriphery`.
-Closure ``labour="immobile"`` (Puga 1999: labour immobile across regions but moving between
-agriculture with diminishing returns and manufacturing) needs the grouped state space that the
-solvers do not have yet; it raises NotImplementedError.
+Closure ``labour="immobile"`` (Puga 1999; FKV ch. 14): labour is immobile across regions
+(region i has ``farmers_i`` of the world's labour, total 1) but moves between manufacturing and
+agriculture within its region; agriculture has diminishing returns in labour (Cobb-Douglas in
+labour and land, labour share ``eta``), so the agricultural wage a_i^(eta - 1) rises as labour
+leaves it. The long-run state has one group (manufacturing share, agricultural share) per
+region; the payoff is (manufacturing wage, agricultural wage). Equations, normalisation and the
+two-region break points: :mod:`neg.models.vertical_linkages_immobile`.
 
 Equations (FKV ch. 14 in structure; the number is that of the FKV counterpart, the
 normalisation is ours). With Phi_ij = phi**d_ij = T_ij**(1 - sigma),
@@ -62,6 +66,7 @@ from numba import njit
 
 from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.models import vertical_linkages_immobile as _imm
 from neg.models.base import Model, _as_float, check_open_unit
 
 LABOUR = ("mobile", "immobile")
@@ -167,9 +172,19 @@ class VerticalLinkages(Model):
     phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
         with phi = T**(1 - sigma). Intermediates bear the same trade costs as final goods.
     geography : a :class:`neg.Geography` (default: two regions one unit apart).
-    labour : ``"mobile"`` (workers move between regions; implemented) or ``"immobile"``
-        (Puga 1999; needs the grouped state space, not implemented yet).
-    farmers : shares of the immobile farmers (total 1 - gamma, wage 1), default uniform.
+    labour : ``"mobile"`` (workers move between regions) or ``"immobile"`` (Puga 1999:
+        workers immobile across regions, moving between manufacturing and agriculture).
+    farmers : mobile closure: shares of the immobile farmers (total 1 - gamma, wage 1); immobile
+        closure: each region's share L_i of the world's labour (total 1), all of it immobile.
+        Default uniform.
+    eta : immobile closure only (required there, None otherwise): labour's share in agriculture,
+        in (0, 1]; agricultural output (L_i/eta) a_i^eta, wage a_i^(eta - 1). eta < 1:
+        diminishing returns; eta = 1: constant agricultural wage 1.
+
+    Immobile closure: the state is ``(m_0, a_0, m_1, a_1, ...)`` (share of region i's labour in
+    manufacturing and in agriculture; ``state_groups() = (2,) * K``), the payoff the
+    (manufacturing, agricultural) wage of each region; outputs per region: ``wage`` = the average
+    wage of its workers, ``income``, ``price_index`` G, ``real_wage`` = wage G^(-gamma).
     """
 
     sigma: float
@@ -179,11 +194,25 @@ class VerticalLinkages(Model):
     geography: Geography | None = None
     labour: str = "mobile"
     farmers: np.ndarray | None = None
+    eta: float | None = None
     T: float | None = dataclasses.field(default=None, kw_only=True)
 
-    fixed_point_map = staticmethod(_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    # the kernels depend on the labour closure (mobile: the module's; immobile: _imm's)
+    @property
+    def fixed_point_map(self):
+        return _imm._map if self.labour == "immobile" else _map
+
+    @property
+    def outputs_kernel(self):
+        return _imm._outputs if self.labour == "immobile" else _outputs
+
+    @property
+    def jacobian_kernel(self):
+        return _imm._jacobian if self.labour == "immobile" else _jacobian
+
+    @property
+    def payoff_kernel(self):
+        return _imm._payoff if self.labour == "immobile" else None
     mobile_factor = "workers"
     regional_params = ("farmers",)
 
@@ -201,16 +230,54 @@ class VerticalLinkages(Model):
         if self.labour not in LABOUR:
             raise ValueError(f"labour: must be one of {LABOUR}, got {self.labour!r}")
         if self.labour == "immobile":
-            raise NotImplementedError(
-                "labour='immobile': the Puga (1999) closure (workers immobile across regions, "
-                "moving between agriculture and manufacturing) needs the grouped state space "
-                "(issue 5, Puga 1999); coming next")
+            if self.eta is None:
+                raise ValueError("eta: required with labour='immobile' (labour's share in "
+                                 "agriculture, in (0, 1]; 1 = constant agricultural wage)")
+            eta = _as_float("eta", self.eta)
+            if not 0.0 < eta <= 1.0:
+                raise ValueError(f"eta: must lie in (0, 1], got {eta:g}")
+            object.__setattr__(self, "eta", eta)
+        elif self.eta is not None:
+            raise ValueError("eta: only used with labour='immobile' (agriculture with diminishing "
+                             "returns); leave it None for labour='mobile'")
 
     def kernel_args(self):
+        if self.labour == "immobile":
+            return np.array([self.sigma, self.gamma, self.alpha, self.eta]), np.array([self.farmers])
         return np.array([self.sigma, self.gamma, self.alpha]), np.array([self.farmers])
+
+    # ------------------------------------------------------------ immobile closure: grouped state
+    def state_groups(self) -> tuple[int, ...]:
+        """Mobile: one group (the regions). Immobile: (manufacturing, agriculture) per region."""
+        return (2,) * self.K if self.labour == "immobile" else (self.K,)
+
+    def state_labels(self) -> tuple[str, ...]:
+        if self.labour == "immobile":
+            return tuple(f"{r}/{s}" for r in self.geography.names
+                         for s in ("manufacturing", "agriculture"))
+        return super().state_labels()
+
+    def symmetric_state(self) -> np.ndarray:
+        """Mobile: uniform. Immobile: every region at the symmetric equilibrium's split
+        (m*, 1 - m*), m* = gamma / (gamma + eta (1 - gamma)) (:attr:`manufacturing_share`):
+        the long-run equilibrium when the regions are identical (equal ``farmers`` and market
+        access, e.g. two regions or a racetrack), a reference state otherwise."""
+        if self.labour == "immobile":
+            m = self.manufacturing_share
+            return np.tile([m, 1.0 - m], self.K)
+        return super().symmetric_state()
+
+    @property
+    def manufacturing_share(self) -> float:
+        """Immobile closure: the symmetric equilibrium's share of labour in manufacturing."""
+        if self.labour != "immobile":
+            raise AttributeError("manufacturing_share: only for labour='immobile'")
+        return _imm.manufacturing_share(self.gamma, self.eta)
 
     def initial_state(self, lam: np.ndarray) -> np.ndarray:
         """w = 1 and G solving (14.3) at w = 1 region by region: G^c = Phi^T lam."""
+        if self.labour == "immobile":
+            return _imm.initial_state(self, lam)
         lam = np.asarray(lam, dtype=np.float64)
         c = 1.0 - self.sigma * (1.0 - self.alpha)
         g = self.freeness_operator.matrix.T @ lam
