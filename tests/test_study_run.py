@@ -241,3 +241,18 @@ def test_shard_auto_from_slurm_and_store(tmp_path, monkeypatch):
     assert (tmp_path / "res.shard-1-of-2.nc").exists()
     kept = {v for v in ds.data_vars if not v.startswith("coord__")}  # flat layout: coords per point
     assert kept == {"lam", "stable", "converged", "residual", "failed", "error"}
+
+
+def test_every_registered_model_runs_as_a_study():
+    """The config schema comes from the model classes: a model added to the registry works in a
+    study without changes (its long-run state labelled region, or state when it is not one
+    distribution over the regions)."""
+    import neg
+
+    for name, cls in neg.REGISTRY.items():
+        params = {f.name: {"sigma": 5.0, "mu": 0.4}.get(f.name, 0.4) for f in dataclasses.fields(cls)
+                  if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+        cfg = {"model": {"name": name, **params, "phi": 0.3}, "study": {"kind": "equilibrium"}}
+        ds = run_study(cfg, workers=1, quiet=True)
+        assert ds.attrs["n_failed"] == 0, (name, ds.attrs.get("first_error"))
+        assert "lam" in ds and ("region" in ds["lam"].dims or "state" in ds["lam"].dims)

@@ -102,7 +102,25 @@ def _var(out: PointOutput, name: str, dims, values, **attrs) -> None:
     out.variables[name] = (tuple(dims), np.asarray(values), meta)
 
 
-def _region_coords(out: PointOutput, geo) -> None:
+def _last_dim(model, arr) -> str:
+    """"region" for a vector over the K regions; "state" for a long-run state that is not one
+    distribution over the regions (several groups, or configurations such as HQ/plant pairs)."""
+    n = np.shape(arr)[-1] if np.ndim(arr) else 0
+    regions = getattr(model, "state_is_regions", lambda: True)()
+    return "region" if n == model.K and (regions or n != _state_size(model)) else "state"
+
+
+def _state_size(model) -> int:
+    groups = getattr(model, "state_groups", None)
+    return int(sum(groups())) if groups is not None else model.K
+
+
+def _region_coords(out: PointOutput, model_or_geo) -> None:
+    geo = getattr(model_or_geo, "geography", model_or_geo)
+    if any("state" in dims for dims, _, _ in out.variables.values()):
+        labels = getattr(model_or_geo, "state_labels", None)
+        if labels is not None:
+            out.coords["state"] = (("state",), np.array(labels()), {"long_name": "state component"})
     out.coords["region"] = (("region",), np.array(geo.names), {"long_name": "region"})
     if getattr(geo, "coordinates", None) is not None:
         out.coords["lat"] = (("region",), geo.coordinates[:, 0], {"units": "degrees_north"})
@@ -143,12 +161,14 @@ def _equilibrium(model, opts, args) -> PointOutput:
                       **_kwargs(args, ("dynamics", "tol", "max_steps", "stability")))
     out = PointOutput(converged=bool(eq.converged), residual=float(eq.residual))
     for name in ("lam", "real_wage", "wage", "income", "price_index", "payoff"):
-        _var(out, name, ("region",), getattr(eq, name))
+        value = getattr(eq, name)
+        if value is not None:
+            _var(out, name, (_last_dim(model, value),), value)
     _var(out, "stable", (), bool(eq.stable))
     _var(out, "iterations", (), int(eq.iterations))
     lead = float(np.max(np.real(eq.eigenvalues))) if eq.eigenvalues.size else np.nan
     _var(out, "leading_eigenvalue", (), lead)
-    _region_coords(out, model.geography)
+    _region_coords(out, model)
     return out
 
 
@@ -160,14 +180,16 @@ def _equilibria(model, opts, args) -> PointOutput:
     out = PointOutput(converged=all(e.converged for e in found),
                       residual=max((float(e.residual) for e in found), default=np.nan))
     for name in ("lam", "real_wage"):
-        _var(out, name, ("equilibrium", "region"),
-             np.array([getattr(e, name) for e in found], dtype=float).reshape(n, K))
+        rows = [np.asarray(getattr(e, name), dtype=float) for e in found]
+        size = rows[0].size if rows else (K if name == "real_wage" else _state_size(model))
+        dim = _last_dim(model, np.zeros(size))
+        _var(out, name, ("equilibrium", dim), np.array(rows, dtype=float).reshape(n, size))
     _var(out, "stable", ("equilibrium",), np.array([e.stable for e in found], dtype=bool))
     _var(out, "pattern", ("equilibrium",), np.array([e.kind for e in found], dtype=str))
     _var(out, "equilibria_residual", ("equilibrium",), np.array([e.residual for e in found], dtype=float),
          long_name="relative payoff gap of each equilibrium")
     _var(out, "n_equilibria", (), n)
-    _region_coords(out, model.geography)
+    _region_coords(out, model)
     return out
 
 
