@@ -8,6 +8,7 @@ import pytest
 
 import neg
 from neg.solvers.simulate import ZERO_SHARE, Schedule, simulate
+from neg.state import StateSpace
 
 PHI_B = 1.0 / 7.0  # CP break point at sigma = 5, mu = 0.4: (rho - mu)(1 - mu) / ((rho + mu)(1 + mu))
 
@@ -305,3 +306,194 @@ def test_extremely_stiff_logit_on_a_racetrack_completes():
     assert ds.attrs["integration_status"] == 0
     assert_on_simplex(ds)
     assert ds["lam"].values[-1].max() > 1 - 1e-9  # agglomerated in one region
+
+
+# ---------------------------------------------------------------- grouped states and share caps
+def on_group_simplices(ds, space, tol=1e-12):
+    lam = ds["lam"].values
+    assert np.all(np.isfinite(lam)) and lam.min() >= 0.0
+    sums = np.stack([space.group_sums(row) for row in lam])
+    assert np.max(np.abs(sums - 1.0)) <= tol
+
+
+def test_grouped_replicator_reaches_the_analytic_equilibrium():
+    from test_state_groups import SIZES, LinearToy, analytic_equilibrium
+
+    m = LinearToy()
+    space = StateSpace(SIZES)
+    ds = simulate(m, {}, [0.9, 0.1, 0.2, 0.3, 0.5], 100.0, steps=10, speed=5)
+    assert ds["lam"].dims == ("time", "state") and ds["payoff"].dims == ("time", "state")
+    assert ds["wage"].dims == ("time", "region") and ds.sizes["region"] == m.K
+    assert list(ds["state"].values) == list(m.state_labels())
+    np.testing.assert_array_equal(ds["group"].values, [0, 0, 1, 1, 1])
+    assert json.loads(ds.attrs["state_groups"]) == [2, 3]
+    on_group_simplices(ds, space)
+    np.testing.assert_allclose(ds["lam"].values[-1], analytic_equilibrium(), atol=1e-9)
+    # payoffs equal within each group at the end, not across groups
+    w = ds["payoff"].values[-1]
+    np.testing.assert_allclose(space.deviation(ds["lam"].values[-1], w), 0.0, atol=1e-9)
+    assert abs(w[0] - w[2]) > 0.1
+    # default start: the perturbed symmetric state; a schedule moves the equilibrium
+    ds = simulate(m, {"strength": [(0, 1.0), (50, 2.0)]}, None, 100.0, steps=10, speed=5)
+    np.testing.assert_allclose(ds["lam"].values[0], space.perturbed(m.symmetric_state()), atol=1e-15)
+    on_group_simplices(ds, space)
+    np.testing.assert_allclose(ds["lam"].values[-1], analytic_equilibrium(2.0), atol=1e-9)
+    with pytest.raises(ValueError, match="within each group"):
+        simulate(m, {}, [0.5, 0.5, 0.5, 0.6, 0.0], 1.0, steps=1)
+
+
+def test_grouped_replicator_empties_per_component_and_a_lone_component_stays_put():
+    from test_state_groups import SIZES, LinearToy
+
+    m = LinearToy()
+    space = StateSpace(SIZES)
+    # group 0 has a single occupied component: it stays put; group 1 reaches its own rest point
+    ds = simulate(m, {}, [1.0, 0.0, 0.2, 0.3, 0.5], 50.0, steps=5, speed=5)
+    on_group_simplices(ds, space)
+    assert np.all(ds["lam"].values[:, :2] == [1.0, 0.0])
+    w = ds["payoff"].values[-1]
+    assert w[1] > w[0]  # the empty component would pay more: the replicator keeps it empty
+    np.testing.assert_allclose(w[2:] - w[2], 0.0, atol=1e-9)
+    # weak congestion (payoff ~ a): the best component of each group takes it all; the others
+    # empty exactly, one event per component, and each group ends with a lone occupant
+    weak = LinearToy(strength=0.05)
+    ds = simulate(weak, {}, [0.5, 0.5, 0.2, 0.3, 0.5], 100.0, steps=4, speed=50)
+    on_group_simplices(ds, space)
+    emptied = json.loads(ds.attrs["emptied"])
+    assert sorted(e["state"] for e in emptied) == ["s0", "s2", "s4"]
+    np.testing.assert_array_equal(ds["lam"].values[-1], [0.0, 1.0, 0.0, 1.0, 0.0])
+    for e in emptied:
+        j = list(weak.state_labels()).index(e["state"])
+        after = ds["time"].values > e["time"]
+        assert np.all(ds["lam"].values[after, j] == 0.0)
+
+
+def test_grouped_migration_cost_acts_within_groups():
+    from test_state_groups import SIZES, LinearToy
+
+    m = LinearToy()
+    space = StateSpace(SIZES)
+    c = 0.05
+    ds = simulate(m, {}, [0.9, 0.1, 0.2, 0.3, 0.5], 200.0, steps=4, speed=5, migration_cost=c)
+    on_group_simplices(ds, space)
+    lam, w = ds["lam"].values[-1], ds["payoff"].values[-1]
+    # at rest no occupied component gains more than c over its group's mean
+    assert np.all(np.abs(space.deviation(lam, w)) <= c + 1e-9)
+    free = simulate(m, {}, [0.9, 0.1, 0.2, 0.3, 0.5], 200.0, steps=4, speed=5)
+    assert np.max(np.abs(free["lam"].values[-1] - lam)) > 1e-3
+
+
+def test_grouped_logit_is_a_softmax_within_each_group():
+    from test_state_groups import SIZES, LinearToy
+
+    m = LinearToy()
+    space = StateSpace(SIZES)
+    eta = 0.1
+    ds = simulate(m, {}, [0.9, 0.1, 0.2, 0.3, 0.5], 100.0, steps=4, dynamics="logit", dispersion=eta)
+    assert ds["lam"].dims == ("time", "state")
+    on_group_simplices(ds, space)
+    lam, w = ds["lam"].values[-1], ds["payoff"].values[-1]
+    p = np.exp(w / eta)
+    np.testing.assert_allclose(lam, p / space.group_sums(p)[space.gid], atol=1e-9)
+    # a migration cost: movers choose within their group; the groups still sum to 1
+    dc = simulate(m, {}, [0.9, 0.1, 0.2, 0.3, 0.5], 100.0, steps=4, dynamics="logit",
+                  dispersion=eta, migration_cost=0.05)
+    on_group_simplices(dc, space)
+    assert np.max(np.abs(dc["lam"].values[-1] - lam)) > 1e-3
+
+
+def test_capped_core_ends_at_its_cap_like_long_run():
+    from test_zones import capped
+
+    m = capped([0.7, 1.0], phi=0.5)  # full agglomeration without the cap
+    eq = neg.long_run(m, [0.6, 0.4])
+    ds = simulate(m, {}, [0.6, 0.4], 100.0, steps=10, speed=5)
+    assert ds["lam"].dims == ("time", "region")
+    assert_on_simplex(ds)
+    lam = ds["lam"].values
+    assert lam[:, 0].max() <= 0.7  # never above the cap
+    assert lam[-1, 0] == 0.7  # exactly at it
+    np.testing.assert_allclose(lam[-1], [0.7, 0.3], atol=1e-15)
+    np.testing.assert_allclose(lam[-1], eq.lam, atol=1e-11)
+    assert ds["payoff"].values[-1, 0] > ds["payoff"].values[-1, 1]  # the zone pays more
+    events = json.loads(ds.attrs["cap_events"])
+    assert [(e["region"], e["event"]) for e in events] == [("r0", "reached cap")]
+    np.testing.assert_array_equal(ds["share_cap"].values, [0.7, 1.0])
+    # a prohibited zone stays empty; a cap that does not bind changes nothing
+    ds = simulate(capped([0.0, 1.0], phi=0.5), {}, [0.9, 0.1], 10.0, steps=2)
+    np.testing.assert_array_equal(ds["lam"].values, [[0.0, 1.0]] * 3)
+    loose = simulate(capped([0.9, 0.9], phi=0.1), {}, [0.55, 0.45], 200.0, steps=4, speed=5)
+    base = simulate(cp(0.1), {}, [0.55, 0.45], 200.0, steps=4, speed=5)
+    np.testing.assert_allclose(loose["lam"].values, base["lam"].values, atol=1e-12)
+
+
+def test_capped_core_is_released_when_the_zone_stops_paying_more():
+    """phi falls from 0.5 to 0.05: the capped core pays more while agglomeration forces win,
+    then less; it is released and the distribution disperses to the symmetric state."""
+    from test_zones import capped
+
+    m = capped([0.7, 1.0], phi=0.5)
+    ds = simulate(m, {"phi": [(0, 0.5), (40, 0.05)]}, [0.6, 0.4], 60.0, dt=1.0, speed=10)
+    assert ds.attrs["integration_status"] == 0
+    assert_on_simplex(ds)
+    lam = ds["lam"].sel(region="r0").values
+    assert lam.max() <= 0.7
+    events = json.loads(ds.attrs["cap_events"])
+    assert [e["event"] for e in events] == ["reached cap", "released"]
+    t_cap, t_rel = events[0]["time"], events[1]["time"]
+    t = ds["time"].values
+    assert np.all(lam[(t > t_cap) & (t < t_rel)] == 0.7)
+    # released where the zone's payoff falls below the other region's (the free mean)
+    w = ds["payoff"].values
+    held = (t > t_cap) & (t < t_rel)
+    assert np.all(w[held, 0] > w[held, 1] - 1e-9)
+    assert w[np.flatnonzero(t > t_rel)[0], 0] < w[np.flatnonzero(t > t_rel)[0], 1]
+    np.testing.assert_allclose(lam[-1], 0.5, atol=1e-6)
+
+
+def test_caps_on_a_grouped_state():
+    """Two caps bind, one in each group: the capped components pay more than their group's
+    free mean, the free ones of group 1 have equal payoffs (a linear system)."""
+    import dataclasses
+
+    from test_state_groups import LinearToy
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class CappedToy(LinearToy):
+        def share_caps(self):
+            return np.array([1.0, 0.6, 1.0, 0.4, 1.0])
+
+    m = CappedToy()
+    space = StateSpace.of(m)
+    caps = m.share_caps()
+    # expected: lam = (0.4, 0.6, x, 0.4, 0.6 - x) with payoff_2 = payoff_4
+    A, B = LinearToy.A, LinearToy.B
+    base = np.array([0.4, 0.6, 0.0, 0.4, 0.6])
+    v = np.array([0.0, 0.0, 1.0, 0.0, -1.0])
+    x = ((A[2] - B[2] @ base) - (A[4] - B[4] @ base)) / ((B[2] - B[4]) @ v)
+    expected = base + x * v
+    ds = simulate(m, {}, [0.9, 0.1, 0.2, 0.3, 0.5], 100.0, steps=20, speed=5)
+    on_group_simplices(ds, space)
+    assert np.all(ds["lam"].values <= caps)
+    np.testing.assert_allclose(ds["lam"].values[-1], expected, atol=1e-9)
+    assert np.all(ds["lam"].values[-1, [1, 3]] == [0.6, 0.4])
+    w = ds["payoff"].values[-1]
+    assert w[1] > w[0] and w[3] > w[2]
+    assert {e["state"] for e in json.loads(ds.attrs["cap_events"])} == {"s1", "s3"}
+    # the logit respects the caps too
+    dl = simulate(m, {}, None, 100.0, steps=10, dynamics="logit", dispersion=0.01)
+    on_group_simplices(dl, space)
+    assert np.all(dl["lam"].values <= caps + 1e-15)
+    np.testing.assert_allclose(dl["lam"].values[-1, [1, 3]], [0.6, 0.4], atol=1e-12)
+
+
+def test_capped_logit_stays_within_the_cap():
+    from test_zones import capped
+
+    m = capped([0.7, 1.0], phi=0.5)
+    for c in (0.0, 0.01):
+        dl = simulate(m, {}, [0.6, 0.4], 50.0, steps=5, dynamics="logit", dispersion=1e-3,
+                      migration_cost=c)
+        assert_on_simplex(dl)
+        assert dl["lam"].values[:, 0].max() <= 0.7
+        np.testing.assert_allclose(dl["lam"].values[-1], [0.7, 0.3], atol=1e-12)

@@ -1,21 +1,40 @@
 """Relocation paths over time: migration dynamics while parameters follow a schedule.
 
-:func:`simulate` integrates the migration of the mobile factor,
+:func:`simulate` integrates the migration of the mobile factor. The long-run state ``lam`` is
+one or more groups, each a simplex of shares (:mod:`neg.state`: most models have one group, the
+K regional shares; others declare several with ``state_groups()``); all migration happens
+within a group, and every mean below is over the component's own group g.
 
 ``"replicator"`` (FKV 1999, eq. 5.6, many-region form)
-    d lam_i/dt = speed * lam_i * (g_i - g_bar),  g_bar = sum_j lam_j g_j,
-    g_i = sign(d_i) * max(|d_i| - c, 0),           d_i = omega_i - omega_bar,
-    with omega the short-run payoff at (lam, params(t)), omega_bar = sum_j lam_j omega_j and c >= 0
-    the migration cost: a unit moves only if its payoff gain exceeds c (in payoff units). With c = 0,
-    g = d and g_bar = 0 (the textbook replicator); with c > 0, g_bar keeps the shares summing to 1
-    (this is the replicator applied to the net gains g). A region that empties stays empty (the
-    faces of the simplex are invariant under the replicator).
+    d lam_i/dt = speed * lam_i * (g_i - g_bar_g),  g_bar_g = sum_{j in g} lam_j g_j,
+    g_i = sign(d_i) * max(|d_i| - c, 0),             d_i = omega_i - omega_bar_g,
+    with omega the short-run payoff at (lam, params(t)), omega_bar_g = sum_{j in g} lam_j omega_j
+    and c >= 0 the migration cost: a unit moves only if its payoff gain exceeds c (in payoff
+    units). With c = 0, g = d and g_bar = 0 (the textbook replicator); with c > 0, g_bar keeps the
+    shares summing to 1 (this is the replicator applied to the net gains g). A component that
+    empties stays empty (the faces of the simplex are invariant under the replicator); a group
+    with a single occupied component stays put.
 
 ``"logit"`` with dispersion eta > 0 (perturbed best response)
-    d lam_i/dt = speed * (p_i - lam_i),          p = softmax(omega / eta);
-    with a migration cost c > 0, movers from j choose i with probability
+    d lam_i/dt = speed * (p_i - lam_i),          p = softmax over the group of omega / eta;
+    with a migration cost c > 0, movers from j choose i (in j's group) with probability
     P_ji = softmax_i((omega_i - c [i != j]) / eta) and d lam_i/dt = speed * (sum_j lam_j P_ji - lam_i).
     Shares stay interior (p_i > 0); eta -> 0 approaches best response, eta -> inf the uniform split.
+
+Development zones (``model.share_caps()``, upper bounds on shares; shares never exceed them):
+
+* Replicator: a component that reaches its cap is frozen there while the replicator would raise
+  it, i.e. while its gain g_i - g_bar_g (with c = 0: omega_i - omega_bar_g) is positive, where
+  the means run over the group's *free* components (occupied, not frozen) and weight by their
+  shares; the free components share the rest of the group (1 - the frozen shares) under the
+  replicator. It is released when that gain falls to -``RELEASE_GAP`` times the largest payoff
+  (a hysteresis of 1e-10 against chattering) and then moves freely. This is the rule of
+  :func:`neg.long_run`: at rest, a capped component may pay more than its group's free mean,
+  not less.
+* Logit: the choices that would overfill a capped component go to the others of its group in
+  proportion to their choice probabilities (:meth:`neg.state.StateSpace.project`: the logit
+  among the choices with room); the flow relaxes towards a point within the caps, so the shares
+  stay within them.
 
 Integration: :func:`scipy.integrate.solve_ivp` with an implicit / stiffness-switching method
 ("LSODA" by default, or "Radau", "BDF"), rtol 1e-8, atol 1e-12. The run stops at every knot of
@@ -23,14 +42,16 @@ the schedule (kinks and jumps are never stepped over; inside a segment the param
 of the segment, at a knot the value after a jump applies). Every short run is warm-started from
 the last one.
 
-* Replicator: the state is y = log lam of the occupied regions and lam = softmax(y), so shares
-  are positive and sum to 1 by construction, whatever the step. An event stops the integration
-  when an occupied share falls to ``ZERO_SHARE`` = 1e-12; that share is set to exactly 0, the
-  rest renormalised, and the integration restarts on the smaller face.
+* Replicator: the state is y = log lam of the free components and lam = softmax(y) per group
+  (times the group's free mass), so shares are positive and sum to 1 in every group by
+  construction, whatever the step. An event stops the integration when a moving share falls to
+  ``ZERO_SHARE`` = 1e-12; that share is set to exactly 0, the rest renormalised, and the
+  integration restarts on the smaller face. Further events stop it when a share reaches its cap
+  (it is frozen at exactly the cap) or a frozen share is released.
 * Logit: the state is lam itself (the flow relaxes towards interior choice probabilities, and
-  log coordinates would be violently stiff where lam_i << p_i); sum(lam) = 1 is a linear
+  log coordinates would be violently stiff where lam_i << p_i); each group's sum is a linear
   invariant of the flow, round-off below 0 (of order atol) is clipped and the shares
-  renormalised for the short run and the output.
+  renormalised (and clipped to the caps) for the short run and the output.
 
 If a segment fails (near a rest point the automatic first step can be far too long for a very
 stiff flow), it is retried from a first step of 1e-9 times its length, then with "BDF"
@@ -51,15 +72,18 @@ import xarray as xr
 from scipy.integrate import solve_ivp
 from scipy.special import logsumexp
 
-from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run
-from neg.solvers.long_run import _perturbed_uniform
+from neg.solvers.fixed_point import SolverOptions, short_run
+from neg.state import StateSpace, payoff_scale
 
-__all__ = ["simulate", "Schedule", "DYNAMICS", "INTEGRATORS", "ZERO_SHARE"]
+__all__ = ["simulate", "Schedule", "DYNAMICS", "INTEGRATORS", "ZERO_SHARE", "RELEASE_GAP"]
 
 DYNAMICS = ("replicator", "logit")
 INTEGRATORS = ("LSODA", "Radau", "BDF")
 #: a replicator share that falls to this value is set to exactly 0
 ZERO_SHARE = 1e-12
+#: a share frozen at its cap is released when its gain falls this far (relative to the largest
+#: payoff) below its group's free mean (hysteresis against chattering at the cap)
+RELEASE_GAP = 1e-10
 _OUTPUTS = ("wage", "income", "price_index", "real_wage", "payoff")
 
 
@@ -306,8 +330,9 @@ class _IntegrationFailed(RuntimeError):
 class _Flow:
     """Right-hand sides of the migration dynamics, with warm-started short runs."""
 
-    def __init__(self, params: _Parameters, dynamics, speed, eta, cost, opts):
+    def __init__(self, params: _Parameters, space: StateSpace, dynamics, speed, eta, cost, opts):
         self.params = params
+        self.space = space
         self.dynamics = dynamics
         self.speed = speed
         self.eta = eta
@@ -316,6 +341,7 @@ class _Flow:
         self.state = None
         self.solves = 0
         self.rhs_evals = 0
+        self._last = None  # (key, payoff) of the last right-hand side / event evaluation
 
     def short_run(self, t, lam, left=False):
         model = self.params.model_at(t, left)
@@ -331,55 +357,141 @@ class _Flow:
             self.state = sr.state
         return sr
 
-    def _gain(self, lam, w):
-        d = w - lam @ w
+    def gains(self, lam, w, free, frozen):
+        """Replicator growth rates (payoff units, before ``speed``) of every component as if it
+        were free: g_i = h_i - hbar_g(i), h = d or its part beyond the migration cost,
+        d_i = omega_i - omega_bar_g(i); means over the group's free components (occupied, not
+        frozen at a cap), weighted by their shares. Only the free components' and the frozen
+        ones' rates are meaningful (empty components may have infinite payoffs)."""
+        lf = np.where(free, lam, 0.0)
+        d = w - self._mean(lf, w, free, frozen)
         if self.cost > 0:
             d = np.sign(d) * np.maximum(np.abs(d) - self.cost, 0.0)
-            d = d - lam @ d
-        return self.speed * d
+            d = d - self._mean(lf, d, free, frozen)
+        return d
+
+    def _mean(self, lf, v, free, frozen):
+        """Per component: the lf-weighted mean of v over the free components of its group (the
+        free shares sum to 1 unless some are frozen: then divide by their mass)."""
+        sp = self.space
+        vf = np.where(free, v, 0.0)
+        if sp.G == 1:  # the one-group arithmetic of the original replicator
+            total = lf @ vf
+            return total / lf.sum() if np.any(frozen) and lf.sum() > 0 else total
+        total = sp.group_sums(lf * vf)
+        if np.any(frozen):
+            mass = sp.group_sums(lf)
+            total = total / np.where(mass > 0, mass, 1.0)
+        return total[sp.gid]
 
     def _logit_inflow(self, lam, w):
-        """sum_j lam_j P_ji: the logit choice probabilities p (no cost) or the movers' inflow."""
+        """sum_j lam_j P_ji within each group: the logit choice probabilities p (no cost) or the
+        movers' inflow; with share caps, the choices that would overfill a capped component go to
+        the others of its group in proportion (StateSpace.project: the logit among the choices
+        with room)."""
+        sp = self.space
         z = w / self.eta
         if self.cost == 0:
-            return np.exp(z - logsumexp(z))
-        K = w.size
-        Z = z[None, :] - (self.cost / self.eta) * (1.0 - np.eye(K))  # row j: choices of movers from j
-        return lam @ np.exp(Z - logsumexp(Z, axis=1, keepdims=True))
+            if sp.G == 1:
+                inflow = np.exp(z - logsumexp(z))
+            else:
+                zmax = np.full(sp.G, -np.inf)
+                np.maximum.at(zmax, sp.gid, z)
+                e = np.exp(z - zmax[sp.gid])
+                inflow = e / sp.group_sums(e)[sp.gid]
+        else:
+            inflow = np.empty_like(lam)
+            for s, k in zip(sp.starts, sp.sizes, strict=True):
+                zg = z[s:s + k]
+                # row j: choices of movers from j
+                Z = zg[None, :] - (self.cost / self.eta) * (1.0 - np.eye(k))
+                inflow[s:s + k] = lam[s:s + k] @ np.exp(Z - logsumexp(Z, axis=1, keepdims=True))
+        return inflow if sp.caps is None else sp.project(inflow)
 
-    def _payoff(self, t, lam, segment):
+    def payoff(self, t, lam, segment, occupied_only=False):
         a, b = segment
         t = min(max(t, a), b)
-        sr = self.short_run(t, lam, left=t >= b and t > a)
-        if not np.all(np.isfinite(sr.payoff)):
+        left = t >= b and t > a
+        # with caps, the release events ask for the payoff where the flow just did: reuse it
+        key = (t, left, lam.tobytes()) if self.space.caps is not None else None
+        if key is not None and self._last is not None and self._last[0] == key:
+            return self._last[1]
+        w = self.short_run(t, lam, left=left).payoff
+        bad = ~np.isfinite(w)
+        if occupied_only:  # the replicator never uses an empty component's payoff
+            bad &= lam > 0
+        if np.any(bad):
             raise _IntegrationFailed(f"short run gave non-finite payoffs at t = {t:g}")
-        return sr.payoff
+        self._last = (key, w)
+        return w
 
-    def dlog(self, t, y, active, segment):
-        """Replicator: d y/dt on the occupied regions, y = log lam (up to a constant); inside the
-        schedule segment (a, b) the parameters are those of the segment (left limit at b)."""
+    def dlog(self, t, y, face, segment):
+        """Replicator: d y/dt on the free components, y = log lam (up to a constant per group);
+        inside the schedule segment (a, b) the parameters are those of the segment (left limit
+        at b). Components alone in their group (the others empty or frozen) do not move."""
         self.rhs_evals += 1
-        lam = _from_log(y, active)
-        return self._gain(lam, self._payoff(t, lam, segment))[active]
+        lam = face.to_lam(y)
+        g = self.gains(lam, self.payoff(t, lam, segment, occupied_only=True), face.free,
+                       face.frozen)
+        return self.speed * np.where(face.moving, g, 0.0)[face.idx]
 
     def dlin(self, t, u, segment):
         """Logit: d lam/dt = speed (inflow - lam) in the shares themselves (a relaxation towards
         interior choice probabilities; round-off below 0 is clipped for the short run)."""
         self.rhs_evals += 1
-        lam = _from_lin(u)
-        return self.speed * (self._logit_inflow(lam, self._payoff(t, lam, segment)) - u)
+        lam = _onto(self.space, np.maximum(u, 0.0))
+        return self.speed * (self._logit_inflow(lam, self.payoff(t, lam, segment)) - u)
 
 
-def _from_log(y, active) -> np.ndarray:
-    lam = np.zeros(active.size)
-    e = np.exp(y - y.max())
-    lam[active] = e / e.sum()
-    return lam
+class _Face:
+    """Replicator coordinates on a face of the state space: y = log lam of the free components
+    (occupied, not frozen at a cap); frozen components sit at their caps, empty ones at 0, and
+    each group's free components share what its frozen ones leave (a softmax per group)."""
 
+    def __init__(self, space: StateSpace, lam, frozen, releasable, delta):
+        self.space = space
+        self.frozen = frozen
+        self.releasable = releasable  # frozen components whose group has free ones
+        self.delta = delta  # release threshold on the gain (payoff units)
+        self.free = (lam > 0) & ~frozen
+        self.idx = np.flatnonzero(self.free)
+        self.g = space.gid[self.idx]
+        n_free = space.group_sums(self.free.astype(float))
+        self.moving = self.free & (n_free[space.gid] >= 2)
+        self.base = np.where(frozen, lam, 0.0)
+        self.mass = 1.0 - space.group_sums(self.base)  # free mass of each group
+        self.y0 = np.log(lam[self.idx])
+        self.mov = self.moving[self.idx]  # positions in y of the moving components
+        caps = space.caps
+        self.capped_mov = self.mov & (caps[self.idx] < 1.0) if caps is not None else self.mov & False
+        self.log_cap = np.log(caps[self.idx]) if caps is not None else np.zeros(self.idx.size)
 
-def _from_lin(u) -> np.ndarray:
-    lam = np.maximum(u, 0.0)
-    return lam / lam.sum()
+    def _softmax(self, y):
+        G = self.space.G
+        if G == 1:
+            ymax = np.max(y, initial=-np.inf)
+            e = np.exp(y - ymax)
+            return np.array([ymax]), e, np.array([e.sum()])
+        ymax = np.full(G, -np.inf)
+        np.maximum.at(ymax, self.g, y)
+        e = np.exp(y - ymax[self.g])
+        s = np.bincount(self.g, weights=e, minlength=G)
+        return ymax, e, s
+
+    def to_lam(self, y):
+        _, e, s = self._softmax(y)
+        lam = self.base.copy()
+        lam[self.idx] = e / s[self.g] * self.mass[self.g]
+        return lam
+
+    def log_shares(self, y):
+        """log lam of the free components."""
+        if self.space.G == 1:
+            with np.errstate(divide="ignore"):
+                return y - logsumexp(y) + np.log(self.mass[0])
+        ymax, _, s = self._softmax(y)
+        with np.errstate(divide="ignore"):
+            return y - (ymax + np.log(s))[self.g] + np.log(self.mass)[self.g]
 
 
 def _output_times(t_end, dt, steps) -> np.ndarray:
@@ -421,9 +533,11 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
         in time; ``{}`` or None keeps the model's parameters. ``"name[i]"`` schedules one entry of a
         per-region share vector (e.g. ``"farmers[0]"``); the other entries are then rescaled
         proportionally so the vector still sums to 1.
-    lam0 : initial shares (K); None = the uniform distribution with the seeded +-5% perturbation
-        used by :func:`neg.long_run`. Replicator: shares below 1e-12 are set to 0 and stay 0.
-        Logit: zero shares are allowed (the flow leaves the boundary at once).
+    lam0 : initial state (the shares of each group, concatenated: K shares for one-group
+        models); None = the symmetric state (``model.symmetric_state()``) with the seeded +-5%
+        perturbation used by :func:`neg.long_run`. Shares above their caps are clipped
+        (:meth:`neg.state.StateSpace.project`). Replicator: shares below 1e-12 are set to 0 and
+        stay 0. Logit: zero shares are allowed (the flow leaves the boundary at once).
     t_end : final time (> 0; the unit of time is whatever ``speed`` is per unit of).
     dt, steps : exactly one: output interval (the times 0, dt, 2 dt, ..., plus t_end if it is not
         a multiple) or number of output intervals (``linspace(0, t_end, steps + 1)``).
@@ -438,14 +552,18 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
 
     Returns
     -------
-    xarray.Dataset with dims ``time`` and ``region``: ``lam``, ``wage``, ``income``,
-    ``price_index``, ``real_wage``, ``payoff`` (time, region), ``converged`` (time; the short run
-    at that time converged), and each scheduled parameter (time) or (time, region) under its model
-    field name. attrs record the model, its parameters (JSON), the dynamics and its settings, the
-    solver settings, the integration status and message, the regions that emptied and when, and
-    the number of short-run solves; coords ``lat``/``lon`` along region for coordinate
-    geographies. Integration failures do not raise: the remaining times hold NaN,
-    ``attrs["integration_status"]`` is -1 and a RuntimeWarning is issued.
+    xarray.Dataset with dims ``time`` and ``region``: ``lam`` and ``payoff`` (time, region),
+    ``wage``, ``income``, ``price_index``, ``real_wage`` (time, region), ``converged`` (time; the
+    short run at that time converged), and each scheduled parameter (time) or (time, region)
+    under its model field name. When the state is not the K regional shares (several groups, or
+    one group of another size), ``lam`` and ``payoff`` are along a ``state`` dim instead (labels
+    ``model.state_labels()``, coord ``group``: the component's group). With share caps, coord
+    ``share_cap`` along that dim. attrs record the model, its parameters (JSON), the state groups,
+    the dynamics and its settings, the solver settings, the integration status and message, the
+    components that emptied and when (``emptied``), the components that reached their cap or were
+    released and when (``cap_events``), and the number of short-run solves; coords ``lat``/``lon``
+    along region for coordinate geographies. Integration failures do not raise: the remaining
+    times hold NaN, ``attrs["integration_status"]`` is -1 and a RuntimeWarning is issued.
     """
     import neg
 
@@ -474,23 +592,31 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
         raise TypeError(f"options: expected a neg.SolverOptions, got {type(opts).__name__}")
     params = _Parameters(model, schedule)
 
-    K = model.K
+    space = StateSpace.of(model)
+    N = space.n
+    for t_knot in params.knot_times:  # the caps are read once: the schedule must not move them
+        caps_t = params.model_at(float(t_knot)).share_caps()
+        if (caps_t is None) != (space.caps is None) or (
+                caps_t is not None and not np.array_equal(caps_t, space.caps)):
+            raise ValueError("schedule: share caps cannot change during a simulation")
+    dim, labels = _state_dim(model, space)
     if lam0 is None:
-        lam = _perturbed_uniform(K)
+        lam = space.perturbed(model.symmetric_state())
     else:
-        lam = _check_lam(model, lam0).astype(float).copy()
+        lam = space.validate(lam0, "lam0")
         if lam.ndim != 1:
-            raise ValueError("lam0: expected one distribution (K,), not a stack")
-    lam = lam / lam.sum()
+            raise ValueError(f"lam0: expected one distribution ({N},), not a stack")
+    lam = _onto(space, lam)  # each group on its simplex, within the share caps
     if dynamics == "replicator":
         lam[lam < ZERO_SHARE] = 0.0
-        lam = lam / lam.sum()
+        lam = _onto(space, lam)
 
-    flow = _Flow(params, dynamics, speed, dispersion, migration_cost, opts)
+    flow = _Flow(params, space, dynamics, speed, dispersion, migration_cost, opts)
     n = times.size
-    out_lam = np.full((n, K), np.nan)
+    out_lam = np.full((n, N), np.nan)
     done = np.zeros(n, dtype=bool)
     emptied: list[dict] = []
+    cap_events: list[dict] = []
     retries: list[dict] = []
     status, message = 0, "completed: reached t_end"
     cuts = [float(c) for c in params.knot_times if 0.0 < c < t_end] + [t_end]
@@ -502,36 +628,86 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
             out_lam[k] = value_at(times[k])
             done[k] = True
 
-    def emptying(s, y):  # log of the smallest occupied share minus log(ZERO_SHARE)
-        return float(np.min(y) - logsumexp(y)) - log_zero
-
-    emptying.terminal = True
-    emptying.direction = -1
+    def face_at(t, b, hit):
+        """Frozen components at (t, lam): at their cap (or just reached it: ``hit``) with a gain
+        above -delta / 2 (release happens at -delta, so a released component is not re-frozen),
+        or in a group without free components; the others at their cap move freely."""
+        near = (space.at_cap(lam) | hit) & (lam > 0)
+        if not np.any(near):
+            none = np.zeros(N, dtype=bool)
+            return _Face(space, lam, none, none, 0.0)
+        w = flow.payoff(t, lam, (t, b), occupied_only=True)
+        delta = RELEASE_GAP * payoff_scale(w[lam > 0])
+        frozen = near.copy()
+        for _ in range(N):  # release the components that lose against the free mean
+            free = (lam > 0) & ~frozen
+            has_free = space.group_sums(free.astype(float))[space.gid] > 0
+            drop = frozen & has_free & (flow.gains(lam, w, free, frozen) < -0.5 * delta)
+            if not np.any(drop):
+                break
+            frozen &= ~drop
+        free = (lam > 0) & ~frozen
+        has_free = space.group_sums(free.astype(float))[space.gid] > 0
+        _settle(space, lam, frozen)
+        return _Face(space, lam, frozen, frozen & has_free, delta)
 
     t = 0.0
+    hit = np.zeros(N, dtype=bool)
+    stalls = 0
     try:
         for b in cuts:
             while t < b:
-                active = lam > 0
                 if dynamics == "replicator":
-                    if active.sum() <= 1:
+                    face = face_at(t, b, hit)
+                    hit = np.zeros(N, dtype=bool)
+                    if not (np.any(face.moving) or np.any(face.releasable)):
                         frozen = lam.copy()
                         assign(t, b, lambda _s, frozen=frozen: frozen)
                         t = b
                         break
 
-                    def rhs(s, y, active=active, seg=(t, b)):
-                        return flow.dlog(s, y, active, seg)
+                    def rhs(s, y, face=face, seg=(t, b)):
+                        return flow.dlog(s, y, face, seg)
 
-                    def to_lam(y, active=active):
-                        return _from_log(y, active)
+                    def to_lam(y, face=face):  # on the simplices by construction; caps: clip
+                        lam_y = face.to_lam(y)
+                        return lam_y if space.caps is None else space.project(lam_y)
 
-                    y0, events = np.log(lam[active]), emptying
+                    kinds, events = [], []
+                    if np.any(face.mov):
+                        def emptying(s, y, face=face):  # log of the smallest moving share - log(ZERO_SHARE)
+                            return float(np.min(face.log_shares(y)[face.mov])) - log_zero
+
+                        emptying.terminal, emptying.direction = True, -1
+                        kinds.append("empty")
+                        events.append(emptying)
+                    if np.any(face.capped_mov):
+                        def reaching(s, y, face=face):  # log(share / cap), largest over the moving
+                            m = face.capped_mov
+                            return float(np.max(face.log_shares(y)[m] - face.log_cap[m]))
+
+                        reaching.terminal, reaching.direction = True, 1
+                        kinds.append("cap")
+                        events.append(reaching)
+                    if np.any(face.releasable):
+                        def releasing(s, y, face=face, seg=(t, b)):  # smallest frozen gain + delta
+                            lam_s = face.to_lam(y)
+                            g = flow.gains(lam_s, flow.payoff(s, lam_s, seg, occupied_only=True),
+                                           face.free, face.frozen)
+                            return float(np.min(g[face.releasable])) + face.delta
+
+                        releasing.terminal, releasing.direction = True, -1
+                        kinds.append("release")
+                        events.append(releasing)
+                    y0 = face.y0
                 else:
                     def rhs(s, u, seg=(t, b)):
                         return flow.dlin(s, u, seg)
 
-                    to_lam, y0, events = _from_lin, lam, None
+                    def to_lam(u):
+                        return _onto(space, np.maximum(u, 0.0))
+
+                    y0, kinds, events = lam, [], []
                 # near a rest point the automatic first step can be far too long for a stiff flow
                 # (repeated Newton failures): retry from a tiny first step, then with BDF
                 for attempt, extra in enumerate(({}, {"first_step": 1e-9 * (b - t)},
@@ -540,7 +716,7 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore" if attempt < 2 else "default", UserWarning)
                         sol = solve_ivp(rhs, (t, b), y0, rtol=rtol, atol=atol, dense_output=True,
-                                        max_step=max_step, events=events, **kw)
+                                        max_step=max_step, events=events or None, **kw)
                     if sol.status != -1:
                         break
                     retries.append({"time": t, "method": kw["method"], "message": sol.message})
@@ -554,13 +730,35 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
 
                 assign(t, t_stop, value_at)
                 lam = lam_stop.copy()
-                if sol.status == 1:  # an occupied share fell to ZERO_SHARE: empty it
-                    zero = active & (lam < ZERO_SHARE)
-                    zero[np.flatnonzero(active)[np.argmin(sol.y[:, -1])]] = True
-                    for j in np.flatnonzero(zero):
-                        emptied.append({"region": model.geography.names[j], "time": t_stop})
-                    lam[zero] = 0.0
-                    lam /= lam.sum()
+                if sol.status == 1:
+                    fired = {k for k, te in zip(kinds, sol.t_events, strict=True) if te.size}
+                    y_stop = sol.y[:, -1]
+                    logl = face.log_shares(y_stop)
+                    if "empty" in fired:  # a moving share fell to ZERO_SHARE: empty it
+                        zero = face.moving & (lam < ZERO_SHARE)
+                        pos = np.flatnonzero(face.mov)
+                        zero[face.idx[pos[np.argmin(logl[pos])]]] = True
+                        for j in np.flatnonzero(zero):
+                            emptied.append({dim: labels[j], "time": t_stop})
+                        lam[zero] = 0.0
+                    if "cap" in fired:  # a moving share reached its cap: it is frozen there
+                        pos = np.flatnonzero(face.capped_mov)
+                        gap = logl[pos] - face.log_cap[pos]
+                        hit[face.idx[pos[gap >= min(np.max(gap), 0.0) - 1e-9]]] = True
+                        for j in np.flatnonzero(hit):
+                            cap_events.append({dim: labels[j], "time": t_stop, "event": "reached cap"})
+                        lam[hit] = space.caps[hit]
+                    if "release" in fired:  # a frozen share pays less than its group's free mean
+                        w = flow.payoff(t_stop, lam, (t, b), occupied_only=True)
+                        g = flow.gains(lam, w, face.free, face.frozen)
+                        j = np.flatnonzero(face.releasable)[np.argmin(g[face.releasable])]
+                        cap_events.append({dim: labels[j], "time": t_stop, "event": "released"})
+                    lam = _onto(space, lam)
+                    # events that do not advance time (chattering at a cap) must not loop forever
+                    stalls = stalls + 1 if t_stop <= t + 1e-12 * max(abs(t), 1.0) else 0
+                    if stalls > 4 * N + 10:
+                        raise _IntegrationFailed(f"events at t = {t_stop:g} do not advance the "
+                                                 f"integration (chattering at a share cap?)")
                 t = t_stop
     except _IntegrationFailed as e:
         status, message = -1, str(e)
@@ -570,7 +768,8 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
         assign(t, np.inf, lambda _s: final)
 
     # short runs at the output times (warm-started along the path)
-    outs = {name: np.full((n, K), np.nan) for name in _OUTPUTS}
+    K = model.K
+    outs = {name: np.full((n, N if name == "payoff" else K), np.nan) for name in _OUTPUTS}
     converged = np.zeros(n, dtype=bool)
     param_vals: dict[str, list] = {p: [] for p in params.params}
     for k, s in enumerate(times):
@@ -584,19 +783,47 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
             outs[name][k] = getattr(sr, name)
         converged[k] = bool(np.all(sr.converged))
 
-    return _dataset(model, params, times, out_lam, outs, converged, param_vals, dict(
+    return _dataset(model, space, params, times, out_lam, outs, converged, param_vals, dict(
         dynamics=dynamics, speed=speed, dispersion=np.nan if dispersion is None else dispersion,
         migration_cost=migration_cost, integrator=integrator, rtol=rtol, atol=atol,
-        max_step=float(max_step), zero_share=ZERO_SHARE,
+        max_step=float(max_step), zero_share=ZERO_SHARE, release_gap=RELEASE_GAP,
         short_run_options=json.dumps(dataclasses.asdict(opts)),
         integration_status=status, integration_message=message,
-        emptied=json.dumps(emptied), retries=json.dumps(retries), short_run_solves=flow.solves,
-        rhs_evaluations=flow.rhs_evals,
+        emptied=json.dumps(emptied), cap_events=json.dumps(cap_events), retries=json.dumps(retries),
+        short_run_solves=flow.solves, rhs_evaluations=flow.rhs_evals,
         schedule=json.dumps({p.key: [[float(t), _jsonable(v)] for t, v in zip(p.times, p.values,
                                                                                strict=True)]
                              for p in params.paths}),
         neg_version=neg.__version__,
     ))
+
+
+def _onto(space: StateSpace, lam: np.ndarray) -> np.ndarray:
+    """Each group renormalised to sum to 1, then the share caps enforced (StateSpace.project)."""
+    if space.caps is not None:
+        return space.project(lam)
+    return lam / lam.sum() if space.G == 1 else space.normalise(lam)
+
+
+def _settle(space: StateSpace, lam: np.ndarray, frozen: np.ndarray) -> None:
+    """In place: frozen components exactly at their caps, each group's free components rescaled
+    to fill the rest of the group."""
+    if not np.any(frozen):
+        return
+    lam[frozen] = space.caps[frozen]
+    free = (lam > 0) & ~frozen
+    have = space.group_sums(np.where(free, lam, 0.0))
+    want = 1.0 - space.group_sums(np.where(frozen, lam, 0.0))
+    scale = np.where(have > 0, want / np.where(have > 0, have, 1.0), 1.0)
+    lam[free] *= scale[space.gid][free]
+
+
+def _state_dim(model, space: StateSpace) -> tuple[str, list[str]]:
+    """The dim of ``lam`` and ``payoff``: "region" when the state is the shares of the K regions
+    (one group of K), otherwise "state" (labels: ``model.state_labels()``)."""
+    if space.sizes == (model.K,):
+        return "region", list(model.geography.names)
+    return "state", list(model.state_labels())
 
 
 def _positive(name, v) -> float:
@@ -622,16 +849,17 @@ _LONG_NAMES = {
 }
 
 
-def _dataset(model, params, times, lam, outs, converged, param_vals, attrs) -> xr.Dataset:
+def _dataset(model, space, params, times, lam, outs, converged, param_vals, attrs) -> xr.Dataset:
     region = list(model.geography.names)
+    dim, labels = _state_dim(model, space)
     mobile = getattr(model, "mobile_factor", "mobile factor")
-    data = {
-        "lam": (("time", "region"), lam, {"long_name": f"share of the mobile factor ({mobile})",
-                                          "units": "1"}),
-    }
+    what = f"share of the mobile factor ({mobile})" if dim == "region" else \
+        "share of the state component within its group"
+    data = {"lam": (("time", dim), lam, {"long_name": what, "units": "1"})}
     for name in _OUTPUTS:
         ln, units = _LONG_NAMES[name]
-        data[name] = (("time", "region"), outs[name], {"long_name": ln, "units": units})
+        data[name] = (("time", dim if name == "payoff" else "region"), outs[name],
+                      {"long_name": ln, "units": units})
     data["converged"] = (("time",), converged, {"long_name": "short run converged at this time",
                                                  "units": "1"})
     for p, vals in param_vals.items():
@@ -643,11 +871,18 @@ def _dataset(model, params, times, lam, outs, converged, param_vals, attrs) -> x
         "time": ("time", times, {"long_name": "time", "units": "1/speed"}),
         "region": ("region", region, {"long_name": "region"}),
     }
+    if dim == "state":
+        coords["state"] = ("state", labels, {"long_name": "component of the long-run state"})
+        coords["group"] = ("state", space.gid, {"long_name": "group (simplex) of the component"})
+    if space.caps is not None:
+        coords["share_cap"] = (dim, space.caps, {"long_name": "upper bound on the share",
+                                                 "units": "1"})
     geo = model.geography
     if getattr(geo, "coordinates", None) is not None:
         coords["lat"] = ("region", geo.coordinates[:, 0], {"units": "degrees_north"})
         coords["lon"] = ("region", geo.coordinates[:, 1], {"units": "degrees_east"})
     base = {"model": model.name, "model_params": json.dumps(model.params()),
             "geography": getattr(geo, "kind", "custom"), "K": int(model.K),
+            "state_groups": json.dumps(list(space.sizes)),
             "scheduled": json.dumps(params.params)}
     return xr.Dataset(data, coords=coords, attrs={**base, **attrs})
