@@ -7,7 +7,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0+unknown"
 
-from neg import metrics
+from neg import metrics, policy
 from neg.geography import Geography
 from neg.models import REGISTRY, CorePeriphery, FootlooseCapital, FootlooseEntrepreneur, Pflueger
 from neg.models.headquarters_plant import HeadquartersPlant
@@ -20,6 +20,7 @@ from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
 from neg.solvers.long_run import equilibria, long_run, stability
 from neg.solvers.simulate import Schedule, simulate
 from neg.study import run  # YAML studies: neg.run(config, **overrides)
+from neg.welfare import compare, welfare
 
 __all__ = [
     "__version__", "Geography", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital",
@@ -28,5 +29,5 @@ __all__ = [
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
     "break_point", "break_points", "sustain_point", "NoBifurcationWarning", "trace",
     "bifurcation_diagram", "run",
-    "simulate", "Schedule", "metrics",
+    "simulate", "Schedule", "metrics", "policy", "welfare", "compare",
 ]

@@ -9,6 +9,7 @@ from conftest import random_geography, random_simplex
 from scipy.optimize import fsolve
 
 import neg
+from neg import policy
 from neg.solvers.fixed_point import SolverOptions, solve_short_run
 
 FIELDS = ("wage", "income", "price_index", "real_wage", "payoff", "state")
@@ -257,3 +258,88 @@ def test_rates_are_parameters():
     assert m2 != m and "tax" in m2.params()
     with pytest.raises(ValueError, match=r"tax: values must lie"):
         m.with_param("tax[0]", 1.0)
+
+
+# ---------------------------------------------------------------- agglomeration rent, tax game
+
+CP = neg.CorePeriphery(5.0, 0.4, phi=0.3)
+
+
+def test_agglomeration_rent_is_hump_shaped_in_freeness():
+    """Baldwin & Krugman (2004), Baldwin et al. (2003) ch. 15: zero at the sustain point, positive
+    in between, zero at free trade, one interior maximum (here phi = 0.378, rent 8.98%)."""
+    phi_s = neg.sustain_point(CP)
+    assert np.isnan(policy.agglomeration_rent(CP.replace(phi=0.99 * phi_s)))
+    assert 0.0 <= policy.agglomeration_rent(CP.replace(phi=phi_s * (1 + 1e-7))) < 1e-6
+    assert policy.agglomeration_rent(CP.replace(phi=1.0)) == pytest.approx(0.0, abs=1e-12)
+    assert 0 < policy.agglomeration_rent(CP.replace(phi=0.999)) < 2e-3
+    phis = np.linspace(phi_s * 1.0001, 1.0, 400)
+    curve = policy.agglomeration_rent_curve(CP, phis)
+    v = curve.values
+    assert np.all(np.isfinite(v)) and np.all(v[:-1] > 0)
+    slope = np.sign(np.diff(v))
+    assert np.count_nonzero(np.diff(slope)) == 1  # rises, then falls: a single maximum
+    assert curve.attrs["phi_at_max"] == pytest.approx(0.378, abs=0.005)
+    assert curve.attrs["max_rent"] == pytest.approx(0.08977, abs=2e-5)
+    # NaN below the sustain point on the curve too
+    assert np.isnan(policy.agglomeration_rent_curve(CP, [0.05]).values[0])
+    # direct definition: omega_core / omega_periphery - 1 at lam = (1, 0)
+    sr = CP.short_run([1.0, 0.0])
+    assert policy.agglomeration_rent(CP) == pytest.approx(sr.real_wage[0] / sr.real_wage[1] - 1, rel=1e-12)
+    assert policy.agglomeration_rent(CP, core=1) == pytest.approx(policy.agglomeration_rent(CP), rel=1e-10)
+
+
+def test_agglomeration_rent_measures_and_taxes():
+    # quasi-linear utility: a difference in money units
+    pf = neg.Pflueger(5.0, phi=0.6)
+    assert policy.agglomeration_rent_curve(pf, [0.6]).attrs["measure"] == "difference"
+    sr = pf.short_run([1.0, 0.0])
+    assert policy.agglomeration_rent(pf) == pytest.approx(sr.payoff[0] - sr.payoff[1], rel=1e-12)
+    # a core tax of R/(1+R) uses the rent up exactly
+    R = policy.agglomeration_rent(CP)
+    assert policy.agglomeration_rent(CP.replace(tax=[R / (1 + R), 0.0])) == pytest.approx(0.0, abs=1e-12)
+    assert np.isnan(policy.agglomeration_rent(CP.replace(tax=[R / (1 + R) + 1e-6, 0.0])))
+    with pytest.raises(ValueError, match="measure"):
+        policy.agglomeration_rent(CP, measure="log")
+    with pytest.raises(ValueError, match="core"):
+        policy.agglomeration_rent(CP, core=2)
+
+
+def test_tax_game_core_charges_the_rent_premium():
+    """Limit taxing (Baldwin & Krugman 2004): starting from agglomeration in region 0, with
+    revenue-maximising governments the core taxes its mobile workers up to the point where the
+    periphery just fails to attract them, t_c = 1 - (1 - t_p)/(1 + R), and keeps all industry;
+    the periphery, with no tax base, has no reason to move from 0."""
+    R = policy.agglomeration_rent(CP)
+    game = policy.tax_game(CP, "revenue", lam0=[1.0, 0.0], tol=1e-7)
+    assert game.converged and game.rounds <= 3
+    t_core, t_per = game.tax
+    assert t_per == 0.0
+    assert t_core > t_per
+    assert t_core <= R / (1 + R) + 1e-7  # the premium is bounded by the rent ...
+    assert t_core == pytest.approx(R / (1 + R), abs=1e-5)  # ... and the core uses it up (7.9%)
+    assert game.equilibrium.lam.tolist() == [1.0, 0.0] and game.equilibrium.stable
+    assert game.objective[0] == pytest.approx(t_core * CP.mu * game.equilibrium.wage[0], rel=1e-9)
+    ds = game.to_dataset()
+    assert ds.tax.values.tolist() == game.tax.tolist() and ds.history.shape == (game.rounds + 1, 2)
+    # with more integration (phi = 0.8) the rent, and so the premium, is smaller: the bell
+    far = policy.tax_game(CP.replace(phi=0.8), "revenue", lam0=[1.0, 0.0], tol=1e-7)
+    R8 = policy.agglomeration_rent(CP.replace(phi=0.8))
+    assert far.tax[0] == pytest.approx(R8 / (1 + R8), abs=1e-5) and far.tax[0] < t_core
+
+
+def test_tax_game_symmetric_race_and_errors():
+    """Dispersed CP below the sustain point, governments caring for their immobile farmers:
+    the symmetric Nash equilibrium has both regions subsidising workers (to attract industry
+    and lower the farmers' price index), and industry stays evenly spread."""
+    game = policy.tax_game(CP_DISPERSED, "welfare", bounds=(-0.2, 0.2), tol=1e-5, grid=5)
+    assert game.converged
+    t0, t1 = game.tax
+    assert t0 == pytest.approx(t1, abs=1e-4) and t0 == pytest.approx(-0.0633, abs=1e-3)
+    assert game.equilibrium.lam[0] == pytest.approx(0.5, abs=1e-5)
+    with pytest.raises(ValueError, match="objective"):
+        policy.tax_game(CP, "profit")
+    with pytest.raises(ValueError, match="bounds"):
+        policy.tax_game(CP, bounds=(0.5, 0.2))
+    with pytest.raises(ValueError, match="regions"):
+        policy.tax_game(CP, regions=[3])

@@ -174,6 +174,12 @@ class CorePeriphery(Model):
     def kernel_args(self):
         return np.array([self.sigma, self.mu]), np.array([self.farmers, self.tax, self.cost])
 
+    @property
+    def mobile_mass(self) -> float:
+        """Total mass of the mobile factor, mu (workers): lam times it is the mass in each region
+        (the tax base of ``tax`` is mobile_mass lam wage)."""
+        return self.mu
+
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per
         head (indirect utility of Cobb-Douglas preferences without the constant

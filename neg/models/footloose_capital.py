@@ -239,6 +239,12 @@ class FootlooseCapital(Model):
         b = self.mu / self.sigma
         return self.labour + self.capital * b / (1.0 - b)
 
+    @property
+    def mobile_mass(self) -> float:
+        """Total mass of the mobile factor, 1 (capital): lam times it is the mass in each region
+        (the tax base of ``tax`` is mobile_mass lam wage)."""
+        return 1.0
+
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region (units of labour; units of capital owned),
         nominal ``income`` per unit and ``utility`` per unit (Cobb-Douglas indirect utility

@@ -182,6 +182,12 @@ class FootlooseEntrepreneur(Model):
         return (np.array([self.sigma, self.mu, self.H, self.L]),
                 np.array([self.workers, self.tax, self.cost]))
 
+    @property
+    def mobile_mass(self) -> float:
+        """Total mass of the mobile factor, H (entrepreneurs): lam times it is the mass in each region
+        (the tax base of ``tax`` is mobile_mass lam wage)."""
+        return self.H
+
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per
         head (Cobb-Douglas indirect utility without its constant: income / P^mu).

@@ -260,6 +260,12 @@ class Helpman(Model):
         return (np.array([self.sigma, self.mu, 1.0 if self.rents == "national" else 0.0]),
                 np.array([self.housing, self.tax, self.cost]))
 
+    @property
+    def mobile_mass(self) -> float:
+        """Total mass of the mobile factor, 1 (workers): lam times it is the mass in each region
+        (the tax base of ``tax`` is mobile_mass lam wage)."""
+        return 1.0
+
     def _income_per_head(self, sr, lam) -> np.ndarray:
         w = np.asarray(sr.wage, dtype=float)
         if self.rents == "local":

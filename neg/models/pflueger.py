@@ -140,6 +140,12 @@ class Pflueger(Model):
         return (np.array([self.sigma, self.alpha, self.workers]),
                 np.array([self.worker_shares, self.tax, self.cost]))
 
+    @property
+    def mobile_mass(self) -> float:
+        """Total mass of the mobile factor, 1 (entrepreneurs): lam times it is the mass in each region
+        (the tax base of ``tax`` is mobile_mass lam wage)."""
+        return 1.0
+
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per
         head, the quasi-linear indirect utility income - alpha ln P + alpha (ln alpha - 1)

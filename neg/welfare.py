@@ -1,0 +1,251 @@
+"""Welfare accounting: who lives where, what they earn and how well off they are.
+
+:func:`welfare` turns a model and an equilibrium (or any short run) into an
+:class:`xarray.Dataset` over ``group`` and ``region``; :func:`compare` takes two of them (before
+and after a policy change, say) and reports who gains, who loses and the national change.
+
+Each model that supports it provides two small methods (see its docstring for the utility
+function and the incidence of taxes):
+
+``welfare_groups(sr, lam)``
+    per group of people (the mobile factor first; then farmers / workers / labour / capital
+    owners): ``population`` by region, nominal ``income`` per head, ``utility`` per head;
+``regional_accounts(sr, lam)``
+    ``gdp`` (value added produced in the region, nominal) and either ``cost_of_living`` (the
+    exact price index of the homothetic utility: real = nominal / cost_of_living) or
+    ``price_loss`` (quasi-linear utility, Pflueger: real = nominal - consumers x price_loss,
+    money-metric at reference prices P = 1).
+
+Definitions (by region i):
+
+* ``welfare_i`` = sum over groups of population x utility (utilitarian, the region's residents);
+* ``income_i`` = sum over groups of population x income (regional income: equals the model's
+  ``income``); ``real_income_i`` = income_i deflated by the region's cost of living;
+* ``gdp_i``: value added produced in i (differs from income where factor income flows between
+  regions: footloose capital, Helpman with national rents); ``real_gdp_i`` = gdp_i deflated by
+  region i's own cost of living ("GDP at the region's price index");
+* national totals: ``national_welfare`` = sum of welfare_i (utilitarian), ``national_utility``
+  = national_welfare / total population (population-weighted mean utility), and the sums of
+  real income and real GDP; ``group_utility`` = population-weighted mean utility of each group.
+
+Utilities are the models' indirect utilities without constants (real incomes for Cobb-Douglas
+preferences), so levels compare across regions, groups and equilibria of one model; the
+units of nominal values are each model's numeraire.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["welfare", "compare"]
+
+
+def _short_run_of(model, eq):
+    """(sr-like object, lam): an Equilibrium or ShortRun with outputs, or a distribution."""
+    if hasattr(eq, "lam") and getattr(eq, "wage", None) is not None:
+        return eq, np.asarray(eq.lam, dtype=float)
+    lam = np.asarray(getattr(eq, "lam", eq), dtype=float)
+    sr = model.short_run(lam, tol=1e-13)
+    return sr, lam
+
+
+def _check_model(model) -> None:
+    if not (hasattr(model, "welfare_groups") and hasattr(model, "regional_accounts")):
+        raise TypeError(f"welfare: {type(model).__name__} has no welfare accounting yet "
+                        "(it needs welfare_groups() and regional_accounts(); see neg.welfare)")
+
+
+def welfare(model, eq) -> xr.Dataset:
+    """Welfare accounts of ``model`` at ``eq`` (an :class:`neg.Equilibrium`, a
+    :class:`neg.ShortRun` or a distribution ``lam``): see the module docstring.
+
+    Variables over (group, region): ``population``, ``income`` (per head, nominal),
+    ``utility`` (per head); over region: ``real_wage`` (the mobile factor's real reward),
+    ``welfare``, ``income_total``, ``real_income``, ``gdp``, ``real_gdp``, ``lam``; over group:
+    ``group_utility``; coordinate ``mobile`` (group): True for the mobile factor's group;
+    scalars: ``national_welfare``, ``national_utility``,
+    ``national_real_income``, ``national_real_gdp``, ``national_gdp``, ``population_total``.
+    """
+    _check_model(model)
+    sr, lam = _short_run_of(model, eq)
+    groups = model.welfare_groups(sr, lam)
+    acc = model.regional_accounts(sr, lam)
+    names = list(groups)
+    pop = np.array([groups[g]["population"] for g in names], dtype=float)
+    inc = np.array([groups[g]["income"] for g in names], dtype=float)
+    util = np.array([groups[g]["utility"] for g in names], dtype=float)
+    present = pop > 0
+    # utility of a group where nobody of it lives is hypothetical: it does not enter totals
+    contrib = np.where(present, pop * np.where(present, util, 0.0), 0.0)
+    income_total = np.where(present, pop * np.where(present, inc, 0.0), 0.0).sum(0)
+    consumers = pop.sum(0)
+    gdp = np.asarray(acc["gdp"], dtype=float)
+    if acc.get("cost_of_living") is not None:
+        col = np.asarray(acc["cost_of_living"], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            real_income = np.where(income_total == 0, 0.0, income_total / col)
+            real_gdp = np.where(gdp == 0, 0.0, gdp / col)
+        deflator = "cost of living (exact price index of the homothetic utility)"
+    else:
+        loss = np.asarray(acc["price_loss"], dtype=float)
+        col = np.full(model.K, np.nan)
+        real_income = income_total - np.where(consumers > 0, consumers * loss, 0.0)
+        real_gdp = gdp - np.where(consumers > 0, consumers * loss, 0.0)
+        deflator = "money-metric: nominal - consumers x alpha ln P (quasi-linear utility)"
+    W = contrib.sum(0)
+    group_pop = pop.sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        group_utility = np.where(group_pop > 0, contrib.sum(1) / group_pop, np.nan)
+    regions = list(model.geography.names)
+    ds = xr.Dataset(
+        {
+            "population": (("group", "region"), pop),
+            "income": (("group", "region"), inc),
+            "utility": (("group", "region"), util),
+            "lam": ("region", lam),
+            "real_wage": ("region", np.asarray(sr.real_wage, dtype=float)),
+            "welfare": ("region", W),
+            "income_total": ("region", income_total),
+            "real_income": ("region", real_income),
+            "gdp": ("region", gdp),
+            "real_gdp": ("region", real_gdp),
+            "cost_of_living": ("region", col),
+            "group_utility": ("group", group_utility),
+            "national_welfare": float(W.sum()),
+            "national_utility": float(W.sum() / pop.sum()),
+            "national_real_income": float(real_income.sum()),
+            "national_real_gdp": float(real_gdp.sum()),
+            "national_gdp": float(gdp.sum()),
+            "population_total": float(pop.sum()),
+        },
+        coords={"group": names, "region": regions,
+                "mobile": ("group", np.array([g == model.mobile_factor for g in names]))},
+        attrs={"model": model.name, "mobile_factor": model.mobile_factor, "deflator": deflator,
+               "tax": list(map(float, getattr(model, "tax", np.zeros(model.K)))),
+               "cost": list(map(float, getattr(model, "cost", np.zeros(model.K))))},
+    )
+    ds["population"].attrs["description"] = "people (units of the factor) by group and region"
+    ds["utility"].attrs["description"] = "indirect utility per head (model docstring)"
+    ds["welfare"].attrs["description"] = "sum over groups of population x utility"
+    ds["real_gdp"].attrs["description"] = f"GDP (value added produced) deflated: {deflator}"
+    return ds
+
+
+def _pct(after, before):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(before != 0, 100.0 * (after - before) / np.abs(before), np.nan)
+
+
+def compare(before, after, model_before=None, model_after=None, *, threshold: float = 1e-9) -> xr.Dataset:
+    """Changes between two states: who gains, who loses, and the national change.
+
+    ``before`` and ``after`` are either welfare datasets (from :func:`welfare`) or equilibria
+    (then give ``model_before``; ``model_after`` defaults to it — pass both when the policy,
+    i.e. the model's parameters, changed):
+
+        neg.compare(w0, w1)                                 # datasets from neg.welfare
+        neg.compare(eq0, eq1, model_before=m0, model_after=m1)
+
+    Returns a Dataset of after - before: ``utility_change`` and ``utility_change_pct`` (group,
+    region; per head, NaN where the group is absent in either state), ``population_change``,
+    ``welfare_change``, ``real_income_change``, ``real_gdp_change``, ``gdp_change``,
+    ``real_gdp_change_pct`` (region), ``group_utility_change`` (group) and the national changes
+    ``national_welfare_change`` (utilitarian), ``national_utility_change`` and ``_pct``
+    (population-weighted mean), ``national_real_income_change``, ``national_real_gdp_change``
+    (and ``_pct``), with ``before``/``after`` levels of the national totals in ``attrs`` and a
+    plain-language ``attrs["summary"]`` (changes smaller than ``threshold``, relative, count as
+    none).
+    """
+    wb = before if isinstance(before, xr.Dataset) else _welfare_of(model_before, before, "model_before")
+    if isinstance(after, xr.Dataset):
+        wa = after
+    else:
+        wa = _welfare_of(model_after if model_after is not None else model_before, after, "model_after")
+    if list(wb.group.values) != list(wa.group.values) or list(wb.region.values) != list(wa.region.values):
+        raise ValueError("compare: the two states have different groups or regions")
+    both = (wb.population > 0) & (wa.population > 0)
+    du = (wa.utility - wb.utility).where(both)
+    out = xr.Dataset(
+        {
+            "utility_change": du,
+            "utility_change_pct": (("group", "region"),
+                                   np.where(both, _pct(wa.utility.values, wb.utility.values), np.nan)),
+            "population_change": wa.population - wb.population,
+            "lam_change": wa.lam - wb.lam,
+            "welfare_change": wa.welfare - wb.welfare,
+            "real_income_change": wa.real_income - wb.real_income,
+            "gdp_change": wa.gdp - wb.gdp,
+            "real_gdp_change": wa.real_gdp - wb.real_gdp,
+            "real_gdp_change_pct": ("region", _pct(wa.real_gdp.values, wb.real_gdp.values)),
+            "group_utility_change": wa.group_utility - wb.group_utility,
+        },
+        coords={"group": wb.group, "region": wb.region},
+    )
+    for name in ("national_welfare", "national_utility", "national_real_income", "national_real_gdp",
+                 "national_gdp"):
+        b, a = float(wb[name]), float(wa[name])
+        out[f"{name}_change"] = a - b
+        out[f"{name}_change_pct"] = float(_pct(np.array(a), np.array(b)))
+        out.attrs[f"{name}_before"], out.attrs[f"{name}_after"] = b, a
+    out.attrs["model"] = wb.attrs.get("model", "")
+    out.attrs["summary"] = _summary(wb, wa, out, threshold)
+    return out
+
+
+def _welfare_of(model, eq, label):
+    if model is None:
+        raise TypeError(f"compare: pass {label}= (the model) with an equilibrium, or welfare datasets")
+    return welfare(model, eq)
+
+
+def _fmt(pct: float) -> str:
+    return f"{pct:+.3g}%"
+
+
+def _summary(wb, wa, d, threshold) -> str:
+    # homothetic utility is a real income: relative changes; quasi-linear utility is in money
+    # units with an arbitrary origin: absolute changes
+    relative = wb.attrs.get("deflator", "").startswith("cost of living")
+    scale = max(float(np.nanmax(np.abs(wb.utility.values))), 1e-300)
+    gains, losses = [], []
+    for g in d.group.values:
+        for r in d.region.values:
+            if relative:
+                x = float(d.utility_change_pct.sel(group=g, region=r))
+                label, small = f"{g} in {r} {_fmt(x)}", 100 * threshold
+            else:
+                x = float(d.utility_change.sel(group=g, region=r))
+                label, small = f"{g} in {r} {x:+.4g}", threshold * scale
+            if not np.isfinite(x):
+                continue
+            if x > small:
+                gains.append(label)
+            elif x < -small:
+                losses.append(label)
+    lines = []
+    nat = float(d.national_welfare_change_pct)
+    dw = float(d.national_welfare_change)
+    if abs(dw) <= threshold * max(abs(float(wb.national_welfare)), 1e-300):
+        lines.append("national welfare (utilitarian): no change")
+    else:
+        lines.append(f"national welfare (utilitarian): {'gain' if dw > 0 else 'loss'} {dw:+.4g} "
+                     f"({_fmt(nat)})")
+    lines.append(f"national real GDP: {_fmt(float(d.national_real_gdp_change_pct))}; "
+                 f"national real income: {_fmt(float(d.national_real_income_change_pct))}")
+    moves = []
+    for r in d.region.values:
+        dl = float(d.lam_change.sel(region=r))
+        if abs(dl) > threshold:
+            moves.append(f"{r} {dl:+.4g}")
+    if moves:
+        lines.append(f"share of {wb.attrs.get('mobile_factor', 'the mobile factor')}: " + ", ".join(moves))
+    rg = [f"{r} {_fmt(float(d.real_gdp_change_pct.sel(region=r)))}" for r in d.region.values
+          if np.isfinite(float(d.real_gdp_change_pct.sel(region=r)))
+          and abs(float(d.real_gdp_change_pct.sel(region=r))) > 100 * threshold]
+    if rg:
+        lines.append("real GDP by region: " + ", ".join(rg))
+    unit = "utility per head" + ("" if relative else ", absolute: money-metric")
+    lines.append(f"gain ({unit}): " + (", ".join(gains) if gains else "nobody"))
+    lines.append(f"lose ({unit}): " + (", ".join(losses) if losses else "nobody"))
+    return "\n".join(lines)
