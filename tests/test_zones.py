@@ -50,3 +50,23 @@ def test_caps_must_leave_room():
         neg.long_run(capped([0.3, 0.3], phi=0.5))
     with pytest.raises(ValueError, match="share_cap"):
         capped([1.5, 1.0], phi=0.5)
+
+
+def test_caps_on_a_grouped_state():
+    """Caps inside groups: the capped components sit at their bounds, the rest equalise."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_state_groups import LinearToy
+
+    @dataclasses.dataclass(frozen=True, eq=False)
+    class CappedToy(LinearToy):
+        def share_caps(self):
+            return np.array([1.0, 0.6, 1.0, 0.4, 1.0])
+
+    eq = neg.long_run(CappedToy(), [0.9, 0.1, 0.2, 0.3, 0.5])
+    assert eq.converged
+    np.testing.assert_allclose(eq.lam, [0.4, 0.6, 0.2545454545, 0.4, 0.3454545455], atol=1e-9)
+    assert eq.payoff[1] >= eq.payoff[0] and eq.payoff[3] >= eq.payoff[2]
+    np.testing.assert_allclose(eq.payoff[2], eq.payoff[4], rtol=1e-9)

@@ -85,6 +85,12 @@ def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]
     empty); then omega_i - omega_bar_g(i) for each empty component (the corner conditions).
     Stable iff all real parts are negative.
     """
+    stable, eig, _ = _modes(model, lam, sr)
+    return stable, eig
+
+
+def _modes(model, lam, sr=None):
+    """(stable, eigenvalues, direction of the leading mode in lam-space) — see :func:`stability`."""
     lam = np.asarray(lam, dtype=float)
     space = StateSpace.of(model)
     if sr is None:
@@ -99,13 +105,26 @@ def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]
         dW[~occ] = 0.0  # empty components do not enter the face dynamics (may be infinite)
         group_mean = np.stack([space.group_sums(lam * dW[:, k]) for k in range(V.shape[1])], 1)
         Jv = lam[:, None] * (dW - group_mean[space.gid])
-        eig_face = np.linalg.eigvals(V.T @ Jv)
-    eig = np.concatenate([eig_face, dev[lam <= 0].astype(complex), -dev[capped].astype(complex)])
+        eig_face, vec_face = np.linalg.eig(V.T @ Jv)
+    empty, capped_idx = np.flatnonzero(lam <= 0), np.flatnonzero(capped)
+    eig = np.concatenate([eig_face, dev[empty].astype(complex), -dev[capped].astype(complex)])
     tol = 1e-11 * _scale(sr)
     stable = bool(np.all(eig.real < -tol)) if eig.size else True
+    direction = None
+    if eig.size:
+        k = int(np.argmax(eig.real))
+        if k < eig_face.size:
+            direction = V @ np.real(vec_face[:, k])
+        else:  # a corner mode: mass enters the empty component (or leaves the capped one)
+            direction = np.zeros(lam.size)
+            j = k - eig_face.size
+            if j < empty.size:
+                direction[empty[j]] = 1.0
+            else:
+                direction[capped_idx[j - empty.size]] = -1.0
     if np.all(np.abs(eig.imag) == 0):
         eig = eig.real
-    return stable, eig
+    return stable, eig, direction
 
 
 def _equilibrium(model, lam, sr, steps, gap, tol, with_stability) -> Equilibrium:
@@ -187,6 +206,7 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
     switch = max(tol, 1e-6)
     h, steps = 0.1, 0
     polished = False
+    escapes = 0
     recent: list[float] = []
     while steps < max_steps and gap > tol:
         scale = _scale(sr)
@@ -199,7 +219,18 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
             res = _newton_on_support(model, lam, sr, tol, opts, space)
             polished = True
             if res is not None:
-                lam, sr = res
+                lam_p, sr_p = res
+                stable_p, eig_p, v = _modes(model, lam_p, sr_p)
+                if not stable_p and v is not None and escapes < 5:
+                    # Newton found a saddle the dynamics was passing: leave it along its unstable
+                    # mode, on the side the path came from, and keep integrating
+                    escapes += 1
+                    sign = 1.0 if v @ (lam - lam_p) >= 0 else -1.0
+                    lam = space.project(np.maximum(lam_p + sign * 1e-4 * v / np.max(np.abs(v)), 0.0))
+                    sr = short_run(model, lam, x0=sr_p.state, options=opts)
+                    gap, recent = space.gap(lam, sr.payoff), []
+                    continue
+                lam, sr = lam_p, sr_p
                 gap = space.gap(lam, sr.payoff)
                 if gap <= tol:
                     break
@@ -226,10 +257,18 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
 
 
 def _advance(lam, dlog, zero_share, d, space):
-    # a component at its cap that still pays more than average stays put (development zones)
-    dlog = np.where(space.at_cap(lam) & (d > 0), 0.0, dlog)
-    new = space.project(lam * np.exp(dlog))
-    new[(new < zero_share) & (d < 0)] = 0.0
+    """One exponential-Euler step of the replicator. A component at its cap that still pays
+    more than average stays exactly at the cap (development zones); the free components of its
+    group share the rest."""
+    frozen = space.at_cap(lam) & (d > 0)
+    new = np.where(frozen, lam, lam * np.exp(dlog))
+    new[(new < zero_share) & (d < 0) & ~frozen] = 0.0
+    if np.any(frozen):
+        free_mass = 1.0 - space.group_sums(np.where(frozen, lam, 0.0))
+        free_sum = space.group_sums(np.where(frozen, 0.0, new))
+        scale = free_mass / np.where(free_sum > 0, free_sum, 1.0)
+        new = np.where(frozen, lam, new * scale[space.gid])
+        return space.project(new) if np.any(new > space.caps + 1e-15) else new
     return space.project(new)
 
 

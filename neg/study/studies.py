@@ -238,7 +238,7 @@ def _trace(model, opts, args) -> PointOutput:
 
 def _bifurcation(model, opts, args) -> PointOutput:
     import neg
-    from neg.solvers.long_run import payoff_gap
+    from neg.state import StateSpace
 
     ds = neg.bifurcation_diagram(model, args["param"], args["lo"], args["hi"],
                                  **_kwargs(args, ("ds", "ds_max", "max_points", "max_branches",
@@ -249,11 +249,11 @@ def _bifurcation(model, opts, args) -> PointOutput:
     P = np.asarray(ds[param_dim(args["param"])].values, dtype=float)
     L = np.asarray(ds["lam"].values, dtype=float)
     gaps = []
+    space = StateSpace.of(model)
     for b, j in zip(*np.nonzero(np.isfinite(P)), strict=True):
-        lam = np.clip(L[b, j], 0.0, None)
-        lam = lam / lam.sum()
+        lam = space.normalise(np.clip(L[b, j], 0.0, None))
         sr = neg.short_run(model.with_param(args["param"], P[b, j]), lam, options=opts)
-        gaps.append(payoff_gap(lam, sr.payoff))
+        gaps.append(space.gap(lam, sr.payoff))
     out.residual = float(max(gaps)) if gaps else np.nan
     out.converged = bool(gaps) and bool(np.all(np.isfinite(gaps)))
     return out
@@ -261,7 +261,7 @@ def _bifurcation(model, opts, args) -> PointOutput:
 
 def _simulate(model, opts, args) -> PointOutput:
     import neg
-    from neg.solvers.long_run import payoff_gap
+    from neg.state import StateSpace
 
     ds = neg.simulate(model, args.get("schedule") or {}, args.get("lam0"), args["t_end"], options=opts,
                       **_kwargs(args, ("dt", "steps", "dynamics", "speed", "dispersion", "migration_cost",
@@ -274,7 +274,9 @@ def _simulate(model, opts, args) -> PointOutput:
     out.converged = bool(conv.all()) and status == 0
     lam, pay = np.asarray(ds["lam"].values[-1]), np.asarray(ds["payoff"].values[-1])
     # residual: how far the final state is from a long-run equilibrium (payoff gap)
-    out.residual = float(payoff_gap(lam, pay)) if np.all(np.isfinite(pay)) else np.nan
+    occupied = lam > 0
+    out.residual = (float(StateSpace.of(model).gap(lam, pay)) if np.all(np.isfinite(pay[occupied]))
+                    else np.nan)
     return out
 
 
