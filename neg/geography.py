@@ -84,6 +84,10 @@ class Geography:
     def __setattr__(self, name, value):
         raise AttributeError("Geography is immutable")
 
+    def __reduce__(self):
+        """Pickle support (models cross process boundaries in sweeps): rebuild from the fields."""
+        return (_rebuild_geography, tuple(getattr(self, k) for k in self.__slots__))
+
     def __repr__(self) -> str:
         return f"Geography(kind={self.kind!r}, K={self.K})"
 
@@ -238,6 +242,15 @@ class Geography:
     def freeness(self, phi: float) -> FreenessOperator:
         """The freeness operator for unit freeness ``phi`` in (0, 1]: ``Phi_ij = phi**d_ij``."""
         return FreenessOperator.dense(self.distance, phi)
+
+
+def _rebuild_geography(*fields) -> Geography:
+    geo = object.__new__(Geography)
+    for name, value in zip(Geography.__slots__, fields, strict=True):
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+        object.__setattr__(geo, name, value)
+    return geo
 
 
 def _check_K(K) -> int:

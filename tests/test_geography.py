@@ -129,3 +129,12 @@ def test_with_links_scaled_directed_and_errors():
         d.with_links_scaled([(0, 1)], [1.0, 2.0])
     with pytest.raises(ValueError, match="links"):
         d.with_links_scaled([(0, 1, 2)], 0.5)
+
+
+def test_pickle_round_trip():
+    import pickle
+
+    g = Geography.from_edges([(0, 1, 1.0), (1, 2, 2.0)], K=3, names=["a", "b", "c"])
+    h = pickle.loads(pickle.dumps(g))
+    assert h == g and h.names == g.names and not h.distance.flags.writeable
+    np.testing.assert_array_equal(h.with_links_scaled([(1, 2)], 0.5).distance[0], [0, 1, 2])

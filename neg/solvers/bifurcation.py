@@ -153,7 +153,8 @@ def _corner_advantage(model, phi: float, region: int) -> float:
 
 def _is_vertex_transitive(model) -> bool:
     geo = model.geography
-    uniform = all(np.allclose(getattr(model, p), 1.0 / model.K) for p in model.regional_params)
+    uniform = (all(np.allclose(getattr(model, p), 1.0 / model.K) for p in model.regional_params)
+               and all(np.ptp(getattr(model, p)) == 0 for p in model.regional_rates))
     return uniform and geo.kind in ("two_region", "racetrack")
 
 

@@ -156,15 +156,20 @@ def _valid_names(model) -> list[str]:
     scalars = list(model.numeric_params()) if hasattr(model, "numeric_params") else [
         f.name for f in dataclasses.fields(model)
         if f.name != "geography" and isinstance(getattr(model, f.name), numbers.Real)]
-    regional = [n for n in getattr(model, "regional_params", ())]
+    regional = _per_region(model)
     return scalars + regional + [f"{n}[i]" for n in regional]
+
+
+def _per_region(model) -> list[str]:
+    """Per-region parameters: share vectors and policy rates (e.g. tax, cost)."""
+    return list(getattr(model, "regional_params", ())) + list(getattr(model, "regional_rates", ()))
 
 
 def _parse_key(model, key) -> tuple[str, int | None]:
     if not isinstance(key, str):
         raise TypeError(f"schedule: parameter names must be strings, got {key!r}")
     valid = _valid_names(model)
-    regional = tuple(getattr(model, "regional_params", ()))
+    regional = tuple(_per_region(model))
     m = _INDEX.match(key)
     if m:
         base, raw = m.group(1), m.group(2)
@@ -301,13 +306,17 @@ class _Parameters:
 
 
 def _set_entries(model, param: str, entries: dict[int, float]) -> np.ndarray:
-    """Set some entries of a per-region share vector; the others are rescaled proportionally
-    (their base values times (1 - sum of the set entries) / (their base sum)) so the vector
-    still sums to 1; if the others are all 0 in the base model, they split the rest equally."""
+    """Set some entries of a per-region vector. Policy rates (tax, cost, ...) are set as given;
+    for a share vector the others are rescaled proportionally (their base values times
+    (1 - sum of the set entries) / (their base sum)) so the vector still sums to 1; if the
+    others are all 0 in the base model, they split the rest equally."""
     base = np.array(getattr(model, param), dtype=float)
     new = base.copy()
     idx = np.array(sorted(entries), dtype=int)
     vals = np.array([entries[i] for i in idx])
+    if param in getattr(model, "regional_rates", ()):
+        new[idx] = vals
+        return new
     if np.any(vals < 0) or np.any(vals > 1):
         raise ValueError(f"{param}: a share must lie in [0, 1], got {vals.min():g} .. {vals.max():g}")
     rest = np.setdiff1d(np.arange(base.size), idx)
