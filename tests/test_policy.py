@@ -343,3 +343,170 @@ def test_tax_game_symmetric_race_and_errors():
         policy.tax_game(CP, bounds=(0.5, 0.2))
     with pytest.raises(ValueError, match="regions"):
         policy.tax_game(CP, regions=[3])
+
+
+# ---------------------------------------------------------------- vertical linkages (mobile)
+VL_DISPERSED = neg.VerticalLinkages(5.0, 0.2, 0.2, phi=0.05)  # below phi_S = 0.135, phi_B = 0.178
+
+
+def vl_by_firms(sigma, gamma, alpha, phi, D, farmers, tax, cost, lam):
+    """Vertical linkages (mobile closure) with policy from the firms' problem, in plain numpy:
+    fixed cost F = gamma/((1 - alpha) sigma) bundles, marginal bundle m_i = (1 + cost_i)
+    (sigma - 1)/sigma, bundle price q = w^(1-alpha) G^alpha, mill price p = sigma/(sigma - 1) m q.
+    Firms from the labour market (labour is a share 1 - alpha of a firm's bundle spending
+    q sigma F), demand from consumers (gamma Y) and firms' intermediate purchases (a share alpha
+    of their bundle spending); unknowns log w, log G; residuals: demand = zero-profit output
+    F (sigma - 1)/m, and the price index. Tax: a transfer from workers to farmers of the region."""
+    Phi = phi ** np.asarray(D, dtype=float)
+    lam = np.asarray(lam, dtype=float)
+    K = lam.size
+    F = gamma / ((1 - alpha) * sigma)
+    m = (1 + cost) * (sigma - 1) / sigma
+
+    def parts(z):
+        w, G = np.exp(z[:K]), np.exp(z[K:])
+        q = w ** (1 - alpha) * G ** alpha
+        p = sigma / (sigma - 1) * m * q
+        n = gamma * lam * w / ((1 - alpha) * q * sigma * F)
+        Y = gamma * lam * (1 - tax) * w + (1 - gamma) * farmers + tax * gamma * lam * w
+        E = gamma * Y + alpha * n * q * sigma * F
+        return w, G, p, n, Y, E
+
+    def residual(z):
+        w, G, p, n, Y, E = parts(z)
+        demand = p ** (-sigma) * (Phi @ (E * G ** (sigma - 1)))
+        G_new = (Phi.T @ (n * p ** (1 - sigma))) ** (1 / (1 - sigma))
+        return np.concatenate([np.log(demand / (F * (sigma - 1) / m)), np.log(G_new / G)])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        z = fsolve(residual, np.zeros(2 * K), xtol=1e-14)
+    assert np.max(np.abs(residual(z))) < 1e-11
+    w, G, _, _, Y, _ = parts(z)
+    return {"wage": w, "income": Y, "price_index": G, "real_wage": (1 - tax) * w * G ** (-gamma)}
+
+
+@pytest.mark.parametrize("K, seed", [(2, 0), (2, 1), (3, 2)])
+def test_vertical_linkages_policy_matches_independent_solver(K, seed):
+    rng = np.random.default_rng(seed)
+    geo = neg.Geography.two_region() if K == 2 else random_geography(K, seed)
+    sigma, gamma, phi = rng.uniform(3, 7), rng.uniform(0.2, 0.5), rng.uniform(0.2, 0.9)
+    alpha = rng.uniform(0.1, 0.6) * (sigma - 1) / sigma
+    farmers = random_simplex(K, seed + 10)
+    tax = rng.uniform(-0.3, 0.4, K)
+    cost = rng.uniform(0.0, 0.6, K)
+    m = neg.VerticalLinkages(sigma, gamma, alpha, phi=phi, geography=geo, farmers=farmers,
+                             tax=tax, cost=cost)
+    for s in range(2):
+        lam = random_simplex(K, 100 * seed + s)
+        ref = vl_by_firms(sigma, gamma, alpha, phi, geo.distance, farmers, tax, cost, lam)
+        for method in ("anderson", "newton"):
+            sr = neg.short_run(m, lam, method=method, tol=1e-13)
+            assert sr.converged
+            for f, v in ref.items():
+                np.testing.assert_allclose(getattr(sr, f), v, rtol=1e-9, err_msg=f)
+            np.testing.assert_allclose(sr.payoff, ref["real_wage"], rtol=1e-9)
+    # alpha = 0 is CorePeriphery(sigma, mu=gamma), with policy too
+    vl0 = m.replace(alpha=0.0)
+    cp = neg.CorePeriphery(sigma, gamma, phi=phi, geography=geo, farmers=farmers, tax=tax, cost=cost)
+    a, b = neg.short_run(vl0, lam, tol=1e-14), neg.short_run(cp, lam, tol=1e-14)
+    for f in ("wage", "income", "price_index", "real_wage", "payoff"):
+        np.testing.assert_allclose(getattr(a, f), getattr(b, f), rtol=1e-11, err_msg=f)
+
+
+def test_vertical_linkages_zero_policy_is_the_base_model():
+    """Explicit zeros give bit-identical short runs with every method (the kernels were also
+    checked bit-identical to the pre-policy ones when this was written: the cost factors are
+    exactly 1)."""
+    for geo in (neg.Geography.two_region(), neg.Geography.line(3)):
+        model = neg.VerticalLinkages(5.0, 0.4, 0.3, phi=0.4, geography=geo)
+        assert model.regional_rates == ("tax", "cost", "share_cap")
+        assert np.all(model.tax == 0) and np.all(model.cost == 0) and model.share_caps() is None
+        zero = model.replace(tax=[0.0] * model.K, cost=0.0, share_cap=1.0)
+        assert zero == model
+        for method in ("anderson", "newton", "damped"):
+            for seed in range(3):
+                lam = random_simplex(model.K, seed)
+                a = solve_short_run(model, lam, None, SolverOptions(method=method))
+                b = solve_short_run(zero, lam, None, SolverOptions(method=method))
+                for f in FIELDS:
+                    np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+                assert a.iterations == b.iterations
+
+
+def test_vertical_linkages_jacobian_with_policy():
+    m = neg.VerticalLinkages(5.0, 0.3, 0.4, phi=0.4, geography=neg.Geography.racetrack(4),
+                             tax=[0.2, -0.1, 0.0, 0.3], cost=[0.0, 0.5, 0.1, 0.0])
+    lam = np.array([0.4, 0.1, 0.2, 0.3])
+    par, reg = m.kernel_args()
+    Phi = m.freeness_operator.matrix
+    x = m.initial_state(lam) + np.random.default_rng(2).normal(scale=0.2, size=8)
+    J = np.empty((8, 8))
+    m.jacobian_kernel(x, lam, par, reg, Phi, J)
+    h = 1e-6
+    for k in range(8):
+        xp, xm = x.copy(), x.copy()
+        xp[k] += h
+        xm[k] -= h
+        fp, fm = np.empty(8), np.empty(8)
+        m.fixed_point_map(xp, lam, par, reg, Phi, fp)
+        m.fixed_point_map(xm, lam, par, reg, Phi, fm)
+        np.testing.assert_allclose(J[:, k], (fp - fm) / (2 * h), rtol=1e-6, atol=1e-9)
+
+
+def test_vertical_linkages_incidence_and_welfare_groups():
+    """A tax leaves wages and income unchanged and cuts the payoff by 1 - tax; a cost raises the
+    local price index; group incomes add up to regional income."""
+    m = neg.VerticalLinkages(5.0, 0.3, 0.4, phi=0.4, geography=neg.Geography.line(3))
+    lam = np.array([0.5, 0.3, 0.2])
+    tax = np.array([0.3, -0.2, 0.0])
+    base, taxed = m.short_run(lam), m.replace(tax=tax).short_run(lam)
+    np.testing.assert_allclose(taxed.wage, base.wage, rtol=1e-12)
+    np.testing.assert_allclose(taxed.income, base.income, rtol=1e-12)
+    np.testing.assert_allclose(taxed.payoff, (1 - tax) * base.payoff, rtol=1e-12)
+    assert m.replace(cost=[0.5, 0.0, 0.0]).short_run(lam).price_index[0] > base.price_index[0]
+    mp = m.replace(tax=[0.2, -0.1, 0.05], cost=[0.0, 0.3, 0.1])
+    sr = neg.short_run(mp, lam, tol=1e-14)
+    groups = mp.welfare_groups(sr, lam)
+    total = sum(g["population"] * g["income"] for g in groups.values())
+    np.testing.assert_allclose(total, sr.income, rtol=1e-11)
+    np.testing.assert_allclose(groups["workers"]["utility"], sr.real_wage, rtol=1e-12)
+    w = neg.welfare(mp, sr)
+    np.testing.assert_allclose(w.gdp, sr.income, rtol=1e-12)
+    assert mp.mobile_mass == 0.3
+
+
+def test_vertical_linkages_subsidy_attracts_and_cost_repels_industry():
+    assert neg.long_run(VL_DISPERSED, [0.5, 0.5]).lam[0] == pytest.approx(0.5, abs=1e-9)
+    shares = []
+    for t in (0.0, -0.02, -0.05):
+        eq = neg.long_run(VL_DISPERSED.replace(tax=[t, 0.0]), [0.5, 0.5])
+        assert eq.converged and eq.stable
+        shares.append(eq.lam[0])
+    assert shares[0] < shares[1] < shares[2] < 1.0
+    eq = neg.long_run(VL_DISPERSED.replace(tax=[-0.05, 0.0]), [0.5, 0.5])
+    assert eq.payoff[0] == pytest.approx(eq.payoff[1], rel=1e-9)  # net real wages equalised
+    costly = [neg.long_run(VL_DISPERSED.replace(cost=[c, 0.0]), [0.5, 0.5]).lam[0]
+              for c in (0.02, 0.05)]
+    assert 0.0 < costly[1] < costly[0] < 0.5
+    # a development zone caps the subsidised region
+    capped = neg.long_run(VL_DISPERSED.replace(tax=[-0.05, 0.0], share_cap=[0.52, 1.0]), [0.5, 0.5])
+    assert capped.lam[0] == pytest.approx(0.52, abs=1e-12)
+
+
+def test_vertical_linkages_policy_validation():
+    with pytest.raises(ValueError, match=r"tax: values must lie in \[-1, 1\)"):
+        neg.VerticalLinkages(5.0, 0.3, 0.4, phi=0.3, tax=[1.0, 0.0])
+    with pytest.raises(ValueError, match=r"cost: values must lie in \[0, inf\)"):
+        neg.VerticalLinkages(5.0, 0.3, 0.4, phi=0.3, cost=[-0.1, 0.0])
+    m = neg.VerticalLinkages(5.0, 0.3, 0.4, phi=0.3, geography=neg.Geography.line(3))
+    assert m.with_param("tax[1]", -0.1).tax.tolist() == [0.0, -0.1, 0.0]
+    # the immobile closure (Puga 1999) takes no policy instruments
+    puga = dict(sigma=5.0, gamma=0.2, alpha=0.5, phi=0.3, labour="immobile", eta=0.7)
+    neg.VerticalLinkages(**puga, tax=0.0, cost=[0.0, 0.0], share_cap=1.0)  # defaults are fine
+    for field, value in (("tax", [-0.1, 0.0]), ("cost", 0.1), ("share_cap", [0.6, 1.0])):
+        with pytest.raises(ValueError, match=rf"{field}: policy instruments are not supported "
+                                             r"with labour='immobile'"):
+            neg.VerticalLinkages(**puga, **{field: value})
+    with pytest.raises(TypeError, match="labour='immobile'"):
+        neg.VerticalLinkages(**puga).welfare_groups(None, None)

@@ -55,7 +55,8 @@ def test_welfare_accounts_other_models():
     w2 = neg.welfare(hp, lam)
     np.testing.assert_allclose(w2.utility, w.utility, rtol=1e-10)
     with pytest.raises(TypeError, match="no welfare accounting"):
-        neg.welfare(neg.VerticalLinkages(5.0, 0.4, 0.2, phi=0.3), lam)
+        neg.welfare(neg.VerticalLinkages(5.0, 0.4, 0.2, phi=0.3, labour="immobile", eta=0.7),
+                    [0.3, 0.7, 0.3, 0.7])
 
 
 def relocation(model, subsidy):

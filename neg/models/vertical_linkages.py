@@ -55,6 +55,22 @@ solves phi^(mu_e s/(s-1)) [(1 + mu_e)/2 phi + (1 - mu_e)/(2 phi)] = 1, the CP fo
 agrees to ~1e-13; tests/test_vertical_linkages.py checks 1e-8):
 phi_B = (rho - mu_e)(1 - mu_e) / ((rho + mu_e)(1 + mu_e)), rho = (s - 1)/s.
 No black hole requires mu_e < rho.
+
+Policy (mobile closure; per-region ``tax``, ``cost``, ``share_cap``; see docs/policy.md).
+``cost_i``: firms in region i need 1 + cost_i times the input bundle per unit of output (a
+resource cost, e.g. pollution abatement), so their mill price is (1 + cost_i) q_i. Zero profit
+keeps a firm's bundle use at gamma/(1 - alpha) (its output falls to gamma/((1 - alpha)
+(1 + cost_i))), so n_j = lam_j w_j / q_j, E_i and incomes are unchanged and, with
+c_i = (1 + cost_i)^(1-s),
+
+    G_i^(1-s)  = sum_j lam_j c_j w_j q_j^(-s) Phi_ji
+    q_i^s      = c_i sum_j Et_j G_j^(s-1) Phi_ij
+
+``tax_i``: workers in i keep (1 - tax_i) w_i; the revenue tax_i gamma lam_i w_i is rebated
+lump-sum to the farmers of region i (who finance a subsidy, tax_i < 0), so Y_i and E_i are
+unchanged and omega_i = (1 - tax_i) w_i G_i^(-gamma); ``wage`` reports the gross w_i. As in
+CorePeriphery, which is the case alpha = 0 also with policy. The immobile closure takes no
+policy instruments (ValueError if any is set).
 """
 
 from __future__ import annotations
@@ -68,6 +84,7 @@ from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
 from neg.models.base import Model, _as_float, check_open_unit
+from neg.models.core_periphery import _cost_factors
 
 LABOUR = ("mobile", "immobile")
 
@@ -77,6 +94,8 @@ def _map(x, lam, par, reg, Phi, out):
     s, gamma, alpha = par[0], par[1], par[2]
     farmers = reg[0]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     mu_e = gamma + alpha * (1.0 - gamma)
     c = 1.0 - s * (1.0 - alpha)
     u = np.empty(K)
@@ -84,7 +103,7 @@ def _map(x, lam, par, reg, Phi, out):
     for j in range(K):
         a, b = x[j], x[K + j]
         w = np.exp(a)
-        u[j] = lam[j] * np.exp(c * a - s * alpha * b)
+        u[j] = lam[j] * cf[j] * np.exp(c * a - s * alpha * b)
         e[j] = (mu_e * lam[j] * w + (1.0 - mu_e) * farmers[j]) * np.exp((s - 1.0) * b)
     g = np.empty(K)
     freeness_tdot(Phi, u, g)
@@ -93,21 +112,21 @@ def _map(x, lam, par, reg, Phi, out):
     for i in range(K):
         b = x[K + i]
         out[K + i] = (np.log(g[i]) + s * alpha * b) / c
-        out[i] = (np.log(h[i]) / s - alpha * b) / (1.0 - alpha)
+        out[i] = (np.log(cf[i] * h[i]) / s - alpha * b) / (1.0 - alpha)
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     gamma = par[1]
-    farmers = reg[0]
+    farmers, tax = reg[0], reg[1]
     K = lam.size
     for j in range(K):
         w = np.exp(x[j])
         G = np.exp(x[K + j])
-        out[0, j] = w
+        out[0, j] = w  # gross of tax
         out[1, j] = gamma * lam[j] * w + (1.0 - gamma) * farmers[j]
         out[2, j] = G
-        out[3, j] = w * G ** (-gamma)
+        out[3, j] = (1.0 - tax[j]) * w * G ** (-gamma)  # net of tax
         out[4, j] = out[3, j]
 
 
@@ -120,10 +139,13 @@ def _jacobian(x, lam, par, reg, Phi, out):
     a'_i = (log h_i / s - alpha b_i)/(1 - alpha), h = Phi e, e_j = Et_j e^((s-1) b_j):
         da'_i/da_k = Phi_ik mu_e lam_k w_k e^((s-1) b_k) / (s (1 - alpha) h_i)
         da'_i/db_k = (Phi_ik (s - 1) e_k / (s h_i) - alpha delta_ik) / (1 - alpha)
+    The cost factors c_j multiply u_j; in a'_i, c_i is a constant factor of h_i and drops out.
     """
     s, gamma, alpha = par[0], par[1], par[2]
     farmers = reg[0]
     K = lam.size
+    cf = np.empty(K)
+    _cost_factors(reg[2], s, cf)
     mu_e = gamma + alpha * (1.0 - gamma)
     c = 1.0 - s * (1.0 - alpha)
     U = np.zeros((K, K))
@@ -132,7 +154,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     for j in range(K):
         a, b = x[j], x[K + j]
         w = np.exp(a)
-        U[j, j] = lam[j] * np.exp(c * a - s * alpha * b)
+        U[j, j] = lam[j] * cf[j] * np.exp(c * a - s * alpha * b)
         scale = np.exp((s - 1.0) * b)
         Ea[j, j] = mu_e * lam[j] * w * scale
         Eb[j, j] = (s - 1.0) * (mu_e * lam[j] * w + (1.0 - mu_e) * farmers[j]) * scale
@@ -180,6 +202,19 @@ class VerticalLinkages(Model):
     eta : immobile closure only (required there, None otherwise): labour's share in agriculture,
         in (0, 1]; agricultural output (L_i/eta) a_i^eta, wage a_i^(eta - 1). eta < 1:
         diminishing returns; eta = 1: constant agricultural wage 1.
+    tax : mobile closure: per-region tax rate on manufacturing workers' wages in [-1, 1)
+        (negative: a subsidy), default 0; the revenue is rebated lump-sum to the farmers of the
+        region (who also finance a subsidy), so regional income is unchanged.
+    cost : mobile closure: per-region extra production cost >= 0 (environmental regulation),
+        default 0: firms in region i need 1 + cost_i times the input bundle per unit of output
+        (a resource cost), so their price is (1 + cost_i) q_i.
+    share_cap : mobile closure: per-region upper bound on the share of manufacturing workers in
+        [0, 1] (development zones, enforced by the long-run solvers), default 1 (none).
+        The immobile closure supports no policy instruments: setting any of the three raises
+        ``ValueError``.
+
+    Mobile closure: ``wage`` is the gross wage; ``real_wage`` = ``payoff`` =
+    (1 - tax) w G^(-gamma).
 
     Immobile closure: the state is ``(m_0, a_0, m_1, a_1, ...)`` (share of region i's labour in
     manufacturing and in agriculture; ``state_groups() = (2,) * K``), the payoff the
@@ -196,6 +231,9 @@ class VerticalLinkages(Model):
     farmers: np.ndarray | None = None
     eta: float | None = None
     T: float | None = dataclasses.field(default=None, kw_only=True)
+    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
 
     # the kernels depend on the labour closure (mobile: the module's; immobile: _imm's)
     @property
@@ -215,6 +253,7 @@ class VerticalLinkages(Model):
         return _imm._payoff if self.labour == "immobile" else None
     mobile_factor = "workers"
     regional_params = ("farmers",)
+    regional_rates = ("tax", "cost", "share_cap")  # mobile closure only (see _validate)
 
     def _validate(self) -> None:
         object.__setattr__(self, "gamma", check_open_unit("gamma", self.gamma))
@@ -237,6 +276,14 @@ class VerticalLinkages(Model):
             if not 0.0 < eta <= 1.0:
                 raise ValueError(f"eta: must lie in (0, 1], got {eta:g}")
             object.__setattr__(self, "eta", eta)
+            unsupported = [name for name in ("tax", "cost") if np.any(getattr(self, name) != 0.0)]
+            if np.any(self.share_cap < 1.0):
+                unsupported.append("share_cap")
+            if unsupported:
+                raise ValueError(
+                    f"{', '.join(unsupported)}: policy instruments are not supported with "
+                    "labour='immobile' (only with labour='mobile'); leave tax and cost at 0 and "
+                    "share_cap at 1")
         elif self.eta is not None:
             raise ValueError("eta: only used with labour='immobile' (agriculture with diminishing "
                              "returns); leave it None for labour='mobile'")
@@ -244,7 +291,46 @@ class VerticalLinkages(Model):
     def kernel_args(self):
         if self.labour == "immobile":
             return np.array([self.sigma, self.gamma, self.alpha, self.eta]), np.array([self.farmers])
-        return np.array([self.sigma, self.gamma, self.alpha]), np.array([self.farmers])
+        return (np.array([self.sigma, self.gamma, self.alpha]),
+                np.array([self.farmers, self.tax, self.cost]))
+
+    # ------------------------------------------------------------ policy and welfare (mobile)
+    def _mobile_only(self, what: str) -> None:
+        if self.labour == "immobile":
+            raise TypeError(f"{what}: VerticalLinkages(labour='immobile') has no welfare "
+                            "accounting or policy instruments yet (only labour='mobile')")
+
+    @property
+    def mobile_mass(self) -> float:
+        """Mobile closure: total mass of the mobile factor, gamma (manufacturing workers): lam
+        times it is the mass in each region (the tax base of ``tax`` is mobile_mass lam wage)."""
+        self._mobile_only("mobile_mass")
+        return self.gamma
+
+    def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
+        """Mobile closure, per group: ``population`` by region, nominal ``income`` per head and
+        ``utility`` per head (Cobb-Douglas indirect utility without its constant:
+        income / G^gamma). Workers earn (1 - tax) w; farmers earn 1 plus the tax revenue of their
+        region per head."""
+        self._mobile_only("welfare_groups")
+        lam = np.asarray(lam, dtype=float)
+        col = sr.price_index ** self.gamma
+        workers = self.gamma * lam
+        farmers = (1.0 - self.gamma) * self.farmers
+        revenue = self.tax * workers * sr.wage
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y_f = np.where(farmers > 0, 1.0 + revenue / np.where(farmers > 0, farmers, 1.0), 1.0)
+        y_w = (1.0 - self.tax) * sr.wage
+        return {"workers": {"population": workers, "income": y_w, "utility": y_w / col},
+                "farmers": {"population": farmers, "income": y_f, "utility": y_f / col}}
+
+    def regional_accounts(self, sr, lam) -> dict[str, np.ndarray]:
+        """Mobile closure. ``gdp``: value added produced in each region (wages of workers and
+        farmers: no profits, intermediates are not value added, taxes are transfers), equal to
+        regional income Y; ``cost_of_living``: G^gamma."""
+        self._mobile_only("regional_accounts")
+        return {"gdp": np.asarray(sr.income, dtype=float),
+                "cost_of_living": sr.price_index ** self.gamma}
 
     # ------------------------------------------------------------ immobile closure: grouped state
     def state_groups(self) -> tuple[int, ...]:
@@ -275,12 +361,12 @@ class VerticalLinkages(Model):
         return _imm.manufacturing_share(self.gamma, self.eta)
 
     def initial_state(self, lam: np.ndarray) -> np.ndarray:
-        """w = 1 and G solving (14.3) at w = 1 region by region: G^c = Phi^T lam."""
+        """w = 1 and G solving (14.3) at w = 1 region by region: G^c = Phi^T (lam c)."""
         if self.labour == "immobile":
             return _imm.initial_state(self, lam)
         lam = np.asarray(lam, dtype=np.float64)
         c = 1.0 - self.sigma * (1.0 - self.alpha)
-        g = self.freeness_operator.matrix.T @ lam
+        g = self.freeness_operator.matrix.T @ (lam * (1.0 + self.cost) ** (1.0 - self.sigma))
         b = np.log(np.maximum(g, np.finfo(float).tiny)) / c
         return np.concatenate([np.zeros(self.K), b])
 
