@@ -63,3 +63,26 @@ def test_equilibria_on_racetrack_include_uniform_and_agglomeration():
     kinds = {(e.kind, e.stable) for e in eqs}
     assert ("dispersed", False) in kinds  # above the break point
     assert ("agglomerated", True) in kinds  # above the sustain point
+
+
+def test_payoff_jacobian_keeps_small_shares_positive_both_ways():
+    """Central differences step to lam + h v and lam - h v: a tiny share with v > 0 limits the
+    step as well (it used to go negative at -h, giving NaN payoffs, e.g. in Helpman near
+    agglomeration, where an almost empty region has almost free housing)."""
+    from neg.solvers.long_run import payoff_jacobian
+
+    m = neg.Helpman(5.0, 0.85, phi=0.05)
+    lam = np.array([1.0 - 6.6e-4, 6.6e-4])
+    for v in ([1.0, -1.0], [-1.0, 1.0]):
+        v = np.array(v) / np.sqrt(2)
+        dW = payoff_jacobian(m, lam, v[:, None])[:, 0]
+        assert np.all(np.isfinite(dW))
+        h = 1e-7  # roughly against a plain central difference with a tiny step (the step of
+        # payoff_jacobian is ~60% of the small share here, so only to ~0.5%)
+        ref = (m.short_run(lam + h * v, tol=1e-14).payoff
+               - m.short_run(lam - h * v, tol=1e-14).payoff) / (2 * h)
+        np.testing.assert_allclose(dW, ref, rtol=1e-2)
+    # below the break point dispersion is unstable and the long run ends near agglomeration
+    for lam0 in ([0.51, 0.49], [0.9, 0.1]):
+        eq = neg.long_run(m, lam0)
+        assert eq.converged and eq.stable and 0.999 < eq.lam[0] < 1.0

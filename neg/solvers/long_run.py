@@ -52,7 +52,8 @@ def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=
     """Directional derivatives of the payoff, d omega / d lam . v, for each column v.
 
     Central differences of warm-started short runs with one Richardson extrapolation
-    (error O(step^4)); the step shrinks so that every perturbed share stays non-negative.
+    (error O(step^4)); the step shrinks so that every perturbed share stays non-negative
+    (lam + h v and lam - h v; empty components do not limit it).
     """
     lam = np.asarray(lam, dtype=float)
     opts = options or SolverOptions(tol=1e-14, max_iter=500)
@@ -62,10 +63,10 @@ def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=
     out = np.empty((lam.size, V.shape[1]))
     for k in range(V.shape[1]):
         v = V[:, k]
-        neg = v < 0
         h = step
-        if np.any(neg):
-            h = min(h, 0.45 * float(np.min(lam[neg] / -v[neg])))
+        moves = (v != 0) & (lam > 0)  # central differences step both ways: lam +- h v
+        if np.any(moves):
+            h = min(h, 0.45 * float(np.min(lam[moves] / np.abs(v[moves]))))
 
         def payoff_at(t, v=v):
             return solve_short_run(model, lam + t * v, sr.state, opts).payoff
