@@ -12,6 +12,7 @@ from neg.geography import Geography
 from neg.models import REGISTRY, CorePeriphery, FootlooseCapital, FootlooseEntrepreneur, Pflueger
 from neg.models.headquarters_plant import HeadquartersPlant
 from neg.models.helpman import Helpman
+from neg.models.multi_industry import MultiIndustry
 from neg.models.vertical_linkages import VerticalLinkages
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.bifurcation import NoBifurcationWarning, break_point, break_points, sustain_point
@@ -24,7 +25,7 @@ from neg.welfare import compare, welfare
 
 __all__ = [
     "__version__", "Geography", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital",
-    "Pflueger", "VerticalLinkages", "Helpman", "REGISTRY", "ShortRun", "Equilibrium",
+    "Pflueger", "VerticalLinkages", "Helpman", "MultiIndustry", "REGISTRY", "ShortRun", "Equilibrium",
     "HeadquartersPlant",
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
     "break_point", "break_points", "sustain_point", "NoBifurcationWarning", "trace",

@@ -6,6 +6,7 @@ from neg.models.footloose_capital import FootlooseCapital
 from neg.models.footloose_entrepreneur import FootlooseEntrepreneur
 from neg.models.headquarters_plant import HeadquartersPlant
 from neg.models.helpman import Helpman
+from neg.models.multi_industry import MultiIndustry
 from neg.models.pflueger import Pflueger
 from neg.models.vertical_linkages import VerticalLinkages
 
@@ -17,9 +18,10 @@ REGISTRY: dict[str, type[Model]] = {
     "vertical_linkages": VerticalLinkages,
     "helpman": Helpman,
     "headquarters_plant": HeadquartersPlant,
+    "multi_industry": MultiIndustry,
 }
 
 __all__ = [
     "Model", "REGISTRY", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital", "Pflueger",
-    "VerticalLinkages", "Helpman", "HeadquartersPlant",
+    "VerticalLinkages", "Helpman", "MultiIndustry", "HeadquartersPlant",
 ]

@@ -1,0 +1,500 @@
+"""Several manufacturing industries linked by a full input-output matrix, with labour immobile
+across regions but mobile between sectors: Puga & Venables (1996, *Journal of the Japanese and
+International Economies* 10, "The spread of industry: spatial agglomeration in economic
+development"); Fujita, Krugman & Venables, *The Spatial Economy* (1999), ch. 15-16; the
+agricultural closure of Puga (1999, *European Economic Review* 43).
+
+K regions, I manufacturing industries and agriculture. Region i has L_i = labour_total labour_i
+workers, immobile across regions, mobile between its sectors. The long-run state is, for each
+region, the split of its labour over (agriculture, industry 1, ..., industry I): ``lam`` has K
+groups of I + 1 shares (``state_groups() = (I + 1,) * K``; component i (I + 1) is region i's
+agriculture, i (I + 1) + k its industry k, k = 1..I). L_ik = L_i lam_i,k, L^A_i = L_i s_i with
+s_i = lam_i,0.
+
+Agriculture (Puga 1999): freely traded, the numeraire; output Y^A_i = (L_i / eta) s_i^eta
+(labour with the region's land, land proportional to L_i), so the agricultural wage is the
+marginal product w^A_i = s_i^(eta - 1) (1 when all labour farms; rising as labour leaves
+agriculture if eta < 1: diminishing returns) and land rents (1/eta - 1) L_i s_i^eta go to the
+region's consumers. eta = 1: a constant agricultural wage 1.
+
+Industry k: CES varieties with elasticity sigma_k; Cobb-Douglas technology in labour (cost share
+ell_k = 1 - sum_h a_hk) and the composites of every industry h (cost share a_hk, the input-output
+matrix ``io``, rows h = supplier, columns k = user); unit input cost q_ik = w_ik^ell_k
+prod_h G_ih^a_hk; mill price q_ik (marginal input (sigma_k - 1)/sigma_k); fixed cost
+1/(sigma_k ell_k) units of the input bundle, so a firm's sales are q_ik / ell_k, its wage bill
+q_ik, and n_ik = w_ik L_ik / q_ik firms. Consumers spend beta_k on industry k and 1 - sum beta
+on agriculture. Industry k's freeness Phi^k_ij = phi_k**d_ij (``phi_industry``; default the
+common ``phi``). With E_ih the expenditure on industry h's composite in region i:
+
+    Y_i       = sum_k w_ik L_ik + (L_i / eta) s_i^eta + demand [i = core]       (income)
+    E_ih      = beta_h Y_i + sum_k a_hk w_ik L_ik / ell_k        (final + intermediate)
+    G_ih^(1-s_h) = sum_j L_jh w_jh q_jh^(-s_h) Phi^h_ji                           (price index)
+    q_ih^s_h  = ell_h sum_j E_jh G_jh^(s_h - 1) Phi^h_ij                 (zero profit: wage)
+    payoff    = (w^A_i, w_i1, ..., w_iI) per region (what each sector pays a worker)
+
+w_ik is the zero-profit wage of industry k in region i, defined also where L_ik = 0 (what a
+firm starting there could pay). Labour moves within each region towards the higher wage (the
+replicator within each group); a long-run equilibrium pays one wage in every occupied sector of
+a region. ``demand`` is an endowment of the numeraire held by the consumers of region ``core``:
+a pure shift of the core's demand (the experiment of configs/spread_of_industry.yaml).
+
+Unknowns x = (log w, log G) over (region, industry), length 2 K I (index i I + k). The map is
+Jacobi in x and solves each equation for its own unknown (as in VerticalLinkages), with
+c_h = 1 - s_h + s_h a_hh < 0:
+
+    log G_ih <- [log(sum_j Phi^h_ji L_jh w_jh q_jh^(-s_h)) + s_h a_hh log G_ih] / c_h
+    log w_ih <- [(log ell_h + log(sum_j Phi^h_ij E_jh G_jh^(s_h-1))) / s_h
+                 - sum_m a_mh log G_im] / ell_h
+
+Well-posedness needs s_k ell_k > 1 (total intermediate share 1 - ell_k < (s_k - 1)/s_k),
+validated. Outputs per region: ``wage`` = the average wage of the region's workers (all
+sectors; in a long-run equilibrium the wage of every occupied sector, so the manufacturing wage
+wherever there is manufacturing), ``income`` = Y_i, ``price_index`` = P_i = prod_k
+G_ik^(beta_k / B), B = sum beta (the price index of the manufactures composite),
+``real_wage`` = wage_i P_i^(-B).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import xarray as xr
+from numba import njit
+
+from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.models.base import Model, _as_float, check_greater
+
+__all__ = ["MultiIndustry"]
+
+_HEAD = 5  # par: I, eta, labour_total, demand, core; then sigma, ell, beta, own-freeness row, io
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _freeness(par, reg, Phi, h, I, K):
+    """Industry h's freeness matrix: its own rows of ``reg`` or the common Phi."""
+    r = int(par[_HEAD + 3 * I + h])
+    if r > 0:
+        return reg[r:r + K]
+    return Phi
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _economy(x, lam, par, reg):
+    """Employment L (K, I), wages w, log G, log q, income Y (K), expenditure E (K, I)."""
+    I = int(par[0])
+    eta, Ltot, demand, core = par[1], par[2], par[3], int(par[4])
+    sig = par[_HEAD:_HEAD + I]
+    ell = par[_HEAD + I:_HEAD + 2 * I]
+    beta = par[_HEAD + 2 * I:_HEAD + 3 * I]
+    a0 = _HEAD + 4 * I
+    labour = reg[0]
+    K = labour.size
+    L = np.empty((K, I))
+    w = np.empty((K, I))
+    b = np.empty((K, I))
+    lq = np.empty((K, I))
+    Y = np.empty(K)
+    E = np.empty((K, I))
+    for i in range(K):
+        Li = Ltot * labour[i]
+        s = lam[i * (I + 1)]
+        y = Li * s ** eta / eta
+        for k in range(I):
+            L[i, k] = Li * lam[i * (I + 1) + 1 + k]
+            w[i, k] = np.exp(x[i * I + k])
+            b[i, k] = x[K * I + i * I + k]
+            y += w[i, k] * L[i, k]
+        if i == core:
+            y += demand
+        Y[i] = y
+    for i in range(K):
+        for k in range(I):
+            v = ell[k] * np.log(w[i, k])
+            for m in range(I):
+                v += par[a0 + m * I + k] * b[i, m]
+            lq[i, k] = v
+        for h in range(I):
+            e = beta[h] * Y[i]
+            for k in range(I):
+                e += par[a0 + h * I + k] * w[i, k] * L[i, k] / ell[k]
+            E[i, h] = e
+    return L, w, b, lq, Y, E, sig, ell, beta
+
+
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _map(x, lam, par, reg, Phi, out):
+    I = int(par[0])
+    K = reg.shape[1]
+    a0 = _HEAD + 4 * I
+    L, w, b, lq, Y, E, sig, ell, beta = _economy(x, lam, par, reg)
+    u = np.empty(K)
+    e = np.empty(K)
+    g = np.empty(K)
+    hh = np.empty(K)
+    for h in range(I):
+        M = _freeness(par, reg, Phi, h, I, K)
+        s = sig[h]
+        ahh = par[a0 + h * I + h]
+        c = 1.0 - s + s * ahh
+        for j in range(K):
+            u[j] = L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
+            e[j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
+        freeness_tdot(M, u, g)
+        freeness_dot(M, e, hh)
+        for i in range(K):
+            out[K * I + i * I + h] = (np.log(g[i]) + s * ahh * b[i, h]) / c
+            v = (np.log(ell[h]) + np.log(hh[i])) / s
+            for m in range(I):
+                v -= par[a0 + m * I + h] * b[i, m]
+            out[i * I + h] = v / ell[h]
+
+
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _jacobian(x, lam, par, reg, Phi, out):
+    """dF/dx, x = (a, b) = (log w, log G), rows/columns i I + h (a) and K I + i I + h (b).
+
+    With u_jh = L_jh e^(a_jh - s_h lq_jh), g_ih = sum_j Phi^h_ji u_jh, e_jh = E_jh e^((s_h-1) b_jh),
+    H_ih = sum_j Phi^h_ij e_jh, dE_jh/da_jk = w_jk L_jk (beta_h + a_hk / ell_k) =: D_j[h, k]:
+        db'_ih/da_jh = Phi^h_ji u_jh (1 - s_h ell_h) / (g_ih c_h)
+        db'_ih/db_jm = (-s_h a_mh Phi^h_ji u_jh / g_ih + s_h a_hh [j = i, m = h]) / c_h
+        da'_ih/da_jk = Phi^h_ij e^((s_h-1) b_jh) D_j[h, k] / (s_h ell_h H_ih)
+        da'_ih/db_jm = ((s_h - 1) Phi^h_ij e_jh [m = h] / (s_h H_ih) - a_mh [j = i]) / ell_h
+    """
+    I = int(par[0])
+    K = reg.shape[1]
+    KI = K * I
+    a0 = _HEAD + 4 * I
+    L, w, b, lq, Y, E, sig, ell, beta = _economy(x, lam, par, reg)
+    out[:, :] = 0.0
+    U = np.zeros((K, K))
+    Ed = np.zeros((K, K))
+    MU = np.empty((K, K))
+    ME = np.empty((K, K))
+    for h in range(I):
+        M = _freeness(par, reg, Phi, h, I, K)
+        s = sig[h]
+        ahh = par[a0 + h * I + h]
+        c = 1.0 - s + s * ahh
+        for j in range(K):
+            U[j, j] = L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
+            Ed[j, j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
+        freeness_tdot_block(M, U, MU)  # MU[i, j] = Phi_ji u_j
+        freeness_dot_block(M, Ed, ME)  # ME[i, j] = Phi_ij e_j
+        for i in range(K):
+            g = 0.0
+            H = 0.0
+            for j in range(K):
+                g += MU[i, j]
+                H += ME[i, j]
+            rb = KI + i * I + h
+            ra = i * I + h
+            for j in range(K):
+                # price index row
+                out[rb, j * I + h] += MU[i, j] * (1.0 - s * ell[h]) / (g * c)
+                for m in range(I):
+                    out[rb, KI + j * I + m] -= s * par[a0 + m * I + h] * MU[i, j] / (g * c)
+                # wage row
+                if ME[i, j] != 0.0:
+                    f = ME[i, j] / E[j, h] / (s * ell[h] * H)  # Phi_ij e^((s-1) b_jh) / (s ell H)
+                    for k in range(I):
+                        out[ra, j * I + k] += f * w[j, k] * L[j, k] * (
+                            beta[h] + par[a0 + h * I + k] / ell[k])
+                out[ra, KI + j * I + h] += (s - 1.0) * ME[i, j] / (s * H * ell[h])
+            out[rb, KI + i * I + h] += s * ahh / c
+            for m in range(I):
+                out[ra, KI + i * I + m] -= par[a0 + m * I + h] / ell[h]
+
+
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _outputs(x, lam, par, reg, Phi, out):
+    I = int(par[0])
+    eta, Ltot = par[1], par[2]
+    K = reg.shape[1]
+    L, w, b, lq, Y, E, sig, ell, beta = _economy(x, lam, par, reg)
+    B = 0.0
+    for k in range(I):
+        B += beta[k]
+    for i in range(K):
+        Li = Ltot * reg[0, i]
+        s = lam[i * (I + 1)]
+        bill = Li * s ** eta  # agricultural wage bill: w^A L^A = s^(eta-1) L_i s
+        logp = 0.0
+        for k in range(I):
+            bill += w[i, k] * L[i, k]
+            logp += beta[k] * b[i, k]
+        out[0, i] = bill / Li if Li > 0 else s ** (eta - 1.0)
+        out[1, i] = Y[i]
+        out[2, i] = np.exp(logp / B)
+        out[3, i] = out[0, i] * np.exp(-logp)
+        out[4, i] = out[3, i]
+
+
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _payoff(x, lam, par, reg, Phi, out):
+    """The wage each sector pays: agriculture's marginal product, each industry's zero-profit wage."""
+    I = int(par[0])
+    eta = par[1]
+    K = reg.shape[1]
+    for i in range(K):
+        out[i * (I + 1)] = lam[i * (I + 1)] ** (eta - 1.0)
+        for k in range(I):
+            out[i * (I + 1) + 1 + k] = np.exp(x[i * I + k])
+
+
+def _vector(name: str, value, n: int | None = None) -> np.ndarray:
+    try:
+        arr = np.array(value, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a list of numbers, got {value!r}") from None
+    if n is not None and arr.size != n:
+        raise ValueError(f"{name}: expected {n} values (one per industry), got {arr.size}")
+    return arr
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class MultiIndustry(Model):
+    """Several industries with input-output linkages; labour immobile across regions, mobile
+    between agriculture and the industries (Puga & Venables 1996; FKV 1999 ch. 15-16).
+
+    Parameters
+    ----------
+    sigma : elasticity of substitution (every industry's, unless ``sigma_industry``), > 1; also
+        converts ``T`` to ``phi``.
+    beta : consumers' expenditure share of each industry (I values >= 0, sum in (0, 1); the
+        rest goes to agriculture). Its length sets the number of industries I.
+    io : input-output matrix (I x I): a_hk = cost share of industry h's composite in industry
+        k's costs (rows: suppliers, columns: users); default no intermediates. Industry k's
+        labour share is ell_k = 1 - sum_h a_hk; needs sigma_k ell_k > 1.
+    phi : freeness of trade per unit distance in (0, 1] (common to all industries without their
+        own); or ``T=`` the iceberg factor >= 1, with phi = T**(1 - sigma).
+    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    labour : shares of the immobile labour force by region (default uniform).
+    labour_total : total labour (default 1).
+    eta : labour elasticity of agricultural output in (0, 1]: agricultural wage s^(eta - 1),
+        s = the region's share of labour in agriculture (eta = 1: constant wage 1).
+    demand : an endowment of the numeraire held by region ``core``'s consumers (>= 0): grows
+        the core's demand.
+    core : the region that holds ``demand`` (index, default 0).
+    sigma_industry : per-industry elasticities (I values > 1), default ``sigma`` for all.
+    phi_industry : per-industry freeness per unit distance (I values in (0, 1], or None / NaN
+        for the common ``phi``); an industry's own value is not changed by tracing ``phi``.
+    industry_names : I names (default "ind1", ...), for labels and the ``industry`` dimension.
+    """
+
+    sigma: float
+    beta: np.ndarray
+    io: np.ndarray | None = None
+    phi: float | None = None
+    geography: Geography | None = None
+    labour: np.ndarray | None = None
+    labour_total: float = 1.0
+    eta: float = 1.0
+    demand: float = 0.0
+    core: int = 0
+    sigma_industry: np.ndarray | None = None
+    phi_industry: np.ndarray | None = None
+    industry_names: tuple | None = None
+    T: float | None = dataclasses.field(default=None, kw_only=True)
+
+    fixed_point_map = staticmethod(_map)
+    outputs_kernel = staticmethod(_outputs)
+    jacobian_kernel = staticmethod(_jacobian)
+    payoff_kernel = staticmethod(_payoff)
+    mobile_factor = "workers (between sectors)"
+    regional_params = ("labour",)
+
+    def _validate(self) -> None:
+        beta = _vector("beta", self.beta)
+        I = beta.size
+        if I < 1:
+            raise ValueError("beta: need at least one industry")
+        if not np.all(np.isfinite(beta)) or np.any(beta < 0):
+            raise ValueError(f"beta: expenditure shares must be finite and >= 0, got {beta.tolist()}")
+        if not 0.0 < beta.sum() < 1.0:
+            raise ValueError(f"beta: expenditure shares must sum to a value in (0, 1) (the rest is "
+                             f"agriculture), got {beta.sum():g}")
+        if self.io is None:
+            io = np.zeros((I, I))
+        else:
+            try:
+                io = np.array(self.io, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"io: expected an I x I matrix of numbers, got {self.io!r}") from None
+            if io.shape != (I, I):
+                raise ValueError(f"io: expected a {I} x {I} matrix (rows: supplying industry, "
+                                 f"columns: using industry), got shape {io.shape}")
+            if not np.all(np.isfinite(io)) or np.any(io < 0):
+                raise ValueError("io: input-output shares must be finite and >= 0")
+        if self.sigma_industry is None:
+            sig = np.full(I, self.sigma)
+        else:
+            sig = _vector("sigma_industry", self.sigma_industry, I)
+            for k, s in enumerate(sig):
+                check_greater(f"sigma_industry[{k}]", s, 1.0)
+        ell = 1.0 - io.sum(axis=0)
+        for k in range(I):
+            rho = (sig[k] - 1.0) / sig[k]
+            if not 1.0 - ell[k] < rho:
+                raise ValueError(
+                    f"io: the intermediate share of industry {k} (column sum {1 - ell[k]:g}) must be "
+                    f"< (sigma - 1)/sigma = {rho:g} so that sigma ell > 1 (otherwise the price "
+                    f"index rises with the number of firms)")
+        if self.phi_industry is None:
+            phis = np.full(I, np.nan)
+        else:
+            raw = [np.nan if v is None else v for v in np.asarray(self.phi_industry, dtype=object).ravel()]
+            phis = _vector("phi_industry", raw, I)
+            bad = np.isfinite(phis) & ~((phis > 0) & (phis <= 1))
+            if np.any(bad):
+                raise ValueError(f"phi_industry: each freeness must lie in (0, 1] (or be None), "
+                                 f"got {phis.tolist()}")
+        Ltot = check_greater("labour_total", self.labour_total, 0.0)
+        eta = _as_float("eta", self.eta)
+        if not 0.0 < eta <= 1.0:
+            raise ValueError(f"eta: must lie in (0, 1], got {eta:g}")
+        demand = _as_float("demand", self.demand)
+        if demand < 0:
+            raise ValueError(f"demand: must be >= 0, got {demand:g}")
+        core = _as_float("core", self.core)
+        if core != int(core) or not 0 <= core < self.K:
+            raise ValueError(f"core: must be a region index in [0, {self.K - 1}], got {self.core!r}")
+        if self.industry_names is None:
+            names = tuple(f"ind{k + 1}" for k in range(I))
+        else:
+            names = tuple(str(n) for n in self.industry_names)
+            if len(names) != I or len(set(names)) != I:
+                raise ValueError(f"industry_names: expected {I} distinct names, got {names}")
+        for arr in (beta, io, sig, phis):
+            arr.setflags(write=False)
+        if self.sigma_industry is not None:
+            object.__setattr__(self, "sigma_industry", sig)
+        object.__setattr__(self, "_sigmas", sig)  # sigma_industry None: follows sigma
+        for name, value in (("beta", beta), ("io", io), ("phi_industry", phis),
+                            ("labour_total", Ltot), ("eta", eta), ("demand", demand), ("core", int(core)),
+                            ("industry_names", names)):
+            object.__setattr__(self, name, value)
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def I(self) -> int:  # noqa: E743 - the number of industries, as in the papers
+        """Number of manufacturing industries."""
+        return int(self.beta.size)
+
+    @property
+    def sigmas(self) -> np.ndarray:
+        """Each industry's elasticity of substitution (``sigma_industry``, else ``sigma``)."""
+        return self._sigmas
+
+    @property
+    def labour_share(self) -> np.ndarray:
+        """ell_k = 1 - sum_h a_hk: labour's cost share in each industry (its labour intensity)."""
+        return 1.0 - self.io.sum(axis=0)
+
+    def params(self):
+        out = super().params()
+        out["phi_industry"] = [None if not np.isfinite(v) else float(v) for v in self.phi_industry]
+        out["industry_names"] = list(self.industry_names)
+        return out
+
+    def state_groups(self) -> tuple[int, ...]:
+        return (self.I + 1,) * self.K
+
+    def state_labels(self) -> tuple[str, ...]:
+        return tuple(f"{r}/{s}" for r in self.geography.names
+                     for s in ("agriculture",) + self.industry_names)
+
+    def symmetric_state(self) -> np.ndarray:
+        """Every region split like a closed economy: s_k proportional to ell_k r_k with
+        r = (I - A)^-1 beta (industry revenues per unit income), agriculture to eta (1 - sum beta).
+        The long-run equilibrium whenever the regions are identical (equal labour, no ``demand``,
+        every region with the same market access, e.g. a racetrack); otherwise a reference state."""
+        r = np.linalg.solve(np.eye(self.I) - self.io, self.beta)
+        split = np.concatenate([[self.eta * (1.0 - self.beta.sum())], self.labour_share * r])
+        return np.tile(split / split.sum(), self.K)
+
+    def kernel_args(self):
+        I, K = self.I, self.K
+        own = np.zeros(I)
+        mats = []
+        for k, p in enumerate(self.phi_industry):
+            if np.isfinite(p):
+                own[k] = 1 + K * len(mats)
+                mats.append(self.geography.freeness(float(p)).matrix)
+        par = np.concatenate([[I, self.eta, self.labour_total, self.demand, self.core],
+                              self.sigmas, self.labour_share, self.beta, own, self.io.ravel()])
+        reg = np.vstack([self.labour[None]] + mats)
+        return par, np.ascontiguousarray(reg)
+
+    def initial_state(self, lam: np.ndarray) -> np.ndarray:
+        """w = 1 and G_ih^(1 - s_h) = sum_j Phi^h_ji L_jh (the price index at unit costs)."""
+        L = self.employment(lam)
+        I, K = self.I, self.K
+        b = np.empty((K, I))
+        for k in range(I):
+            Phi = (self.geography.freeness(float(self.phi_industry[k])).matrix
+                   if np.isfinite(self.phi_industry[k]) else self.freeness_operator.matrix)
+            g = Phi.T @ L[:, k]
+            b[:, k] = np.log(np.maximum(g, 1e-300)) / (1.0 - self.sigmas[k])
+        return np.concatenate([np.zeros(K * I), b.ravel()])
+
+    # ------------------------------------------------------------------ results by industry
+    def employment(self, lam) -> np.ndarray:
+        """Employment L_ik of every (region, industry): shape (..., K, I)."""
+        lam = np.asarray(lam, dtype=float)
+        split = lam.reshape(lam.shape[:-1] + (self.K, self.I + 1))
+        return self.labour_total * self.labour[:, None] * split[..., 1:]
+
+    def industry_shares(self, lam) -> np.ndarray:
+        """Each region's share of each industry's employment: shape (..., K, I), summing to 1
+        over regions (NaN for an industry that employs nobody)."""
+        L = self.employment(lam)
+        tot = L.sum(axis=-2, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(tot > 0, L / tot, np.nan)
+
+    def by_industry(self, ds) -> xr.Dataset:
+        """A result with the state along ``state`` (``neg.trace``, ``neg.simulate``, a study's
+        output; or a bare array of states) regrouped by region and industry, for the metrics:
+
+        ``lam`` (..., region, industry): each region's share of the industry's employment (so
+        ``neg.metrics.industrialisation_order(out, dim=...)`` orders regions per industry);
+        ``employment`` (..., region, industry): L_ik; ``agriculture`` (..., region): the share of
+        the region's labour in agriculture; ``manufacturing`` (..., region): the region's share of
+        world manufacturing employment. Coordinate ``labour_share`` along ``industry``: ell_k.
+        """
+        lam = ds["lam"] if isinstance(ds, xr.Dataset) else ds
+        if not isinstance(lam, xr.DataArray):
+            lam = xr.DataArray(np.asarray(lam, dtype=float),
+                               dims=[f"dim_{i}" for i in range(np.ndim(lam) - 1)] + ["state"])
+        if "state" not in lam.dims or lam.sizes["state"] != sum(self.state_groups()):
+            raise ValueError(f"by_industry: expected states along a 'state' dimension of length "
+                             f"{sum(self.state_groups())}, got dims {dict(lam.sizes)}")
+        lam = lam.transpose(..., "state")
+        other = [d for d in lam.dims if d != "state"]
+        coords = {d: lam[d] for d in other if d in lam.coords}
+        coords.update(region=list(self.geography.names), industry=list(self.industry_names))
+        coords["labour_share"] = ("industry", self.labour_share)
+        v = lam.values
+        L = self.employment(v)
+        split = v.reshape(v.shape[:-1] + (self.K, self.I + 1))
+        manuf = L.sum(axis=-1)
+        dims3 = (*other, "region", "industry")
+        out = xr.Dataset(
+            {
+                "lam": (dims3, self.industry_shares(v),
+                        {"long_name": "region's share of the industry's employment", "units": "1"}),
+                "employment": (dims3, L, {"long_name": "employment in the industry", "units": "labour"}),
+                "agriculture": ((*other, "region"), split[..., 0],
+                                {"long_name": "share of the region's labour in agriculture", "units": "1"}),
+                "manufacturing": ((*other, "region"), manuf / manuf.sum(axis=-1, keepdims=True),
+                                  {"long_name": "region's share of world manufacturing employment",
+                                   "units": "1"}),
+            },
+            coords=coords,
+            attrs=dict(lam.attrs, model=self.name) if isinstance(ds, xr.Dataset) else {"model": self.name},
+        )
+        if isinstance(ds, xr.Dataset):
+            out.attrs.update({k: v for k, v in ds.attrs.items() if isinstance(v, (str, int, float))})
+        return out
