@@ -37,10 +37,11 @@ class _FastKernel(WrapperAddressProtocol):
     Calling the wrapper from Python calls the kernel itself.
     """
 
-    __slots__ = ("dispatcher", "_sig", "_addr")
+    __slots__ = ("dispatcher", "_sig", "_addr", "_numba_type_")
 
     def __init__(self, dispatcher, sig):
         self.dispatcher, self._sig, self._addr = dispatcher, sig, None
+        self._numba_type_ = types.FunctionType(sig)  # typeof() reads this instead of rebuilding it
 
     def __wrapper_address__(self):
         if self._addr is None:

@@ -40,7 +40,11 @@ class StateSpace:
 
     @classmethod
     def of(cls, model) -> StateSpace:
-        return cls(model.state_groups(), model.share_caps())
+        """The model's state space (cached on the immutable model)."""
+        space = model.__dict__.get("_state_space")
+        if space is None:
+            space = model.__dict__["_state_space"] = cls(model.state_groups(), model.share_caps())
+        return space
 
     def at_cap(self, lam: np.ndarray) -> np.ndarray:
         """Components held at their upper bound (development zones)."""
@@ -110,10 +114,13 @@ class StateSpace:
         lam = np.array(lam, dtype=np.float64)
         if lam.shape[-1] != self.n:
             raise ValueError(f"{name}: expected {self.n} shares along the last axis, got shape {lam.shape}")
-        if not np.all(np.isfinite(lam)) or np.any(lam < 0) or np.any(lam > 1):
+        if not (np.all(np.isfinite(lam)) and lam.min() >= 0 and lam.max() <= 1):
             raise ValueError(f"{name}: shares must be finite and lie in [0, 1]")
-        sums = np.stack([lam[..., s:s + k].sum(axis=-1)
-                         for s, k in zip(self.starts, self.sizes, strict=True)], -1)
+        if self.G == 1:
+            sums = lam.sum(axis=-1, keepdims=True)
+        else:
+            sums = np.stack([lam[..., s:s + k].sum(axis=-1)
+                             for s, k in zip(self.starts, self.sizes, strict=True)], -1)
         if np.any(np.abs(sums - 1.0) > 1e-9):
             what = "along the region axis" if self.G == 1 else "within each group"
             raise ValueError(f"{name}: shares must sum to 1 {what}")

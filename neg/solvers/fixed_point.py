@@ -290,12 +290,20 @@ def short_run_count() -> int:
     return _SOLVES[0]
 
 
+def _kernel_args(model):
+    """model.kernel_args(), cached on the immutable model (they are rebuilt on every call)."""
+    args = model.__dict__.get("_kernel_args")
+    if args is None:
+        args = model.__dict__["_kernel_args"] = model.kernel_args()
+    return args
+
+
 def solve_short_run(model, lam: np.ndarray, x0=None, opts: SolverOptions = SolverOptions()) -> ShortRun:
     """:func:`short_run` without input validation (for solvers that perturb ``lam`` slightly
     outside the simplex, e.g. finite differences at a boundary)."""
     _SOLVES[0] += 1
     lam = np.ascontiguousarray(lam, dtype=np.float64)
-    par, reg = model.kernel_args()
+    par, reg = _kernel_args(model)
     Phi = model.freeness_operator.matrix
     x0 = model.initial_state(lam) if x0 is None else np.ascontiguousarray(x0, dtype=np.float64)
     J = fast_kernel(_jacobian_kernel(model, opts.method), BLOCK_SIGNATURE)
