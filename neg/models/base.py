@@ -63,6 +63,20 @@ def check_distribution(name: str, value, K: int) -> np.ndarray:
     return arr
 
 
+def workers_and_farmers(mobile: np.ndarray, farmers: np.ndarray, tax: np.ndarray, wage: np.ndarray,
+                        cost_of_living: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    """Welfare groups of a model with mobile workers (masses ``mobile`` by region, gross
+    ``wage``, taxed at ``tax``) and immobile farmers (masses ``farmers``, wage 1) who receive
+    their region's tax revenue lump-sum: population, income and utility (income over the cost
+    of living) per head of each group."""
+    revenue = tax * mobile * wage
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y_f = np.where(farmers > 0, 1.0 + revenue / np.where(farmers > 0, farmers, 1.0), 1.0)
+    y_w = (1.0 - tax) * wage
+    return {"workers": {"population": mobile, "income": y_w, "utility": y_w / cost_of_living},
+            "farmers": {"population": farmers, "income": y_f, "utility": y_f / cost_of_living}}
+
+
 def split_param(name: str) -> tuple[str, int | None]:
     """``"farmers[2]"`` -> ("farmers", 2); ``"phi"`` -> ("phi", None)."""
     name = str(name).strip()

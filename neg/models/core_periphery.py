@@ -37,7 +37,7 @@ from numba import njit
 
 from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Model, check_open_unit
+from neg.models.base import Model, check_open_unit, workers_and_farmers
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -186,15 +186,8 @@ class CorePeriphery(Model):
         mu^mu (1 - mu)^(1 - mu): income / G^mu). Workers earn (1 - tax) w; farmers earn 1 plus
         the tax revenue of their region per head."""
         lam = np.asarray(lam, dtype=float)
-        col = sr.price_index ** self.mu
-        workers = self.mu * lam
-        farmers = (1.0 - self.mu) * self.farmers
-        revenue = self.tax * workers * sr.wage
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y_f = np.where(farmers > 0, 1.0 + revenue / np.where(farmers > 0, farmers, 1.0), 1.0)
-        y_w = (1.0 - self.tax) * sr.wage
-        return {"workers": {"population": workers, "income": y_w, "utility": y_w / col},
-                "farmers": {"population": farmers, "income": y_f, "utility": y_f / col}}
+        return workers_and_farmers(self.mu * lam, (1.0 - self.mu) * self.farmers, self.tax,
+                                   sr.wage, sr.price_index ** self.mu)
 
     def regional_accounts(self, sr, lam) -> dict[str, np.ndarray]:
         """``gdp``: value added produced in each region (wages of workers and farmers: there are

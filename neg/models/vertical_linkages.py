@@ -83,7 +83,7 @@ from numba import njit
 from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
-from neg.models.base import Model, _as_float, check_open_unit
+from neg.models.base import Model, _as_float, check_open_unit, workers_and_farmers
 from neg.models.core_periphery import _cost_factors
 
 LABOUR = ("mobile", "immobile")
@@ -314,15 +314,8 @@ class VerticalLinkages(Model):
         region per head."""
         self._mobile_only("welfare_groups")
         lam = np.asarray(lam, dtype=float)
-        col = sr.price_index ** self.gamma
-        workers = self.gamma * lam
-        farmers = (1.0 - self.gamma) * self.farmers
-        revenue = self.tax * workers * sr.wage
-        with np.errstate(divide="ignore", invalid="ignore"):
-            y_f = np.where(farmers > 0, 1.0 + revenue / np.where(farmers > 0, farmers, 1.0), 1.0)
-        y_w = (1.0 - self.tax) * sr.wage
-        return {"workers": {"population": workers, "income": y_w, "utility": y_w / col},
-                "farmers": {"population": farmers, "income": y_f, "utility": y_f / col}}
+        return workers_and_farmers(self.gamma * lam, (1.0 - self.gamma) * self.farmers, self.tax,
+                                   sr.wage, sr.price_index ** self.gamma)
 
     def regional_accounts(self, sr, lam) -> dict[str, np.ndarray]:
         """Mobile closure. ``gdp``: value added produced in each region (wages of workers and
