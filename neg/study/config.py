@@ -1109,7 +1109,7 @@ def _check_study_args(c, study: Study, model, args, values, found, by_target) ->
         found.setdefault(key, []).append(msg)
 
     if args.get("lam0") is not None:
-        _check_lam0(args["lam0"], model.K, found, report)
+        _check_lam0(args["lam0"], model, found, report)
     kind = study.kind
     if kind in ("trace", "bifurcation"):
         p = args["param"]
@@ -1144,10 +1144,15 @@ def _check_study_args(c, study: Study, model, args, values, found, by_target) ->
 
 
 def _check_lam0(lam0, K, found, report=None) -> None:
+    """K shares; or, given the model for K, its long-run state (grouped: every group sums to 1)."""
     from neg.models.base import check_distribution
+    from neg.state import StateSpace
 
     try:
-        check_distribution("lam0", lam0, K)
+        if isinstance(K, int):
+            check_distribution("lam0", lam0, K)
+        else:
+            StateSpace.of(K).validate(lam0, "lam0")
     except (ValueError, TypeError) as e:
         msg = str(e).partition(": ")[2] or str(e)
         if report is not None:
