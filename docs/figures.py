@@ -1,7 +1,10 @@
-"""Regenerate the figures in docs/img from the code: ``.venv/bin/python docs/figures.py``."""
+"""Regenerate the figures in docs/img from the code: ``.venv/bin/python docs/figures.py`` (all of
+them, ~20 s; or name some: ``... docs/figures.py puga helpman``). The per-model figures print the
+numbers quoted in their captions in docs/models.md."""
 
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 import neg
@@ -41,8 +44,190 @@ def relocation():
     return ds
 
 
+# ----------------------------------------------------------------------------- one figure per model
+# Each returns the key numbers quoted in the figure's caption in docs/models.md.
+def _special(ds, kind):
+    """Parameter value of the first special point of ``kind`` in a bifurcation diagram."""
+    values = [float(v) for k, v in zip(ds["special_kind"].values, ds["special_value"].values,
+                                       strict=True) if str(k) == kind]
+    return values[0] if values else float("nan")
+
+
+def _save(fig, name):
+    fig.savefig(IMG / name, dpi=200, bbox_inches="tight")
+    plt.close(fig)
+
+
+def footloose_entrepreneur():
+    """Tomahawk of the footloose-entrepreneur model (sigma = 5, mu = 0.4, as the CP figure)."""
+    model = neg.FootlooseEntrepreneur(5.0, 0.4, phi=0.5)
+    ds = neg.bifurcation_diagram(model, "phi", 0.4, 0.95, ds_max=0.01)
+    ax = neg.plot.tomahawk(ds, path=IMG / "footloose_entrepreneur.png")
+    plt.close(ax.figure)
+    return {"phi_B": _special(ds, "branch"), "phi_S": _special(ds, "corner")}
+
+
+def footloose_capital():
+    """Home-market effect: region r0 has 55% of the labour and of the capital; its share of the
+    firms against freeness (neg.trace), with the closed form s_n = 1/2 + (1 + phi)/(1 - phi)
+    (s_E - 1/2) as markers and r0's expenditure share s_E dotted."""
+    sigma, mu, s_l, s_k = 5.0, 0.4, 0.55, 0.55
+    model = neg.FootlooseCapital(sigma, mu, phi=0.5, labour=[s_l, 1 - s_l], capital=[s_k, 1 - s_k])
+    phis = np.round(np.arange(0.01, 0.9901, 0.01), 10)
+    ds = neg.trace(model, "phi", phis, direction="up")
+    b = mu / sigma
+    s_e = (1 - b) * s_l + b * s_k
+    closed = np.clip(0.5 + (1 + phis) / (1 - phis) * (s_e - 0.5), 0.0, 1.0)
+    ax = neg.plot.paths(ds, regions=["r0"])
+    ax.lines[0].set_label("r0: share of firms (neg.trace)")
+    ax.plot(phis[::6], closed[::6], "o", ms=3.5, mfc="none", color="C3", label="closed form")
+    ax.axhline(s_e, color="0.5", lw=0.9, ls=":", label=f"r0: share of expenditure {s_e:.2f}")
+    ax.set_ylabel("share of region r0")
+    ax.legend(fontsize="small", loc="lower right")
+    _save(ax.figure, "footloose_capital.png")
+    lam = ds["lam"].sel(direction="up", region="r0").values
+    at = {p: float(lam[np.argmin(np.abs(phis - p))]) for p in (0.2, 0.5, 0.8)}
+    return {"s_E": s_e, "share_at": at, "all_firms_from_phi": float(phis[lam > 1 - 1e-12][0]),
+            "closed_form_phi": (1 - 2 * (s_e - 0.5)) / (1 + 2 * (s_e - 0.5)),
+            "max_error": float(np.max(np.abs(lam - closed)))}
+
+
+def pflueger():
+    """Pitchfork of the Pflueger model (sigma = 5, 2 workers per entrepreneur)."""
+    model = neg.Pflueger(5.0, phi=0.3)
+    ds = neg.bifurcation_diagram(model, "phi", 0.02, 0.5, ds_max=0.01)
+    ax = neg.plot.tomahawk(ds, path=IMG / "pflueger.png")
+    plt.close(ax.figure)
+    return {"phi_B": _special(ds, "branch"), "phi_S": _special(ds, "corner")}
+
+
+def vertical_linkages():
+    """Tomahawk of VerticalLinkages, mobile labour (sigma = 5, gamma = 0.2, alpha = 0.2)."""
+    model = neg.VerticalLinkages(5.0, 0.2, 0.2, phi=0.3)
+    ds = neg.bifurcation_diagram(model, "phi", 0.05, 0.4, ds_max=0.01)
+    ax = neg.plot.tomahawk(ds, path=IMG / "vertical_linkages.png")
+    plt.close(ax.figure)
+    return {"mu_eff": model.mu_eff, "phi_B": _special(ds, "branch"),
+            "phi_S": _special(ds, "corner"),
+            "phi_B_alpha0": neg.break_point(model.replace(alpha=0.0))}
+
+
+def puga():
+    """Puga (1999)'s history of the world: VerticalLinkages(labour="immobile") as trade costs
+    fall (neg.trace upward; perturbation 1e-3 to leave the saddle, see docs/models.md): each
+    region's share of its labour in manufacturing, and the wage ratio of the two regions."""
+    model = neg.VerticalLinkages(5.0, 0.2, 0.5, phi=0.3, labour="immobile", eta=0.7)
+    phis = np.round(np.arange(0.02, 0.9801, 0.01), 10)
+    ds = neg.trace(model, "phi", phis, direction="up", perturbation=1e-3).sel(direction="up")
+    names = list(model.geography.names)
+    manu = ds["lam"].sel(state=[f"{r}/manufacturing" for r in names])
+    manu = manu.rename(state="region").assign_coords(region=names)
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(4.8, 4.8), sharex=True, layout="constrained",
+                                  gridspec_kw={"height_ratios": [2, 1]})
+    neg.plot.paths(ds.drop_vars("state").assign(lam=manu), ax=ax)
+    ratio = (ds["wage"].max("region") / ds["wage"].min("region")).values
+    ax2.plot(phis, ratio, color="black", lw=1.4)
+    (phi1, _), (phi2, _) = neg.break_points(model)
+    for a in (ax, ax2):
+        for p in (phi1, phi2):
+            a.axvline(p, color="0.5", lw=0.8, ls=":")
+    for p, sub in ((phi1, 1), (phi2, 2)):
+        ax.text(p, 0.9, rf" $\phi_{sub}$ = {p:.3f}", fontsize="small")
+    ax.set_xlabel("")
+    ax.set_ylabel("manufacturing share\nof the region's labour")
+    ax2.set_ylabel("wage ratio\nhigh / low")
+    ax2.set_xlabel(r"freeness of trade $\phi$")
+    _save(fig, "puga.png")
+    m = manu.values
+    agglomerated = np.abs(m[:, 0] - m[:, 1]) > 1e-6
+    return {"phi_1": phi1, "phi_2": phi2, "m_star": model.manufacturing_share,
+            "agglomerated_from": float(phis[agglomerated][0]),
+            "agglomerated_to": float(phis[agglomerated][-1]),
+            "core_share": float(m[agglomerated].max(axis=1).mean()),
+            "wage_ratio": float(ratio[agglomerated].mean())}
+
+
+def helpman():
+    """Helpman (1998), sigma = 5, mu = 0.85 (sigma (1 - mu) < 1): dispersion gains stability as
+    trade gets freer; both rent rules."""
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.4), sharey=True, layout="constrained")
+    out = {}
+    for ax, rents in zip(axes, ("local", "national"), strict=True):
+        model = neg.Helpman(5.0, 0.85, phi=0.3, rents=rents)
+        ds = neg.bifurcation_diagram(model, "phi", 0.02, 0.6, ds_max=0.01)
+        neg.plot.tomahawk(ds, ax=ax)
+        ax.set_title(f'rents="{rents}"', fontsize="medium", pad=34)
+        big = {}  # the larger region's share on the stable asymmetric branch
+        for b in np.flatnonzero(ds["branch_kind"].values == "interior"):
+            x, y = ds["phi"].values[b], ds["lam"].values[b, :, 0]
+            for p in (0.1, 0.2):
+                i = np.nanargmin(np.abs(x - p))
+                big[p] = max(big.get(p, 0.0), float(max(y[i], 1 - y[i])))
+        out[rents] = {"phi_B": _special(ds, "branch"), "larger_region_share": big}
+    axes[1].set_ylabel("")
+    _save(fig, "helpman.png")
+    return out
+
+
+def headquarters_plant():
+    """The headquarters economy (tests/test_headquarters_plant.py): three regions on a line,
+    the hub r1 with 10% of the unskilled, every firm integrated in the hub; the communication
+    cost falls (neg.trace downward) and plants leave for the peripheral markets."""
+    hub = 1
+    model = neg.HeadquartersPlant(sigma=4.0, mu=0.5, phi=0.5, geography=neg.Geography.line(3),
+                                  workers=[0.45, 0.1, 0.45], communication=1.06)
+    cs = np.round(np.arange(1.0, 1.0601, 0.001), 10)
+    ds = neg.trace(model, "communication", cs, lam0=model.integrated_state(np.eye(3)[hub]),
+                   direction="down")
+    lam = ds["lam"].sel(direction="down").values
+    hq = np.array([model.hq_shares(v) for v in lam])
+    plants = np.array([model.plant_shares(v) for v in lam])
+    frag = np.array([model.fragmented_share(v) for v in lam])
+    # onset: a hub HQ with a plant in r0 matches the integrated hub firm, c* = (rho_0/rho_1)^(1/(s-1))
+    omega = model.replace(communication=1.0).short_run(
+        model.integrated_state(np.eye(3)[hub])).payoff.reshape(3, 3)
+    c_star = (omega[hub, 0] / omega[hub, hub]) ** (1.0 / (model.sigma - 1.0))
+    fig, ax = plt.subplots(figsize=(4.8, 3.4), layout="constrained")
+    ax.plot(cs, plants[:, hub], color="C1", lw=1.6, label="plants in the hub r1")
+    ax.plot(cs, hq[:, hub], color="C0", lw=1.6, ls=(0, (4, 3)), label="HQs in the hub r1")
+    ax.plot(cs, plants[:, 0], color="C1", lw=1.2, ls="--", label="plants in r0 (= r2)")
+    ax.plot(cs, frag, color="black", lw=1.6, label="fragmented firms (HQ ≠ plant)")
+    ax.axvline(c_star, color="0.5", lw=0.8, ls=":")
+    ax.annotate(f"$c^*$ = {c_star:.4f}", (c_star, 0.45), xytext=(4, 0),
+                textcoords="offset points", fontsize="small")
+    ax.set_xlim(cs[0], cs[-1])
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel("communication cost $c$ per unit distance")
+    ax.set_ylabel("share of firms")
+    ax.legend(fontsize="small", loc="lower right", bbox_to_anchor=(1.0, 0.06))
+    _save(fig, "headquarters_plant.png")
+    return {"c_star": float(c_star), "fragmented_at_1": float(frag[0]),
+            "hub_plants_at_1": float(plants[0, hub]), "hub_hqs_min": float(hq[:, hub].min())}
+
+
+def spread_of_industry():
+    """MultiIndustry: the spread of industry, made by its own script docs/spread_of_industry.py
+    (it runs configs/spread_of_industry.yaml and prints the order of events)."""
+    import spread_of_industry as script  # docs/ is on sys.path when this file runs as a script
+
+    script.main()
+
+
+FIGURES = (tomahawk, racetrack, hysteresis, relocation, footloose_entrepreneur, footloose_capital,
+           pflueger, vertical_linkages, puga, helpman, headquarters_plant, spread_of_industry)
+
+
 if __name__ == "__main__":
+    import sys
+    import time
+
     IMG.mkdir(exist_ok=True)
-    for make in (tomahawk, racetrack, hysteresis, relocation):
-        make()
-        print("wrote", make.__name__)
+    wanted = set(sys.argv[1:])  # optional: names of the figures to make
+    for make in FIGURES:
+        if wanted and make.__name__ not in wanted:
+            continue
+        start = time.perf_counter()
+        numbers = make()
+        plt.close("all")
+        extra = f": {numbers}" if isinstance(numbers, dict) else ""
+        print(f"wrote {make.__name__} ({time.perf_counter() - start:.1f} s){extra}")
