@@ -127,6 +127,18 @@ def test_reduces_to_vertical_linkages_with_immobile_labour():
     np.testing.assert_allclose(ea.lam, eb.lam[perm], atol=1e-7)
 
 
+def test_one_industry_has_pugas_two_break_points():
+    """Two identical regions: dispersion loses stability at phi_1 and regains it at phi_2 (Puga
+    1999's history of the world), at the closed-form values of the vertical-linkages model."""
+    from neg.models.vertical_linkages_immobile import two_region_break_points
+
+    m = MultiIndustry(5.0, [0.2], io=[[0.5]], phi=0.3, eta=0.7)
+    found = neg.break_points(m)
+    expected = two_region_break_points(5.0, 0.2, 0.5, 0.7)
+    assert [d for _, d in found] == [d for _, d in expected] == ["lose", "gain"]
+    np.testing.assert_allclose([p for p, _ in found], [p for p, _ in expected], rtol=1e-9)
+
+
 def test_jacobian_matches_finite_differences():
     rng = np.random.default_rng(1)
     m = MultiIndustry(4.0, [0.1, 0.05, 0.2], io=rng.uniform(0, 0.15, (3, 3)), phi=0.4,
