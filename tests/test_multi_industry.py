@@ -285,3 +285,19 @@ def test_config_checks_a_grouped_lam0():
     for bad in ([0.5, 0.5], [0.5, 0.25, 0.25, 0.9, 0.0, 0.0]):
         with pytest.raises(ConfigError, match="study.lam0"):
             load_study({**cfg, "study": {"kind": "equilibrium", "lam0": bad}})
+
+
+def test_long_run_reopens_an_empty_sector_that_pays_more():
+    """The replicator cannot leave 0 by itself; long_run seeds an empty component whose payoff is
+    above its group's mean, so a trace over the core's demand converges at every step."""
+    import yaml
+
+    cfg = yaml.safe_load(CONFIG.read_text())
+    params = {k: v for k, v in cfg["model"].items() if k != "name"}
+    m = neg.MultiIndustry(geography=neg.Geography.line(4), **params)
+    ds = neg.trace(m, "demand", np.linspace(0.0, 30.0, 7), lam0=np.array(cfg["study"]["lam0"]),
+                   direction="up", method="newton")
+    assert bool(ds.converged.all()) and float(ds.residual.max()) <= 1e-10
+    shares = m.industry_shares(ds.lam.sel(direction="up").values)[:, 0, :]  # the core's shares
+    assert shares[0].tolist() == [1.0, 1.0, 1.0, 1.0]
+    assert shares[-2, 0] < 0.5 and shares[-2, 3] > 0.99  # the most labour-intensive left first

@@ -236,6 +236,18 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
                 if gap <= tol:
                     break
                 continue  # an empty region wants entry: keep integrating
+        # an empty component that pays more than its group's average is not an equilibrium and
+        # the replicator cannot reopen it (0 stays 0): seed it with a small share and go on
+        entering = (lam <= 0) & (d0 > tol)
+        if space.caps is not None:
+            entering &= space.caps > 0
+        if np.any(entering):
+            lam = lam.copy()
+            lam[entering] = 1e-6
+            lam = space.project(lam)
+            sr = short_run(model, lam, x0=sr.state, options=opts)
+            gap, recent, polished = space.gap(lam, sr.payoff), [], False
+            continue
         h = min(h, 2.0 / max(float(np.max(np.abs(d0[occ]), initial=0.0)), 1e-300))
         lam_e = _advance(lam, h * d0, zero_share, d0, space)
         sr_e = short_run(model, lam_e, x0=sr.state, options=opts)
