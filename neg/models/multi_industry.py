@@ -52,6 +52,29 @@ sectors; in a long-run equilibrium the wage of every occupied sector, so the man
 wherever there is manufacturing), ``income`` = Y_i, ``price_index`` = P_i = prod_k
 G_ik^(beta_k / B), B = sum beta (the price index of the manufactures composite),
 ``real_wage`` = wage_i P_i^(-B).
+
+Policy (keyword fields; see docs/policy.md). Environmental regulation: industry k in region i
+needs 1 + cost_ik times the input bundle per unit of output (a resource cost, e.g. pollution
+abatement), with cost_ik = ``cost_i pollution_k + industry_cost_ik`` (a regional rate times the
+industry's pollution intensity, plus any (region, industry) pattern). As in VerticalLinkages the
+mill price becomes (1 + cost_ik) q_ik, a firm's bundle use, its wage bill and n_ik = w_ik L_ik /
+q_ik are unchanged (its output falls), so incomes and E are unchanged and, with
+cf_ik = (1 + cost_ik)^(1 - s_k),
+
+    G_ih^(1-s_h) = sum_j cf_jh L_jh w_jh q_jh^(-s_h) Phi^h_ji
+    q_ih^s_h     = cf_ih ell_h sum_j E_jh G_jh^(s_h - 1) Phi^h_ij
+
+``tax_i``: a tax on manufacturing wages in region i (every industry; agriculture untaxed):
+workers in industry k keep (1 - tax_i) w_ik, which is the payoff the long run equalises with
+the agricultural wage; the revenue goes lump-sum to the residents of region i (who own its land
+and receive its rents; they also finance a subsidy, tax_i < 0), so Y_i and the short run are
+unchanged. ``wage`` reports the gross average wage, ``real_wage`` the net one deflated.
+``share_cap`` (K x I): development zones, upper bounds on the share of region i's labour in
+industry k (the state components; 0 prohibits the industry there). A bound on a region's share of
+the world's employment in an industry would couple the regions' groups and is not available.
+With zero taxes and costs and no caps the model is bit-for-bit the model without policy.
+Welfare accounting (``neg.welfare``) and ``neg.policy.tax_game``'s built-in objectives are not
+supported: they expect the state to be one distribution over the regions.
 """
 
 from __future__ import annotations
@@ -69,6 +92,7 @@ from neg.models.base import Model, _as_float, check_greater
 __all__ = ["MultiIndustry"]
 
 _HEAD = 5  # par: I, eta, labour_total, demand, core; then sigma, ell, beta, own-freeness row, io
+_COST = 2  # reg: labour, tax, then I rows of cost factors (1 + cost_ik)^(1 - s_k) (row k: industry k)
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -138,14 +162,15 @@ def _map(x, lam, par, reg, Phi, out):
         s = sig[h]
         ahh = par[a0 + h * I + h]
         c = 1.0 - s + s * ahh
+        cf = reg[_COST + h]
         for j in range(K):
-            u[j] = L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
+            u[j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
             e[j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
         freeness_tdot(M, u, g)
         freeness_dot(M, e, hh)
         for i in range(K):
             out[K * I + i * I + h] = (np.log(g[i]) + s * ahh * b[i, h]) / c
-            v = (np.log(ell[h]) + np.log(hh[i])) / s
+            v = (np.log(ell[h] * cf[i]) + np.log(hh[i])) / s
             for m in range(I):
                 v -= par[a0 + m * I + h] * b[i, m]
             out[i * I + h] = v / ell[h]
@@ -156,7 +181,9 @@ def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx, x = (a, b) = (log w, log G), rows/columns i I + h (a) and K I + i I + h (b).
 
     With u_jh = L_jh e^(a_jh - s_h lq_jh), g_ih = sum_j Phi^h_ji u_jh, e_jh = E_jh e^((s_h-1) b_jh),
-    H_ih = sum_j Phi^h_ij e_jh, dE_jh/da_jk = w_jk L_jk (beta_h + a_hk / ell_k) =: D_j[h, k]:
+    H_ih = sum_j Phi^h_ij e_jh, dE_jh/da_jk = w_jk L_jk (beta_h + a_hk / ell_k) =: D_j[h, k]
+    (the cost factors cf_jh multiply u_jh; in the wage row cf_ih is a constant factor of H_ih
+    and drops out):
         db'_ih/da_jh = Phi^h_ji u_jh (1 - s_h ell_h) / (g_ih c_h)
         db'_ih/db_jm = (-s_h a_mh Phi^h_ji u_jh / g_ih + s_h a_hh [j = i, m = h]) / c_h
         da'_ih/da_jk = Phi^h_ij e^((s_h-1) b_jh) D_j[h, k] / (s_h ell_h H_ih)
@@ -177,8 +204,9 @@ def _jacobian(x, lam, par, reg, Phi, out):
         s = sig[h]
         ahh = par[a0 + h * I + h]
         c = 1.0 - s + s * ahh
+        cf = reg[_COST + h]
         for j in range(K):
-            U[j, j] = L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
+            U[j, j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
             Ed[j, j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
         freeness_tdot_block(M, U, MU)  # MU[i, j] = Phi_ji u_j
         freeness_dot_block(M, Ed, ME)  # ME[i, j] = Phi_ij e_j
@@ -213,6 +241,7 @@ def _outputs(x, lam, par, reg, Phi, out):
     eta, Ltot = par[1], par[2]
     K = reg.shape[1]
     L, w, b, lq, Y, E, sig, ell, beta = _economy(x, lam, par, reg)
+    tax = reg[1]
     B = 0.0
     for k in range(I):
         B += beta[k]
@@ -220,27 +249,62 @@ def _outputs(x, lam, par, reg, Phi, out):
         Li = Ltot * reg[0, i]
         s = lam[i * (I + 1)]
         bill = Li * s ** eta  # agricultural wage bill: w^A L^A = s^(eta-1) L_i s
+        manuf = 0.0
         logp = 0.0
         for k in range(I):
             bill += w[i, k] * L[i, k]
+            manuf += w[i, k] * L[i, k]
             logp += beta[k] * b[i, k]
-        out[0, i] = bill / Li if Li > 0 else s ** (eta - 1.0)
+        out[0, i] = bill / Li if Li > 0 else s ** (eta - 1.0)  # gross of tax
         out[1, i] = Y[i]
         out[2, i] = np.exp(logp / B)
-        out[3, i] = out[0, i] * np.exp(-logp)
+        net = (bill - tax[i] * manuf) / Li if Li > 0 else out[0, i]  # net of the wage tax
+        out[3, i] = net * np.exp(-logp)
         out[4, i] = out[3, i]
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
-    """The wage each sector pays: agriculture's marginal product, each industry's zero-profit wage."""
+    """The wage each sector pays a worker: agriculture's marginal product, each industry's
+    zero-profit wage net of the region's wage tax."""
     I = int(par[0])
     eta = par[1]
     K = reg.shape[1]
+    tax = reg[1]
     for i in range(K):
         out[i * (I + 1)] = lam[i * (I + 1)] ** (eta - 1.0)
         for k in range(I):
-            out[i * (I + 1) + 1 + k] = np.exp(x[i * I + k])
+            out[i * (I + 1) + 1 + k] = (1.0 - tax[i]) * np.exp(x[i * I + k])
+
+
+def _region_industry(name: str, value, K: int, I: int, lo: float, hi: float, default: float,
+                     per_region: bool) -> np.ndarray:
+    """A (K, I) array of a policy instrument: None (the default everywhere), one number for all,
+    K values (one per region, every industry; if ``per_region``) or a K x I array; values in
+    [lo, hi] (hi = inf: [lo, inf)). Read-only."""
+    if value is None:
+        arr = np.full((K, I), default)
+    else:
+        try:
+            arr = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}: expected numbers, got {value!r}") from None
+        if arr.ndim == 0 or arr.size == 1:
+            arr = np.full((K, I), float(arr.reshape(-1)[0]))
+        elif per_region and arr.shape == (K,):
+            arr = np.repeat(arr[:, None], I, axis=1)
+        elif arr.shape != (K, I):
+            shapes = f"one number, {K} values (one per region) or" if per_region else "one number or"
+            raise ValueError(f"{name}: expected {shapes} a {K} x {I} array (rows: regions, columns: "
+                             f"industries), got shape {arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: values must be finite")
+        if np.any(arr < lo) or np.any(arr > hi):
+            interval = f"[{lo:g}, {hi:g}]" if np.isfinite(hi) else f"[{lo:g}, inf)"
+            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
+                             f"max {arr.max():g}")
+    arr.setflags(write=False)
+    return arr
 
 
 def _vector(name: str, value, n: int | None = None) -> np.ndarray:
@@ -281,6 +345,25 @@ class MultiIndustry(Model):
     phi_industry : per-industry freeness per unit distance (I values in (0, 1], or None / NaN
         for the common ``phi``); an industry's own value is not changed by tracing ``phi``.
     industry_names : I names (default "ind1", ...), for labels and the ``industry`` dimension.
+
+    Policy instruments (keyword-only; see the module docstring and docs/policy.md):
+
+    tax : per-region tax rate on manufacturing wages in [-1, 1) (negative: a subsidy), default 0:
+        a worker in industry k of region i keeps (1 - tax_i) w_ik (agricultural wages are not
+        taxed); the revenue is rebated lump-sum to the residents of region i, who also receive
+        its land rents (and finance a subsidy), so regional income is unchanged. Sweepable
+        (``"tax[i]"``).
+    cost : per-region environmental regulation >= 0, default 0: industry k in region i needs
+        1 + cost_i pollution_k times the input bundle per unit of output (a resource cost).
+        Sweepable (``"cost[i]"``).
+    pollution : I intensities >= 0 (default 1 each): the share of the regional ``cost`` each
+        industry bears, e.g. 1 for the polluting industry and 0 for the others.
+    industry_cost : a K x I array >= 0 (default zeros) of extra unit costs per (region,
+        industry) added to ``cost_i pollution_k``, for patterns that are not a product.
+    share_cap : development zones: upper bounds on the share of region i's labour employed in
+        industry k, in [0, 1] (0: the industry is prohibited there; agriculture is never
+        capped); one number for all, K values (one per region, every industry) or a K x I
+        array; default 1 (none). Enforced by the long-run solvers through ``share_caps()``.
     """
 
     sigma: float
@@ -297,6 +380,11 @@ class MultiIndustry(Model):
     phi_industry: np.ndarray | None = None
     industry_names: tuple | None = None
     T: float | None = dataclasses.field(default=None, kw_only=True)
+    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    pollution: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    industry_cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
 
     fixed_point_map = staticmethod(_map)
     outputs_kernel = staticmethod(_outputs)
@@ -304,6 +392,7 @@ class MultiIndustry(Model):
     payoff_kernel = staticmethod(_payoff)
     mobile_factor = "workers (between sectors)"
     regional_params = ("labour",)
+    regional_rates = ("tax", "cost")  # share_cap is per (region, industry): validated in _validate
 
     def _validate(self) -> None:
         beta = _vector("beta", self.beta)
@@ -366,14 +455,29 @@ class MultiIndustry(Model):
             names = tuple(str(n) for n in self.industry_names)
             if len(names) != I or len(set(names)) != I:
                 raise ValueError(f"industry_names: expected {I} distinct names, got {names}")
-        for arr in (beta, io, sig, phis):
+        if self.pollution is None:
+            pollution = np.ones(I)
+        else:
+            pollution = _vector("pollution", self.pollution, I)
+            if not np.all(np.isfinite(pollution)) or np.any(pollution < 0):
+                raise ValueError(f"pollution: intensities must be finite and >= 0, got {pollution.tolist()}")
+        industry_cost = _region_industry("industry_cost", self.industry_cost, self.K, I, 0.0, np.inf,
+                                         0.0, per_region=False)
+        share_cap = _region_industry("share_cap", self.share_cap, self.K, I, 0.0, 1.0, 1.0,
+                                     per_region=True)
+        banned = np.flatnonzero(np.all(share_cap == 0.0, axis=0))
+        if banned.size:
+            raise ValueError(f"share_cap: industry {banned[0]} is prohibited in every region (a cap of 0 "
+                             "everywhere); consumers and firms spend on it, so it must be allowed somewhere")
+        for arr in (beta, io, sig, phis, pollution):
             arr.setflags(write=False)
         if self.sigma_industry is not None:
             object.__setattr__(self, "sigma_industry", sig)
         object.__setattr__(self, "_sigmas", sig)  # sigma_industry None: follows sigma
         for name, value in (("beta", beta), ("io", io), ("phi_industry", phis),
                             ("labour_total", Ltot), ("eta", eta), ("demand", demand), ("core", int(core)),
-                            ("industry_names", names)):
+                            ("industry_names", names), ("pollution", pollution),
+                            ("industry_cost", industry_cost), ("share_cap", share_cap)):
             object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ structure
@@ -392,6 +496,21 @@ class MultiIndustry(Model):
         """ell_k = 1 - sum_h a_hk: labour's cost share in each industry (its labour intensity)."""
         return 1.0 - self.io.sum(axis=0)
 
+    @property
+    def unit_cost(self) -> np.ndarray:
+        """cost_ik = cost_i pollution_k + industry_cost_ik (K, I): industry k in region i needs
+        1 + cost_ik times the input bundle per unit of output."""
+        return self.cost[:, None] * self.pollution[None, :] + self.industry_cost
+
+    def share_caps(self) -> np.ndarray | None:
+        """Upper bounds per state component (development zones): 1 for agriculture,
+        ``share_cap[i, k]`` for industry k of region i; None if nothing is capped."""
+        if np.all(self.share_cap >= 1.0):
+            return None
+        caps = np.ones((self.K, self.I + 1))
+        caps[:, 1:] = self.share_cap
+        return caps.ravel()
+
     def params(self):
         out = super().params()
         out["phi_industry"] = [None if not np.isfinite(v) else float(v) for v in self.phi_industry]
@@ -407,12 +526,18 @@ class MultiIndustry(Model):
 
     def symmetric_state(self) -> np.ndarray:
         """Every region split like a closed economy: s_k proportional to ell_k r_k with
-        r = (I - A)^-1 beta (industry revenues per unit income), agriculture to eta (1 - sum beta).
+        r = (I - A)^-1 beta (industry revenues per unit income), agriculture to eta (1 - sum beta)
+        (with a wage tax t_i: industries to (1 - t_i) ell_k r_k; costs do not change the split).
         The long-run equilibrium whenever the regions are identical (equal labour, no ``demand``,
         every region with the same market access, e.g. a racetrack); otherwise a reference state."""
         r = np.linalg.solve(np.eye(self.I) - self.io, self.beta)
-        split = np.concatenate([[self.eta * (1.0 - self.beta.sum())], self.labour_share * r])
-        return np.tile(split / split.sum(), self.K)
+        if np.all(self.tax == 0.0):
+            split = np.concatenate([[self.eta * (1.0 - self.beta.sum())], self.labour_share * r])
+            return np.tile(split / split.sum(), self.K)
+        # a wage tax t: (1 - t) w_k = w^A, so industry k employs (1 - t) ell_k r_k per unit
+        splits = [np.concatenate([[self.eta * (1.0 - self.beta.sum())], (1.0 - t) * self.labour_share * r])
+                  for t in self.tax]
+        return np.concatenate([sp / sp.sum() for sp in splits])
 
     def kernel_args(self):
         I, K = self.I, self.K
@@ -420,16 +545,21 @@ class MultiIndustry(Model):
         mats = []
         for k, p in enumerate(self.phi_industry):
             if np.isfinite(p):
-                own[k] = 1 + K * len(mats)
+                own[k] = _COST + I + K * len(mats)
                 mats.append(self.geography.freeness(float(p)).matrix)
         par = np.concatenate([[I, self.eta, self.labour_total, self.demand, self.core],
                               self.sigmas, self.labour_share, self.beta, own, self.io.ravel()])
-        reg = np.vstack([self.labour[None]] + mats)
+        cf = self.cost_factors().T  # row k: industry k's factors over the regions
+        reg = np.vstack([self.labour[None], self.tax[None], cf] + mats)
         return par, np.ascontiguousarray(reg)
 
+    def cost_factors(self) -> np.ndarray:
+        """(1 + cost_ik)^(1 - sigma_k) (K, I): the factor on the price^(1 - sigma) of a variety."""
+        return (1.0 + self.unit_cost) ** (1.0 - self.sigmas[None, :])
+
     def initial_state(self, lam: np.ndarray) -> np.ndarray:
-        """w = 1 and G_ih^(1 - s_h) = sum_j Phi^h_ji L_jh (the price index at unit costs)."""
-        L = self.employment(lam)
+        """w = 1 and G_ih^(1 - s_h) = sum_j Phi^h_ji cf_jh L_jh (the price index at unit costs)."""
+        L = self.employment(lam) * self.cost_factors()
         I, K = self.I, self.K
         b = np.empty((K, I))
         for k in range(I):
