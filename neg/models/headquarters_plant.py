@@ -29,6 +29,23 @@ Region rows of the outputs: wage = mean reward of the skilled with their HQ in t
 there are none: the best reward an HQ there could earn, max_p pi_ip), income = E, price_index,
 real_wage = wage Delta^a, payoff row = max_p omega_ip (the best configuration for a skilled
 worker living there). The long run equalises omega over configurations (``payoff_kernel``).
+
+Policy (keyword fields; see docs/policy.md), as in FootlooseEntrepreneur with the firm split in
+two. ``cost_p`` (environmental regulation where the *plant* is): a plant in region p needs
+1 + cost_p times the unskilled labour per unit of output (a resource cost), so with
+c_p = (1 + cost_p)^(1-s) every theta_hp is replaced by theta_hp c_p (in N_p and pi_hp).
+``tax_h`` (on the skilled owners' income where they live, i.e. by *HQ* region): an owner of a
+firm (h, p) keeps (1 - tax_h) pi_hp; the revenue tax_h H sum_p lam_hp pi_hp is rebated lump-sum
+to the unskilled workers of region h (who also finance a subsidy, tax_h < 0), so E_h is
+unchanged and omega_hp = (1 - tax_h) pi_hp Delta_h^a. ``wage`` reports the gross reward, the
+``real_wage`` and ``payoff`` rows the net one. ``share_cap`` (K x K): development zones as
+upper bounds on the share of firms in each configuration (h, p), the state's components; a
+zone that prohibits plants in region p is column p set to 0, one that prohibits headquarters in
+h is row h set to 0. A bound between 0 and 1 on a region's total share of plants or
+headquarters (a sum over configurations) is not available: the long-run solvers cap components.
+With zero taxes and costs and no caps the model is bit-for-bit the model without policy.
+Welfare accounting (``neg.welfare``) and ``neg.policy.tax_game``'s built-in objectives are not
+supported: they expect the state to be one distribution over the regions.
 """
 
 from __future__ import annotations
@@ -83,6 +100,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out):
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu = par[0], par[1]
+    tax = reg[1]
     K = x.size
     delta = np.empty(K)
     rho = np.empty(K)
@@ -98,24 +116,25 @@ def _outputs(x, lam, par, reg, Phi, out):
             reward += lam[i * K + p] * pi
             best = max(best, pi)
         da = delta[i] ** a
-        out[0, i] = reward / hq if hq > 0.0 else best  # skilled reward at HQs in i
+        out[0, i] = reward / hq if hq > 0.0 else best  # skilled reward at HQs in i (gross of tax)
         out[1, i] = np.exp(x[i])  # income = expenditure
         out[2, i] = delta[i] ** (1.0 / (1.0 - s))  # price index
-        out[3, i] = out[0, i] * da  # real reward
-        out[4, i] = best * da  # best payoff for a skilled worker living in i
+        out[3, i] = (1.0 - tax[i]) * out[0, i] * da  # real reward, net of tax
+        out[4, i] = (1.0 - tax[i]) * best * da  # best payoff for a skilled worker living in i
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
-    """omega_hp = theta_hp rho_p Delta_h^a for every configuration (index h*K + p)."""
+    """omega_hp = (1 - tax_h) theta_hp rho_p Delta_h^a for every configuration (index h*K + p)."""
     s, mu = par[0], par[1]
+    tax = reg[1]
     K = x.size
     delta = np.empty(K)
     rho = np.empty(K)
     _profits(x, lam, par, Phi, delta, rho)
     a = mu / (s - 1.0)
     for h in range(K):
-        da = delta[h] ** a
+        da = (1.0 - tax[h]) * delta[h] ** a
         for p in range(K):
             out[h * K + p] = par[_NPAR + h * K + p] * rho[p] * da
 
@@ -166,6 +185,19 @@ class HeadquartersPlant(Model):
     workers : shares of the immobile unskilled workers, default uniform.
     H : mass of skilled workers (= number of firms), > 0.
     L : mass of unskilled workers, > 0.
+    tax : per-region tax rate on the skilled owners' reward by HQ region (where they live) in
+        [-1, 1) (negative: a subsidy), default 0; the revenue is rebated lump-sum to the
+        unskilled workers of the region (who also finance a subsidy): E is unchanged.
+    cost : per-region extra marginal cost >= 0 on plants located there (environmental
+        regulation), default 0: a plant in p needs 1 + cost_p times the unskilled labour per
+        unit (a resource cost).
+    share_cap : development zones: upper bounds on the share of firms in each configuration
+        (h, p), in [0, 1]; one number for all or a K x K array (row h: HQ region, column p:
+        plant region); default 1 (none). Prohibit plants in region p with column p = 0,
+        headquarters in h with row h = 0. Enforced by the long-run solvers (``share_caps()``).
+
+    Outputs per region: ``wage`` is the gross reward, ``real_wage`` and ``payoff`` are net of
+    ``tax``.
     """
 
     sigma: float
@@ -177,6 +209,9 @@ class HeadquartersPlant(Model):
     H: float = 1.0
     L: float = 1.0
     T: float | None = dataclasses.field(default=None, kw_only=True)
+    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
 
     fixed_point_map = staticmethod(_expenditure_map)
     outputs_kernel = staticmethod(_outputs)
@@ -184,6 +219,7 @@ class HeadquartersPlant(Model):
     payoff_kernel = staticmethod(_payoff)
     mobile_factor = "entrepreneurs"
     regional_params = ("workers",)
+    regional_rates = ("tax", "cost")  # share_cap is per configuration: validated in _validate
 
     def _validate(self) -> None:
         object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
@@ -197,6 +233,39 @@ class HeadquartersPlant(Model):
             raise ValueError(f"communication: the cost factor per unit distance must be >= 1 "
                              f"(inf: prohibitive), got {c:g}")
         object.__setattr__(self, "communication", c)
+        object.__setattr__(self, "share_cap", self._check_caps(self.share_cap))
+
+    def _check_caps(self, value) -> np.ndarray:
+        K = self.K
+        if value is None:
+            caps = np.ones((K, K))
+        else:
+            try:
+                caps = np.array(value, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"share_cap: expected numbers, got {value!r}") from None
+            if caps.ndim == 0 or caps.size == 1:
+                caps = np.full((K, K), float(caps.reshape(-1)[0]))
+            elif caps.shape != (K, K):
+                raise ValueError(f"share_cap: expected one number or a {K} x {K} array (one cap per "
+                                 f"configuration: rows HQ region, columns plant region), got shape "
+                                 f"{caps.shape}")
+            if not np.all(np.isfinite(caps)):
+                raise ValueError("share_cap: values must be finite")
+            if np.any(caps < 0) or np.any(caps > 1):
+                raise ValueError(f"share_cap: values must lie in [0, 1], got min {caps.min():g}, "
+                                 f"max {caps.max():g}")
+            if caps.sum() < 1.0 - 1e-12:
+                raise ValueError(f"share_cap: the caps sum to {caps.sum():g} < 1, so no distribution "
+                                 "of firms satisfies them")
+        caps.setflags(write=False)
+        return caps
+
+    def share_caps(self) -> np.ndarray | None:
+        """Upper bounds on the configuration shares (index h*K + p), or None if nothing is capped."""
+        if np.all(self.share_cap >= 1.0):
+            return None
+        return self.share_cap.ravel().copy()
 
     # ------------------------------------------------------------------ state
     def state_groups(self) -> tuple[int, ...]:
@@ -248,10 +317,14 @@ class HeadquartersPlant(Model):
         theta[theta < _TINY] = 0.0
         return theta
 
+    def cost_factors(self) -> np.ndarray:
+        """c_p = (1 + cost_p)^(1 - sigma) (K): the factor on the sales of plants in p."""
+        return (1.0 + self.cost) ** (1.0 - self.sigma)
+
     def kernel_args(self):
-        par = np.concatenate([[self.sigma, self.mu, self.H, self.L],
-                              self.communication_matrix().ravel()])
-        return par, np.array([self.workers])
+        theta = self.communication_matrix() * self.cost_factors()[None, :]
+        par = np.concatenate([[self.sigma, self.mu, self.H, self.L], theta.ravel()])
+        return par, np.array([self.workers, self.tax])
 
     # ------------------------------------------------------------------ summaries
     def _configurations(self, lam) -> np.ndarray:
