@@ -523,3 +523,21 @@ def test_policy_parameters_and_what_is_not_supported():
     np.testing.assert_allclose(sr.payoff, sr.payoff[0], rtol=1e-11)
     with pytest.raises(TypeError, match="no welfare accounting"):
         neg.welfare(m, m.symmetric_state())
+
+
+def test_a_wage_tax_moves_labour_into_agriculture():
+    """At demand 6 (ind2-ind4 in the core) a wage tax in the core raises the share of its labour
+    in agriculture (11.4% -> 13.5% at 5%), a subsidy lowers it (9.5% at -5%); in each long run
+    the net industrial wage equals the agricultural wage in every occupied sector."""
+    m = MultiIndustry(**SPREAD, demand=6.0)
+    eq = neg.long_run(m, SPREAD_LAM0, method="newton")
+    farm = []
+    for t in (-0.05, -0.02, 0.0, 0.02, 0.05):
+        e = neg.long_run(m.replace(tax=[t, 0.0, 0.0, 0.0]), eq.lam, method="newton")
+        assert e.converged and e.stable
+        core = e.lam[:5]
+        np.testing.assert_allclose(e.payoff[:5][core > 0], e.payoff[0], rtol=1e-9)
+        farm.append(core[0])
+    assert np.all(np.diff(farm) > 0), farm
+    assert farm[2] == pytest.approx(0.1139, abs=1e-4) and farm[4] == pytest.approx(0.1353, abs=1e-4)
+    assert farm[0] == pytest.approx(0.0952, abs=1e-4)

@@ -44,8 +44,8 @@ zone that prohibits plants in region p is column p set to 0, one that prohibits 
 h is row h set to 0. A bound between 0 and 1 on a region's total share of plants or
 headquarters (a sum over configurations) is not available: the long-run solvers cap components.
 With zero taxes and costs and no caps the model is bit-for-bit the model without policy.
-Welfare accounting (``neg.welfare``) and ``neg.policy.tax_game``'s built-in objectives are not
-supported: they expect the state to be one distribution over the regions.
+Welfare accounting (``neg.welfare``) and ``neg.policy.tax_game`` are not supported: they
+expect the state to be one distribution over the regions.
 """
 
 from __future__ import annotations

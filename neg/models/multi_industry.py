@@ -73,8 +73,8 @@ unchanged. ``wage`` reports the gross average wage, ``real_wage`` the net one de
 industry k (the state components; 0 prohibits the industry there). A bound on a region's share of
 the world's employment in an industry would couple the regions' groups and is not available.
 With zero taxes and costs and no caps the model is bit-for-bit the model without policy.
-Welfare accounting (``neg.welfare``) and ``neg.policy.tax_game``'s built-in objectives are not
-supported: they expect the state to be one distribution over the regions.
+Welfare accounting (``neg.welfare``) and ``neg.policy.tax_game`` are not supported: they
+expect the state to be one distribution over the regions.
 """
 
 from __future__ import annotations
