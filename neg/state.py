@@ -50,7 +50,7 @@ class StateSpace:
         """Components held at their upper bound (development zones)."""
         if self.caps is None:
             return np.zeros(lam.size, dtype=bool)
-        return (self.caps < 1.0) & (lam > 0) & (lam >= self.caps - 1e-12)
+        return (self.caps < 1.0) & (lam >= self.caps - 1e-12)  # includes prohibited (cap 0) zones
 
     def project(self, lam: np.ndarray) -> np.ndarray:
         """Clip shares to their caps, handing the excess to the other components of the group in
@@ -98,8 +98,9 @@ class StateSpace:
         dev = self.deviation(lam, payoff)
         capped = self.at_cap(lam)
         occ = (lam > 0) & ~capped
-        gap = max(np.max(np.abs(dev[occ]), initial=0.0), np.max(dev[lam <= 0], initial=0.0),
-                  np.max(-dev[capped], initial=0.0))  # a capped region may pay more, not less
+        empty = (lam <= 0) & ~capped
+        gap = max(np.max(np.abs(dev[occ]), initial=0.0), np.max(dev[empty], initial=0.0),
+                  np.max(-dev[capped & (lam > 0)], initial=0.0))  # a capped region may pay more
         return gap / payoff_scale(payoff[lam > 0])
 
     # -- special states

@@ -70,3 +70,13 @@ def test_caps_on_a_grouped_state():
     np.testing.assert_allclose(eq.lam, [0.4, 0.6, 0.2545454545, 0.4, 0.3454545455], atol=1e-9)
     assert eq.payoff[1] >= eq.payoff[0] and eq.payoff[3] >= eq.payoff[2]
     np.testing.assert_allclose(eq.payoff[2], eq.payoff[4], rtol=1e-9)
+
+
+def test_prohibited_zone_that_would_pay_more():
+    """Below the break point the empty region would attract workers; the ban holds it at 0 and
+    the equilibrium is the corner (the ban is a constraint, not an instability)."""
+    m = neg.CorePeriphery(5.0, 0.4, phi=0.05, share_cap=[0.0, 1.0])
+    eq = neg.long_run(m, [0.5, 0.5])
+    assert eq.converged and eq.stable
+    np.testing.assert_allclose(eq.lam, [0.0, 1.0], atol=0)
+    assert eq.payoff[0] > eq.payoff[1]

@@ -58,7 +58,8 @@ def check_distribution(name: str, value, K: int) -> np.ndarray:
             raise ValueError(f"{name}: shares must lie in [0, 1], got min {arr.min():g}, max {arr.max():g}")
         if abs(arr.sum() - 1.0) > 1e-9:
             raise ValueError(f"{name}: shares must sum to 1, got {arr.sum():.12g}")
-        arr = arr / arr.sum()
+        if abs(arr.sum() - 1.0) > 4 * np.finfo(float).eps:  # idempotent: replace() keeps shares
+            arr = arr / arr.sum()
     arr.setflags(write=False)
     return arr
 

@@ -107,7 +107,9 @@ def _modes(model, lam, sr=None):
         group_mean = np.stack([space.group_sums(lam * dW[:, k]) for k in range(V.shape[1])], 1)
         Jv = lam[:, None] * (dW - group_mean[space.gid])
         eig_face, vec_face = np.linalg.eig(V.T @ Jv)
-    empty, capped_idx = np.flatnonzero(lam <= 0), np.flatnonzero(capped)
+    empty = np.flatnonzero((lam <= 0) & ~capped)
+    capped_idx = np.flatnonzero(capped & (lam > 0))  # a prohibited zone (cap 0) has no mode
+    capped = capped & (lam > 0)
     eig = np.concatenate([eig_face, dev[empty].astype(complex), -dev[capped].astype(complex)])
     tol = 1e-11 * _scale(sr)
     stable = bool(np.all(eig.real < -tol)) if eig.size else True
