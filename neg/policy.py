@@ -158,9 +158,10 @@ def _long_run_from(model, lam, eps, long_run_options):
     """Long run warm-started at ``lam``, nudged into the interior by ``eps`` so that the
     migration dynamics can leave a corner that stopped being an equilibrium."""
     from neg.solvers.long_run import long_run
+    from neg.state import StateSpace
 
-    K = model.K
-    start = (1.0 - eps) * np.asarray(lam, dtype=float) + eps / K
+    space = StateSpace.of(model)
+    start = space.project((1.0 - eps) * np.asarray(lam, dtype=float) + eps * space.uniform())
     opts = {"tol": 1e-10, "stability": False}
     opts.update(long_run_options or {})
     return long_run(model, start, **opts)
@@ -221,7 +222,7 @@ def tax_game(model, objective: str | Callable = "revenue", regions: Sequence[int
     grid : a best response first scans ``grid`` rates evenly spaced over ``bounds`` (objectives
         jump where industry relocates), then refines the best with
         ``scipy.optimize.minimize_scalar(method="bounded")`` between its grid neighbours.
-    nudge : every long run starts from (1 - nudge) lam + nudge/K, so that the dynamics can leave
+    nudge : every long run starts from (1 - nudge) lam + nudge (uniform state), so that the dynamics can leave
         a corner that is no longer an equilibrium, yet stays in the current basin otherwise.
     long_run_options : passed to :func:`neg.long_run` (default ``tol=1e-10``, no stability).
 
