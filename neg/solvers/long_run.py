@@ -254,8 +254,10 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
         lam_e = _advance(lam, h * d0, zero_share, d0, space)
         sr_e = short_run(model, lam_e, x0=sr.state, options=opts)
         d1 = space.deviation(lam_e, sr_e.payoff) / scale
-        if not np.all(np.isfinite(sr_e.payoff)):
+        if not np.all(np.isfinite(sr_e.payoff[lam_e > 0])):  # (empty ones may be infinite)
             h *= 0.25
+            if h < 1e-300:
+                break  # cannot make a finite step: reported as not converged
             continue
         # how much the direction field turned over the step: ~ h |eigenvalue|; 2 = overshoot
         err = (float(np.max(np.abs((d1 - d0)[occ]), initial=0.0))
