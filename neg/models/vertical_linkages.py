@@ -80,7 +80,7 @@ import dataclasses
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
+from neg.geography import Geography, freeness_dot, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
 from neg.models.base import Model, _as_float, check_open_unit, workers_and_farmers
@@ -158,26 +158,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
         scale = np.exp((s - 1.0) * b)
         Ea[j, j] = mu_e * lam[j] * w * scale
         Eb[j, j] = (s - 1.0) * (mu_e * lam[j] * w + (1.0 - mu_e) * farmers[j]) * scale
-    MU = np.empty((K, K))
-    freeness_tdot_block(Phi, U, MU)  # MU[i, k] = Phi_ki u_k
-    MA = np.empty((K, K))
-    freeness_dot_block(Phi, Ea, MA)  # MA[i, k] = Phi_ik de_k/da_k
-    MB = np.empty((K, K))
-    freeness_dot_block(Phi, Eb, MB)  # MB[i, k] = Phi_ik de_k/db_k
-    for i in range(K):
-        g = 0.0  # g_i = sum_k Phi_ki u_k
-        h = 0.0  # h_i = sum_k Phi_ik e_k
-        for k in range(K):
-            g += MU[i, k]
-            h += MB[i, k]
-        h /= s - 1.0
-        for k in range(K):
-            out[i, k] = MA[i, k] / (s * (1.0 - alpha) * h)
-            out[i, K + k] = MB[i, k] / (s * h * (1.0 - alpha))
-            out[K + i, k] = MU[i, k] / g
-            out[K + i, K + k] = -s * alpha * MU[i, k] / (g * c)
-        out[i, K + i] -= alpha / (1.0 - alpha)
-        out[K + i, K + i] += s * alpha / c
+    _imm.assemble_jacobian(Phi, U, Ea, Eb, s, alpha, out)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

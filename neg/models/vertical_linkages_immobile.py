@@ -45,6 +45,35 @@ __all__ = ["manufacturing_share", "initial_state", "two_region_break_points"]
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
+def assemble_jacobian(Phi, U, Ea, Eb, s, alpha, out):
+    """The Jacobian of the vertical-linkages map in (log w, log G) from the diagonal matrices
+    U = d(price-index terms)/dG, Ea, Eb = d(expenditure terms)/d(a, b), shared by both labour
+    closures (only U, Ea, Eb differ between them)."""
+    K = U.shape[0]
+    c = 1.0 - s * (1.0 - alpha)
+    MU = np.empty((K, K))
+    freeness_tdot_block(Phi, U, MU)  # MU[i, k] = Phi_ki u_k
+    MA = np.empty((K, K))
+    freeness_dot_block(Phi, Ea, MA)  # MA[i, k] = Phi_ik de_k/da_k
+    MB = np.empty((K, K))
+    freeness_dot_block(Phi, Eb, MB)  # MB[i, k] = Phi_ik de_k/db_k
+    for i in range(K):
+        g = 0.0
+        h = 0.0
+        for k in range(K):
+            g += MU[i, k]
+            h += MB[i, k]
+        h /= s - 1.0
+        for k in range(K):
+            out[i, k] = MA[i, k] / (s * (1.0 - alpha) * h)
+            out[i, K + k] = MB[i, k] / (s * h * (1.0 - alpha))
+            out[K + i, k] = MU[i, k] / g
+            out[K + i, K + k] = -s * alpha * MU[i, k] / (g * c)
+        out[i, K + i] -= alpha / (1.0 - alpha)
+        out[K + i, K + i] += s * alpha / c
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
 def _split(lam, par, reg, K):
     """(L^M, Y^A) per region from the state lam = (m_0, a_0, m_1, a_1, ...)."""
     eta = par[3]
@@ -130,26 +159,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
         scale = np.exp((s - 1.0) * b)
         Ea[j, j] = mu_e * LM[j] * w * scale
         Eb[j, j] = (s - 1.0) * (mu_e * LM[j] * w + (1.0 - alpha) * gamma * YA[j]) * scale
-    MU = np.empty((K, K))
-    freeness_tdot_block(Phi, U, MU)  # MU[i, k] = Phi_ki u_k
-    MA = np.empty((K, K))
-    freeness_dot_block(Phi, Ea, MA)  # MA[i, k] = Phi_ik de_k/da_k
-    MB = np.empty((K, K))
-    freeness_dot_block(Phi, Eb, MB)  # MB[i, k] = Phi_ik de_k/db_k
-    for i in range(K):
-        g = 0.0
-        h = 0.0
-        for k in range(K):
-            g += MU[i, k]
-            h += MB[i, k]
-        h /= s - 1.0
-        for k in range(K):
-            out[i, k] = MA[i, k] / (s * (1.0 - alpha) * h)
-            out[i, K + k] = MB[i, k] / (s * h * (1.0 - alpha))
-            out[K + i, k] = MU[i, k] / g
-            out[K + i, K + k] = -s * alpha * MU[i, k] / (g * c)
-        out[i, K + i] -= alpha / (1.0 - alpha)
-        out[K + i, K + i] += s * alpha / c
+    assemble_jacobian(Phi, U, Ea, Eb, s, alpha, out)
 
 
 def manufacturing_share(gamma: float, eta: float) -> float:
