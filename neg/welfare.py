@@ -62,7 +62,8 @@ def welfare(model, eq) -> xr.Dataset:
 
     Variables over (group, region): ``population``, ``income`` (per head, nominal),
     ``utility`` (per head); over region: ``real_wage`` (the mobile factor's real reward),
-    ``welfare``, ``income_total``, ``real_income``, ``gdp``, ``real_gdp``, ``lam``; over group:
+    ``welfare``, ``income_total``, ``real_income``, ``gdp``, ``real_gdp``; ``lam`` over region, or
+    over ``state`` (labelled ``model.state_labels()``) for grouped states; over group:
     ``group_utility``; coordinate ``mobile`` (group): True for the mobile factor's group;
     scalars: ``national_welfare``, ``national_utility``,
     ``national_real_income``, ``national_real_gdp``, ``national_gdp``, ``population_total``.
@@ -98,12 +99,16 @@ def welfare(model, eq) -> xr.Dataset:
     with np.errstate(divide="ignore", invalid="ignore"):
         group_utility = np.where(group_pop > 0, contrib.sum(1) / group_pop, np.nan)
     regions = list(model.geography.names)
+    # grouped states (MultiIndustry, HeadquartersPlant) are longer than K: lam gets its own dim
+    lam_dim = "region" if model.state_is_regions() else "state"
+    # the group that moves between regions: the mobile factor, unless the model names its group
+    mobile = getattr(model, "mobile_group", model.mobile_factor)
     ds = xr.Dataset(
         {
             "population": (("group", "region"), pop),
             "income": (("group", "region"), inc),
             "utility": (("group", "region"), util),
-            "lam": ("region", lam),
+            "lam": (lam_dim, lam),
             "real_wage": ("region", np.asarray(sr.real_wage, dtype=float)),
             "welfare": ("region", W),
             "income_total": ("region", income_total),
@@ -120,7 +125,8 @@ def welfare(model, eq) -> xr.Dataset:
             "population_total": float(pop.sum()),
         },
         coords={"group": names, "region": regions,
-                "mobile": ("group", np.array([g == model.mobile_factor for g in names]))},
+                **({} if lam_dim == "region" else {"state": list(model.state_labels())}),
+                "mobile": ("group", np.array([g == mobile for g in names]))},
         attrs={"model": model.name, "mobile_factor": model.mobile_factor, "deflator": deflator,
                "tax": list(map(float, getattr(model, "tax", np.zeros(model.K)))),
                "cost": list(map(float, getattr(model, "cost", np.zeros(model.K))))},
@@ -234,8 +240,9 @@ def _summary(wb, wa, d, threshold) -> str:
     lines.append(f"national real GDP: {_fmt(float(d.national_real_gdp_change_pct))}; "
                  f"national real income: {_fmt(float(d.national_real_income_change_pct))}")
     moves = []
-    for r in d.region.values:
-        dl = float(d.lam_change.sel(region=r))
+    lam_dim = d.lam_change.dims[0]
+    for r in d.lam_change[lam_dim].values:
+        dl = float(d.lam_change.sel({lam_dim: r}))
         if abs(dl) > threshold:
             moves.append(f"{r} {dl:+.4g}")
     if moves:

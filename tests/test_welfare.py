@@ -125,3 +125,75 @@ def test_compare_inputs():
     m2 = m.replace(cost=[0.1, 0.0])
     d = neg.compare(e, neg.long_run(m2, e.lam), model_before=m, model_after=m2)
     assert float(d.national_welfare_change) < 0
+
+
+def _mi_model(**kw):
+    io = np.full((3, 3), 0.1) + 0.2 * np.eye(3)
+    return neg.MultiIndustry(5.0, [0.08, 0.08, 0.08], io=io, phi=0.4, geography=neg.Geography.line(3),
+                             eta=0.8, labour=[0.5, 0.25, 0.25], demand=0.1, **kw)
+
+
+def test_welfare_multi_industry():
+    """One group of residents per region (income Y_i / L_i, utility / P^B). A uniform resource
+    cost c leaves wages, incomes and the long run unchanged and scales the composites' price
+    indices by g: (s - 1)(log g - log(1 + c)) = s io^T log g, so everyone's utility falls by
+    exp(-beta . log g)."""
+    m = _mi_model()
+    lam0 = np.concatenate([np.random.default_rng(11).dirichlet(np.ones(4)) for _ in range(3)])
+    eq = neg.long_run(m, lam0, method="newton")
+    assert eq.converged and eq.stable
+    w = neg.welfare(m, eq)
+    assert list(w.group.values) == ["workers"] and not w.mobile.values.any()
+    assert w.lam.dims == ("state",) and list(w.state.values) == list(m.state_labels())
+    assert float(w.population_total) == pytest.approx(m.labour_total, rel=1e-12)
+    assert np.all(w.utility > 0)
+    np.testing.assert_allclose(w.income_total, eq.income, rtol=1e-12)
+    np.testing.assert_allclose(w.cost_of_living, eq.price_index ** 0.24, rtol=1e-12)
+    assert float(w.national_gdp) == pytest.approx(float(eq.income.sum()) - 0.1, rel=1e-12)
+    for v in ("national_welfare", "national_utility", "national_real_income", "national_real_gdp"):
+        assert np.isfinite(float(w[v])) and float(w[v]) > 0
+    m1 = m.replace(cost=0.1)
+    eq1 = neg.long_run(m1, eq.lam, method="newton")
+    d = neg.compare(eq, eq1, model_before=m, model_after=m1)
+    assert float(abs(d.lam_change).max()) < 1e-10
+    x = np.linalg.solve(4.0 * np.eye(3) - 5.0 * m.io.T, 4.0 * np.log(1.1) * np.ones(3))
+    np.testing.assert_allclose(d.utility_change_pct, 100 * (np.exp(-m.beta @ x) - 1), rtol=1e-8)
+    assert float(d.national_welfare_change) < 0 and "gain (utility per head): nobody" in d.attrs["summary"]
+
+
+def test_welfare_headquarters_plant():
+    """Skilled owners by HQ region (net reward), unskilled workers (wage 1 plus the rebate),
+    utility income / P^mu. A uniform plant cost c scales every theta by (1 + c)^(1 - s): profits,
+    incomes and the long run are unchanged and Delta^a falls by (1 + c)^(-mu) for everyone. A tax
+    on the owners of r0 at a given state moves income from them to r0's workers at r0's prices:
+    owners lose exactly the tax, workers gain, no region's welfare changes."""
+    kw = dict(sigma=4.0, mu=0.5, phi=0.5, geography=neg.Geography.line(3), workers=[0.45, 0.1, 0.45],
+              H=0.8, L=1.2)
+    m = neg.HeadquartersPlant(communication=1.1, **kw)
+    eq = neg.long_run(m, np.random.default_rng(4).dirichlet(np.ones(9)))
+    assert eq.converged and eq.stable
+    w = neg.welfare(m, eq)
+    assert list(w.group.values) == ["skilled", "workers"] and w.mobile.values.tolist() == [True, False]
+    assert w.lam.dims == ("state",) and w.sizes["state"] == 9
+    np.testing.assert_allclose(w.population.sum("region"), [0.8, 1.2], rtol=1e-12)
+    np.testing.assert_allclose(w.population.sel(group="skilled"), 0.8 * m.hq_shares(eq.lam), rtol=1e-12)
+    occupied = w.population > 0
+    assert np.all(w.utility > 0) and np.all(np.isfinite(w.utility))  # also where hypothetical
+    np.testing.assert_allclose(w.income_total, eq.income, rtol=1e-12)
+    for v in ("national_welfare", "national_utility", "national_real_income", "national_real_gdp"):
+        assert np.isfinite(float(w[v])) and float(w[v]) > 0
+    m1 = m.replace(cost=0.1)
+    eq1 = neg.long_run(m1, eq.lam)
+    d = neg.compare(eq, eq1, model_before=m, model_after=m1)
+    assert float(abs(d.lam_change).max()) < 1e-10
+    np.testing.assert_allclose(d.utility_change_pct.where(occupied).values[occupied.values],
+                               100 * (1.1 ** -0.5 - 1), rtol=1e-8)
+    assert float(d.national_welfare_change) < 0
+    assert m.hq_shares(eq.lam)[0] > 0.1
+    taxed = m.replace(tax=[0.1, 0.0, 0.0])
+    d = neg.compare(eq.lam, eq.lam, model_before=m, model_after=taxed)
+    assert float(d.utility_change_pct.sel(group="skilled", region="r0")) == pytest.approx(-10.0, rel=1e-9)
+    assert float(d.utility_change.sel(group="workers", region="r0")) > 0
+    np.testing.assert_allclose(d.welfare_change, 0.0, atol=1e-12)
+    np.testing.assert_allclose(d.utility_change.sel(region=["r1", "r2"]).fillna(0.0), 0.0, atol=1e-12)
+    assert "skilled in r0 -10%" in d.attrs["summary"]

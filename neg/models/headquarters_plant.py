@@ -44,8 +44,9 @@ zone that prohibits plants in region p is column p set to 0, one that prohibits 
 h is row h set to 0. A bound between 0 and 1 on a region's total share of plants or
 headquarters (a sum over configurations) is not available: the long-run solvers cap components.
 With zero taxes and costs and no caps the model is bit-for-bit the model without policy.
-Welfare accounting (``neg.welfare``) and ``neg.policy.tax_game`` are not supported: they
-expect the state to be one distribution over the regions.
+Welfare accounting (``neg.welfare``, ``welfare_groups``): groups "skilled" (by HQ region, net
+reward, utility income / P^mu) and "workers" (wage 1 plus the rebate), GDP = E. ``neg.policy
+.tax_game`` is not supported: it expects the state to be one distribution over the regions.
 """
 
 from __future__ import annotations
@@ -218,6 +219,7 @@ class HeadquartersPlant(Model):
     jacobian_kernel = staticmethod(_jacobian)
     payoff_kernel = staticmethod(_payoff)
     mobile_factor = "entrepreneurs"
+    mobile_group = "skilled"  # its welfare group (neg.welfare)
     regional_params = ("workers",)
     regional_rates = ("tax", "cost")  # share_cap is per configuration: validated in _validate
 
@@ -346,6 +348,30 @@ class HeadquartersPlant(Model):
         """Share of firms whose plant is not in their headquarters' region."""
         conf = self._configurations(lam)
         return 1.0 - np.trace(conf, axis1=-2, axis2=-1)
+
+    # ------------------------------------------------------------------ welfare
+    def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
+        """Per group (``neg.welfare``): ``population`` by region, nominal ``income`` per head and
+        ``utility`` per head (Cobb-Douglas indirect utility without its constant: income / P^mu
+        = income Delta^a). "skilled": the owners, living where their HQs are (H x HQ shares),
+        earning the net mean reward (1 - tax) of their firms wherever the plants are;
+        "workers": the unskilled, wage 1 plus their region's tax revenue per head."""
+        lam = np.asarray(lam, dtype=float)
+        col = np.asarray(sr.price_index, dtype=float) ** self.mu
+        ent = self.H * self.hq_shares(lam)
+        wrk = self.L * self.workers
+        revenue = self.tax * ent * np.asarray(sr.wage, dtype=float)
+        y_w = np.where(wrk > 0, 1.0 + revenue / np.where(wrk > 0, wrk, 1.0), 1.0)
+        y_e = (1.0 - self.tax) * np.asarray(sr.wage, dtype=float)
+        return {"skilled": {"population": ent, "income": y_e, "utility": y_e / col},
+                "workers": {"population": wrk, "income": y_w, "utility": y_w / col}}
+
+    def regional_accounts(self, sr, lam) -> dict[str, np.ndarray]:
+        """``gdp``: regional income E (unskilled wages where the workers live, each firm's
+        operating profit where its HQ is: the skilled owner's services are produced at the HQ,
+        the plant's value added beyond wages is the reward to them); ``cost_of_living``: P^mu."""
+        return {"gdp": np.asarray(sr.income, dtype=float),
+                "cost_of_living": np.asarray(sr.price_index, dtype=float) ** self.mu}
 
     @property
     def no_black_hole(self) -> bool:

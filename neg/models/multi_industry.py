@@ -73,8 +73,10 @@ unchanged. ``wage`` reports the gross average wage, ``real_wage`` the net one de
 industry k (the state components; 0 prohibits the industry there). A bound on a region's share of
 the world's employment in an industry would couple the regions' groups and is not available.
 With zero taxes and costs and no caps the model is bit-for-bit the model without policy.
-Welfare accounting (``neg.welfare``) and ``neg.policy.tax_game`` are not supported: they
-expect the state to be one distribution over the regions.
+Welfare accounting (``neg.welfare``, ``welfare_groups``): one group "workers" per region (the
+residents, who own the land and get the rebate), income Y_i / L_i, utility income / P_i^B; GDP
+= Y less ``demand``. ``neg.policy.tax_game`` is not supported: it expects the state to be one
+distribution over the regions.
 """
 
 from __future__ import annotations
@@ -568,6 +570,28 @@ class MultiIndustry(Model):
             g = Phi.T @ L[:, k]
             b[:, k] = np.log(np.maximum(g, 1e-300)) / (1.0 - self.sigmas[k])
         return np.concatenate([np.zeros(K * I), b.ravel()])
+
+    # ------------------------------------------------------------------ welfare
+    def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
+        """One group per region (``neg.welfare``): "workers", the region's residents (labour
+        L_i, immobile across regions). They own the region's land and get its rents, the wage
+        tax's lump-sum rebate and (in ``core``) the ``demand`` endowment, so ``income`` per head
+        is Y_i / L_i (every source of the region's income), and ``utility`` per head is the
+        Cobb-Douglas indirect utility without its constant: income / (P_i^B x 1^(1 - B)), P_i the
+        manufactures composite's price index, B = sum beta, agriculture the numeraire."""
+        pop = self.labour_total * self.labour
+        Y = np.asarray(sr.income, dtype=float)
+        col = np.asarray(sr.price_index, dtype=float) ** self.beta.sum()
+        y = np.where(pop > 0, Y / np.where(pop > 0, pop, 1.0), 0.0)
+        return {"workers": {"population": pop, "income": y, "utility": y / col}}
+
+    def regional_accounts(self, sr, lam) -> dict[str, np.ndarray]:
+        """``gdp``: value added produced in each region, wages of every sector plus land rents:
+        Y_i less the ``demand`` endowment (a transfer, not production); ``cost_of_living``: the
+        exact Cobb-Douglas price index P_i^B (agriculture's price is 1)."""
+        gdp = np.array(sr.income, dtype=float)
+        gdp[self.core] -= self.demand
+        return {"gdp": gdp, "cost_of_living": np.asarray(sr.price_index, dtype=float) ** self.beta.sum()}
 
     # ------------------------------------------------------------------ results by industry
     def employment(self, lam) -> np.ndarray:
