@@ -140,7 +140,7 @@ def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memor
     fx = np.empty(n)
     r = np.empty(n)
     res = _residual(F, x, lam, par, reg, Phi, fx, r)
-    m = memory
+    m = min(memory, n)  # more history than unknowns is rank-deficient
     dX = np.zeros((m, n))  # history of x and residual differences, one row per step
     dR = np.zeros((m, n))
     hist = 0
