@@ -19,3 +19,21 @@ def random_simplex(K: int, seed: int) -> np.ndarray:
 @pytest.fixture
 def cp2():
     return neg.CorePeriphery(5.0, 0.4, phi=0.3)
+
+
+def assert_jacobian_matches_finite_differences(model, x, lam, *, rtol, atol, h=1e-6):
+    """The model's analytic Jacobian kernel equals central differences of its fixed-point map."""
+    x = np.asarray(x, dtype=float)
+    lam = np.asarray(lam, dtype=float)
+    par, reg = model.kernel_args()
+    Phi = model.freeness_operator.matrix
+    n = x.size
+    J = np.empty((n, n))
+    model.jacobian_kernel(x, lam, par, reg, Phi, J)
+    fp, fm = np.empty(n), np.empty(n)
+    for k in range(n):
+        e = np.zeros(n)
+        e[k] = h
+        model.fixed_point_map(x + e, lam, par, reg, Phi, fp)
+        model.fixed_point_map(x - e, lam, par, reg, Phi, fm)
+        np.testing.assert_allclose(J[:, k], (fp - fm) / (2 * h), rtol=rtol, atol=atol)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import assert_jacobian_matches_finite_differences
 from scipy.optimize import brentq, root
 
 import neg
@@ -92,20 +93,8 @@ def test_jacobian_matches_finite_differences():
     model = FootlooseEntrepreneur(3.0, 0.5, phi=0.5, geography=geo, workers=[0.1, 0.2, 0.3, 0.4],
                                   H=1.5, L=0.8)
     lam = np.array([0.4, 0.1, 0.2, 0.3])
-    par, reg = model.kernel_args()
-    Phi = model.freeness_operator.matrix
     x = np.log(np.array([0.7, 0.4, 0.5, 0.9]))
-    J = np.empty((4, 4))
-    model.jacobian_kernel(x, lam, par, reg, Phi, J)
-    h = 1e-6
-    for k in range(4):
-        xp, xm = x.copy(), x.copy()
-        xp[k] += h
-        xm[k] -= h
-        fp, fm = np.empty(4), np.empty(4)
-        model.fixed_point_map(xp, lam, par, reg, Phi, fp)
-        model.fixed_point_map(xm, lam, par, reg, Phi, fm)
-        np.testing.assert_allclose(J[:, k], (fp - fm) / (2 * h), rtol=1e-8, atol=1e-11)
+    assert_jacobian_matches_finite_differences(model, x, lam, rtol=1e-8, atol=1e-11)
 
 
 def test_accounting_identities():

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import random_geography, random_simplex
+from conftest import assert_jacobian_matches_finite_differences, random_geography, random_simplex
 from scipy.optimize import brentq, root
 
 import neg
@@ -89,20 +89,8 @@ def test_jacobian_matches_finite_differences(rents):
     geo = neg.Geography.line(4)
     model = Helpman(4.0, 0.7, phi=0.5, geography=geo, housing=[0.1, 0.2, 0.3, 0.4], rents=rents)
     lam = np.array([0.4, 0.1, 0.2, 0.3])
-    par, reg = model.kernel_args()
-    Phi = model.freeness_operator.matrix
     x = np.random.default_rng(2).normal(scale=0.3, size=4)
-    J = np.empty((4, 4))
-    model.jacobian_kernel(x, lam, par, reg, Phi, J)
-    h = 1e-6
-    for k in range(4):
-        xp, xm = x.copy(), x.copy()
-        xp[k] += h
-        xm[k] -= h
-        fp, fm = np.empty(4), np.empty(4)
-        model.fixed_point_map(xp, lam, par, reg, Phi, fp)
-        model.fixed_point_map(xm, lam, par, reg, Phi, fm)
-        np.testing.assert_allclose(J[:, k], (fp - fm) / (2 * h), rtol=1e-7, atol=1e-10)
+    assert_jacobian_matches_finite_differences(model, x, lam, rtol=1e-7, atol=1e-10)
 
 
 @pytest.mark.parametrize("rents", ["local", "national"])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import random_geography
+from conftest import assert_jacobian_matches_finite_differences, random_geography
 from scipy.optimize import root
 
 import neg
@@ -157,20 +157,7 @@ def test_jacobian_matches_finite_differences():
                       sigma_industry=[4, 5, 6], phi_industry=[None, 0.7, None], labour=[0.5, 0.3, 0.2])
     lam = random_state(m, 0)
     x = m.short_run(lam).state + rng.normal(0, 0.1, 2 * m.K * m.I)
-    par, reg = m.kernel_args()
-    Phi = m.freeness_operator.matrix
-    n = x.size
-    J = np.empty((n, n))
-    m.jacobian_kernel(x, lam, par, reg, Phi, J)
-    Jn = np.empty((n, n))
-    f1, f2 = np.empty(n), np.empty(n)
-    for c in range(n):
-        e = np.zeros(n)
-        e[c] = 1e-6
-        m.fixed_point_map(x + e, lam, par, reg, Phi, f1)
-        m.fixed_point_map(x - e, lam, par, reg, Phi, f2)
-        Jn[:, c] = (f1 - f2) / 2e-6
-    np.testing.assert_allclose(J, Jn, atol=1e-8)
+    assert_jacobian_matches_finite_differences(m, x, lam, rtol=1e-7, atol=1e-8)
     newton, anderson = m.short_run(lam, method="newton"), m.short_run(lam)
     assert newton.converged and newton.iterations < 20
     np.testing.assert_allclose(newton.state, anderson.state, atol=1e-10)
@@ -372,18 +359,7 @@ def test_jacobian_with_costs_matches_finite_differences():
     lam = random_state(m, 0)
     rng = np.random.default_rng(3)
     x = m.short_run(lam).state + rng.normal(0, 0.1, 2 * m.K * m.I)
-    par, reg = m.kernel_args()
-    Phi = m.freeness_operator.matrix
-    n = x.size
-    J = np.empty((n, n))
-    m.jacobian_kernel(x, lam, par, reg, Phi, J)
-    f1, f2 = np.empty(n), np.empty(n)
-    for c in range(n):
-        e = np.zeros(n)
-        e[c] = 1e-6
-        m.fixed_point_map(x + e, lam, par, reg, Phi, f1)
-        m.fixed_point_map(x - e, lam, par, reg, Phi, f2)
-        np.testing.assert_allclose(J[:, c], (f1 - f2) / 2e-6, atol=1e-8)
+    assert_jacobian_matches_finite_differences(m, x, lam, rtol=1e-7, atol=1e-8)
     newton, anderson = m.short_run(lam, method="newton"), m.short_run(lam)
     assert newton.converged and newton.iterations < 20
     np.testing.assert_allclose(newton.state, anderson.state, atol=1e-10)

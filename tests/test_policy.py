@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import random_geography, random_simplex
+from conftest import assert_jacobian_matches_finite_differences, random_geography, random_simplex
 from scipy.optimize import fsolve
 
 import neg
@@ -52,20 +52,8 @@ def test_zero_policy_is_the_base_model(model):
 def test_jacobians_with_policy_match_finite_differences(model):
     m = model.replace(tax=[0.2, -0.1, 0.0, 0.3], cost=[0.0, 0.5, 0.1, 0.0])
     lam = np.array([0.4, 0.1, 0.2, 0.3])
-    par, reg = m.kernel_args()
-    Phi = m.freeness_operator.matrix
     x = m.initial_state(lam) + np.random.default_rng(2).normal(scale=0.2, size=4)
-    J = np.empty((4, 4))
-    m.jacobian_kernel(x, lam, par, reg, Phi, J)
-    h = 1e-6
-    for k in range(4):
-        xp, xm = x.copy(), x.copy()
-        xp[k] += h
-        xm[k] -= h
-        fp, fm = np.empty(4), np.empty(4)
-        m.fixed_point_map(xp, lam, par, reg, Phi, fp)
-        m.fixed_point_map(xm, lam, par, reg, Phi, fm)
-        np.testing.assert_allclose(J[:, k], (fp - fm) / (2 * h), rtol=1e-6, atol=1e-9)
+    assert_jacobian_matches_finite_differences(m, x, lam, rtol=1e-6, atol=1e-9)
     # Newton (analytic Jacobian) and Anderson agree
     a = neg.short_run(m, lam, method="newton", tol=1e-13)
     b = neg.short_run(m, lam, method="anderson", tol=1e-13)
@@ -438,20 +426,8 @@ def test_vertical_linkages_jacobian_with_policy():
     m = neg.VerticalLinkages(5.0, 0.3, 0.4, phi=0.4, geography=neg.Geography.racetrack(4),
                              tax=[0.2, -0.1, 0.0, 0.3], cost=[0.0, 0.5, 0.1, 0.0])
     lam = np.array([0.4, 0.1, 0.2, 0.3])
-    par, reg = m.kernel_args()
-    Phi = m.freeness_operator.matrix
     x = m.initial_state(lam) + np.random.default_rng(2).normal(scale=0.2, size=8)
-    J = np.empty((8, 8))
-    m.jacobian_kernel(x, lam, par, reg, Phi, J)
-    h = 1e-6
-    for k in range(8):
-        xp, xm = x.copy(), x.copy()
-        xp[k] += h
-        xm[k] -= h
-        fp, fm = np.empty(8), np.empty(8)
-        m.fixed_point_map(xp, lam, par, reg, Phi, fp)
-        m.fixed_point_map(xm, lam, par, reg, Phi, fm)
-        np.testing.assert_allclose(J[:, k], (fp - fm) / (2 * h), rtol=1e-6, atol=1e-9)
+    assert_jacobian_matches_finite_differences(m, x, lam, rtol=1e-6, atol=1e-9)
 
 
 def test_vertical_linkages_incidence_and_welfare_groups():

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import random_geography, random_simplex
+from conftest import assert_jacobian_matches_finite_differences, random_geography, random_simplex
 from scipy.optimize import brentq, root
 
 import neg
@@ -112,20 +112,8 @@ def test_jacobian_matches_finite_differences():
     geo = neg.Geography.line(4)
     model = VerticalLinkages(4.0, 0.3, 0.4, phi=0.5, geography=geo, farmers=[0.1, 0.2, 0.3, 0.4])
     lam = np.array([0.4, 0.1, 0.2, 0.3])
-    par, reg = model.kernel_args()
-    Phi = model.freeness_operator.matrix
     x = np.random.default_rng(1).normal(scale=0.3, size=8)
-    J = np.empty((8, 8))
-    model.jacobian_kernel(x, lam, par, reg, Phi, J)
-    h = 1e-6
-    for k in range(8):
-        xp, xm = x.copy(), x.copy()
-        xp[k] += h
-        xm[k] -= h
-        fp, fm = np.empty(8), np.empty(8)
-        model.fixed_point_map(xp, lam, par, reg, Phi, fp)
-        model.fixed_point_map(xm, lam, par, reg, Phi, fm)
-        np.testing.assert_allclose(J[:, k], (fp - fm) / (2 * h), rtol=1e-7, atol=1e-10)
+    assert_jacobian_matches_finite_differences(model, x, lam, rtol=1e-7, atol=1e-10)
 
 
 def test_world_income_is_one():
