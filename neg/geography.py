@@ -288,9 +288,10 @@ class FreenessOperator:
 
 
 # -------------------------------------------------------------------- compiled products
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def freeness_dot(Phi, v, out):
-    """out = Phi @ v (v and out 1-d). Loops for small K, BLAS otherwise."""
+    """out = Phi @ v (v and out 1-d). Loops for small K, BLAS otherwise. Inlined into the
+    kernels (a call costs as much as the product for two regions)."""
     K = Phi.shape[0]
     if K <= _SMALL_K:
         for i in range(K):
@@ -302,7 +303,7 @@ def freeness_dot(Phi, v, out):
         out[:] = np.dot(Phi, v)
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def freeness_tdot(Phi, v, out):
     """out = Phi.T @ v (v and out 1-d)."""
     K = Phi.shape[0]

@@ -2,28 +2,44 @@
 solvers (which call them through numba first-class function types, so that compiled solvers
 are generic *and* cacheable).
 
-    kernel(x, lam, par, reg, Phi, out) -> None
+    kernel(x, lam, par, reg, Phi, out) -> None          (outputs, Jacobian, payoff)
+    fixed_point_map(x, lam, par, reg, Phi, out, work) -> None
 
 x    float64[::1]    unknowns of the short run, in logs (length m, usually K)
 lam  float64[::1]    distribution of the mobile factor (K)
 par  float64[::1]    scalar parameters
 reg  float64[:, ::1] per-region parameters, one row each (n_reg x K)
 Phi  float64[:, ::1] the freeness operator's matrix, used only via freeness_dot / freeness_tdot
-out  float64[::1] for the fixed-point map; float64[:, ::1] for outputs (5 x K) and the
-     Jacobian (m x m)
+out  float64[::1] for the fixed-point map and the payoff; float64[:, ::1] for outputs (5 x K)
+     and the Jacobian (m x m)
+work float64[::1] scratch of length work_size(m, K) = WORK_VECTORS * max(m, K), contents
+     undefined on entry, owned by the solver (one per thread): the map is called a few million
+     times in a batch of small problems, where allocating its temporaries would cost as much as
+     computing them. A map may also ignore it and allocate.
 """
 
-from numba import types
+from numba import njit, types
 from numba.core.types.function_type import WrapperAddressProtocol
 
 VEC = types.float64[::1]
 MAT = types.float64[:, ::1]
 
-MAP_SIGNATURE = types.void(VEC, VEC, VEC, MAT, MAT, VEC)
+MAP_SIGNATURE = types.void(VEC, VEC, VEC, MAT, MAT, VEC, VEC)
+PAYOFF_SIGNATURE = types.void(VEC, VEC, VEC, MAT, MAT, VEC)
 BLOCK_SIGNATURE = types.void(VEC, VEC, VEC, MAT, MAT, MAT)
 
 MapKernel = types.FunctionType(MAP_SIGNATURE)
 BlockKernel = types.FunctionType(BLOCK_SIGNATURE)
+
+#: vectors of scratch a fixed-point map may use (each of length max(m, K))
+WORK_VECTORS = 4
+
+
+@njit(cache=True)
+def work_size(m: int, K: int) -> int:
+    """Length of the fixed-point map's scratch for m unknowns on K regions."""
+    return WORK_VECTORS * max(m, K)
+
 
 #: rows of the outputs kernel
 OUTPUT_ROWS = ("wage", "income", "price_index", "real_wage", "payoff")

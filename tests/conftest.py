@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import neg
+from neg.kernels import work_size
 
 
 def random_geography(K: int, seed: int, longest: float = 3.0) -> neg.Geography:
@@ -31,9 +32,10 @@ def assert_jacobian_matches_finite_differences(model, x, lam, *, rtol, atol, h=1
     J = np.empty((n, n))
     model.jacobian_kernel(x, lam, par, reg, Phi, J)
     fp, fm = np.empty(n), np.empty(n)
+    work = np.full(work_size(n, Phi.shape[0]), np.nan)  # scratch: the map must not read it first
     for k in range(n):
         e = np.zeros(n)
         e[k] = h
-        model.fixed_point_map(x + e, lam, par, reg, Phi, fp)
-        model.fixed_point_map(x - e, lam, par, reg, Phi, fm)
+        model.fixed_point_map(x + e, lam, par, reg, Phi, fp, work)
+        model.fixed_point_map(x - e, lam, par, reg, Phi, fm, work)
         np.testing.assert_allclose(J[:, k], (fp - fm) / (2 * h), rtol=rtol, atol=atol)

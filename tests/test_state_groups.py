@@ -10,7 +10,7 @@ import pytest
 from numba import njit
 
 import neg
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Model
 from neg.state import StateSpace
 
@@ -19,7 +19,7 @@ SIZES = (2, 3)
 
 
 @njit(MAP_SIGNATURE, cache=True)
-def _null(x, lam, par, reg, Phi, out):
+def _null(x, lam, par, reg, Phi, out, work):
     out[:] = 0.0
 
 
@@ -28,7 +28,7 @@ def _outputs(x, lam, par, reg, Phi, out):
     out[:, :] = 0.0
 
 
-@njit(MAP_SIGNATURE, cache=True)
+@njit(PAYOFF_SIGNATURE, cache=True)
 def _payoff(x, lam, par, reg, Phi, out):
     n = lam.size
     for i in range(n):

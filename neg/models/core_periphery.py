@@ -48,21 +48,17 @@ def _cost_factors(cost, s, out):
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _wage_map(x, lam, par, reg, Phi, out):
+def _wage_map(x, lam, par, reg, Phi, out, work):
     s, mu = par[0], par[1]
-    farmers = reg[0]
     K = lam.size
-    cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
-    a = np.empty(K)
+    cf, a, g = work[:K], work[K:2 * K], work[2 * K:3 * K]  # scratch, no allocation
     for j in range(K):
+        cf[j] = (1.0 + reg[2, j]) ** (1.0 - s)  # cost factors (1 + cost)^(1 - s)
         a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
-    g = np.empty(K)
     freeness_tdot(Phi, a, g)  # G^(1-s)
-    b = np.empty(K)
     for j in range(K):
-        b[j] = (mu * lam[j] * np.exp(x[j]) + (1.0 - mu) * farmers[j]) / g[j]
-    freeness_dot(Phi, b, out)  # w^s / c
+        a[j] = (mu * lam[j] * np.exp(x[j]) + (1.0 - mu) * reg[0, j]) / g[j]  # Y G^(s-1)
+    freeness_dot(Phi, a, out)  # w^s / c
     for i in range(K):
         out[i] = np.log(cf[i] * out[i]) / s
 

@@ -86,7 +86,7 @@ def _gross_returns(E, lam, cf, b, Phi, pi, delta):
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _expenditure_map(x, lam, par, reg, Phi, out):
+def _expenditure_map(x, lam, par, reg, Phi, out, work):
     s, mu = par[0], par[1]
     labour, capital, tax = reg[0], reg[1], reg[2]
     K = lam.size

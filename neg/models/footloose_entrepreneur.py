@@ -50,7 +50,7 @@ _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E 
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _expenditure_map(x, lam, par, reg, Phi, out):
+def _expenditure_map(x, lam, par, reg, Phi, out, work):
     s, mu, H, L = par[0], par[1], par[2], par[3]
     workers = reg[0]
     K = lam.size

@@ -57,7 +57,7 @@ import numpy as np
 from numba import njit
 
 from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Model, check_greater, check_open_unit
 
 _TINY = 2.2250738585072014e-308  # smallest normal double
@@ -84,7 +84,7 @@ def _profits(x, lam, par, Phi, delta, rho):
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _expenditure_map(x, lam, par, reg, Phi, out):
+def _expenditure_map(x, lam, par, reg, Phi, out, work):
     H, L = par[2], par[3]
     workers = reg[0]
     K = x.size
@@ -124,7 +124,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, i] = (1.0 - tax[i]) * best * da  # best payoff for a skilled worker living in i
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """omega_hp = (1 - tax_h) theta_hp rho_p Delta_h^a for every configuration (index h*K + p)."""
     s, mu = par[0], par[1]

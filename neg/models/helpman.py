@@ -90,7 +90,7 @@ def _incomes(w, lam, mu, national, tax, Y, y):
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _wage_map(x, lam, par, reg, Phi, out):
+def _wage_map(x, lam, par, reg, Phi, out, work):
     s, mu, national = par[0], par[1], par[2] > 0.5
     K = lam.size
     cf = np.empty(K)

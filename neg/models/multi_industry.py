@@ -88,7 +88,7 @@ import xarray as xr
 from numba import njit
 
 from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Model, _as_float, check_greater
 
 __all__ = ["MultiIndustry"]
@@ -150,7 +150,7 @@ def _economy(x, lam, par, reg):
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _map(x, lam, par, reg, Phi, out):
+def _map(x, lam, par, reg, Phi, out, work):
     I = int(par[0])
     K = reg.shape[1]
     a0 = _HEAD + 4 * I
@@ -265,7 +265,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, i] = out[3, i]
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """The wage each sector pays a worker: agriculture's marginal product, each industry's
     zero-profit wage net of the region's wage tax."""

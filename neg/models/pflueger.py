@@ -54,7 +54,7 @@ from neg.models.core_periphery import _cost_factors
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _null_map(x, lam, par, reg, Phi, out):
+def _null_map(x, lam, par, reg, Phi, out, work):
     out[:] = 0.0
 
 

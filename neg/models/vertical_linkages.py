@@ -90,7 +90,7 @@ LABOUR = ("mobile", "immobile")
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _map(x, lam, par, reg, Phi, out):
+def _map(x, lam, par, reg, Phi, out, work):
     s, gamma, alpha = par[0], par[1], par[2]
     farmers = reg[0]
     K = lam.size

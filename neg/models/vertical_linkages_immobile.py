@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit
 
 from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 
 __all__ = ["manufacturing_share", "initial_state", "two_region_break_points"]
 
@@ -87,7 +87,7 @@ def _split(lam, par, reg, K):
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _map(x, lam, par, reg, Phi, out):
+def _map(x, lam, par, reg, Phi, out, work):
     s, gamma, alpha = par[0], par[1], par[2]
     K = Phi.shape[0]
     LM, YA = _split(lam, par, reg, K)
@@ -130,7 +130,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = out[3, j]
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """(manufacturing wage, agricultural wage) of every region: w_i and a_i^(eta - 1)."""
     eta = par[3]

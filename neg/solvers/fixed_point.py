@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange, types
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, MAT, VEC, BlockKernel, MapKernel, fast_kernel
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, MAT, VEC, BlockKernel, MapKernel, fast_kernel, work_size
 from neg.results import ShortRun
 from neg.state import StateSpace
 
@@ -73,7 +73,7 @@ class SolverOptions:
         return replace(base, **kwargs)
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def _max_abs(r):
     m = 0.0
     for v in r:
@@ -83,15 +83,15 @@ def _max_abs(r):
     return m
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def _residual(F, x, lam, par, reg, Phi, fx, r):
-    F(x, lam, par, reg, Phi, fx)
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _residual(F, x, lam, par, reg, Phi, fx, r, work):
+    F(x, lam, par, reg, Phi, fx, work)
     for i in range(x.size):
         r[i] = fx[i] - x[i]
     return _max_abs(r)
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def _anderson_gamma(dR, hist, r, gram, gamma):
     """Least-squares coefficients gamma = argmin |r - dR[:hist]^T gamma| from the (slightly
     regularised) normal equations, by Gaussian elimination with partial pivoting: for the few
@@ -132,25 +132,33 @@ def _anderson_gamma(dR, hist, r, gram, gamma):
         gamma[c] = s / gram[c, c]
 
 
-@njit(_SOLVE_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memory, damping):
-    """Compiled solver loop. Returns (x, iterations, residual); converged iff residual <= tol."""
-    n = x0.size
-    x = x0.copy()
-    fx = np.empty(n)
-    r = np.empty(n)
-    res = _residual(F, x, lam, par, reg, Phi, fx, r)
+@njit(cache=True)
+def workspace_size(n: int, K: int, memory: int) -> int:
+    """Length of the flat workspace of :func:`iterate` for n unknowns on K regions."""
+    m = min(memory, n)
+    return 4 * n + 2 * m * n + m * (m + 2) + work_size(n, K)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping, ws):
+    """The solver loop, in place on ``x`` (the start on entry, the solution on exit), with all
+    its arrays carved from the flat workspace ``ws`` (length :func:`workspace_size`), so a
+    batch of small solves allocates nothing per solve. Returns (iterations, residual)."""
+    n = x.size
+    K = Phi.shape[0]
     m = min(memory, n)  # more history than unknowns is rank-deficient
-    dX = np.zeros((m, n))  # history of x and residual differences, one row per step
-    dR = np.zeros((m, n))
+    r, x_new, fx, r_new = ws[:n], ws[n:2 * n], ws[2 * n:3 * n], ws[3 * n:4 * n]
+    o = 4 * n
+    dX = ws[o:o + m * n].reshape((m, n))  # history of x and residual differences, one row per step
+    dR = ws[o + m * n:o + 2 * m * n].reshape((m, n))
+    o += 2 * m * n
+    gram = ws[o:o + m * (m + 1)].reshape((m, m + 1))
+    gamma = ws[o + m * (m + 1):o + m * (m + 2)]
+    work = ws[o + m * (m + 2):o + m * (m + 2) + work_size(n, K)]
+    jac = np.empty((n, n)) if method == 2 else np.empty((1, 1))
+    res = _residual(F, x, lam, par, reg, Phi, fx, r, work)
     hist = 0
     head = 0
-    x_new = np.empty(n)
-    f_new = np.empty(n)
-    r_new = np.empty(n)
-    jac = np.empty((n, n)) if method == 2 else np.empty((1, 1))
-    gram = np.empty((m, m + 1))
-    gamma = np.empty(m)
     it = 0
     while it < max_iter and not res <= tol:
         it += 1
@@ -172,14 +180,14 @@ def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memor
             beta = 1.0 if method == 0 else damping
             for i in range(n):
                 x_new[i] = x[i] + beta * r[i]
-        res_new = _residual(F, x_new, lam, par, reg, Phi, f_new, r_new)
+        res_new = _residual(F, x_new, lam, par, reg, Phi, fx, r_new, work)
         if method != 1 and not res_new <= res:
             # safeguard: damped step, halving until finite; clear the history
             beta = damping
             for _ in range(60):
                 for i in range(n):
                     x_new[i] = x[i] + beta * r[i]
-                res_new = _residual(F, x_new, lam, par, reg, Phi, f_new, r_new)
+                res_new = _residual(F, x_new, lam, par, reg, Phi, fx, r_new, work)
                 if np.isfinite(res_new):
                     break
                 beta *= 0.5
@@ -195,9 +203,20 @@ def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memor
         if not np.isfinite(res_new):
             res = res_new
             break
-        x[:] = x_new
-        r[:] = r_new
+        for i in range(n):
+            x[i] = x_new[i]
+            r[i] = r_new[i]
         res = res_new
+    return it, res
+
+
+@njit(_SOLVE_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memory, damping):
+    """One solve from ``x0`` (left unchanged). Returns (x, iterations, residual); converged iff
+    residual <= tol."""
+    x = x0.copy()
+    ws = np.empty(workspace_size(x.size, Phi.shape[0], memory))
+    it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping, ws)
     return x, it, res
 
 
@@ -227,22 +246,19 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory,
     RES = np.empty(n)
     n_chunks = (n + BATCH_CHUNK - 1) // BATCH_CHUNK
     for c in prange(n_chunks):
-        out = np.empty((5, K))
+        ws = np.empty(workspace_size(m, K, memory))  # one workspace per chunk
         for k in range(c * BATCH_CHUNK, min(n, (c + 1) * BATCH_CHUNK)):
-            if warm and k > c * BATCH_CHUNK and np.isfinite(RES[k - 1]):
-                x0 = X[k - 1].copy()  # continuation along the batch: neighbours are similar
-            else:
-                x0 = X0[_row(X0.shape[0], k)].copy()
+            x = X[k]
+            # warm start: continuation along the batch (neighbours are similar)
+            x0 = X[k - 1] if warm and k > c * BATCH_CHUNK and np.isfinite(RES[k - 1]) else X0[_row(X0.shape[0], k)]
+            for i in range(m):
+                x[i] = x0[i]
             lam = LAM[_row(LAM.shape[0], k)]
             par = PAR[_row(PAR.shape[0], k)]
             Phi = PHI[_row(PHI.shape[0], k)]
-            x, it, res = solve_fixed_point(F, J, x0, lam, par, REG, Phi, method, tol, max_iter,
-                                           memory, damping)
-            X[k] = x
-            IT[k] = it
-            RES[k] = res
-            G(x, lam, par, REG, Phi, out)
-            OUT[k] = out
+            IT[k], RES[k] = iterate(F, J, x, lam, par, REG, Phi, method, tol, max_iter, memory,
+                                    damping, ws)
+            G(x, lam, par, REG, Phi, OUT[k])
     return X, OUT, IT, RES
 
 
