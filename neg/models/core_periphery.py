@@ -40,11 +40,11 @@ from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_open_unit, workers_and_farmers
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def _cost_factors(cost, s, out):
     """out_i = (1 + cost_i)^(1 - s): the factor on a region's varieties' price^(1 - s)."""
     for i in range(cost.size):
-        out[i] = (1.0 + cost[i]) ** (1.0 - s)
+        out[i] = 1.0 if cost[i] == 0.0 else (1.0 + cost[i]) ** (1.0 - s)
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -52,8 +52,8 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
     s, mu = par[0], par[1]
     K = lam.size
     cf, a, g = work[:K], work[K:2 * K], work[2 * K:3 * K]  # scratch, no allocation
+    _cost_factors(reg[2], s, cf)
     for j in range(K):
-        cf[j] = (1.0 + reg[2, j]) ** (1.0 - s)  # cost factors (1 + cost)^(1 - s)
         a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
     freeness_tdot(Phi, a, g)  # G^(1-s)
     for j in range(K):
@@ -66,20 +66,17 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu = par[0], par[1]
-    farmers, tax = reg[0], reg[1]
     K = lam.size
-    cf = np.empty(K)
+    cf, a, g = out[2], out[3], out[4]  # rows used as scratch before they are filled
     _cost_factors(reg[2], s, cf)
-    a = np.empty(K)
     for j in range(K):
         out[0, j] = np.exp(x[j])  # wage (gross of tax)
-        a[j] = lam[j] * cf[j] * out[0, j] ** (1.0 - s)
-        out[1, j] = mu * lam[j] * out[0, j] + (1.0 - mu) * farmers[j]  # income
-    g = np.empty(K)
-    freeness_tdot(Phi, a, g)
+        a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
+        out[1, j] = mu * lam[j] * out[0, j] + (1.0 - mu) * reg[0, j]  # income
+    freeness_tdot(Phi, a, g)  # G^(1-s)
     for j in range(K):
-        out[2, j] = g[j] ** (1.0 / (1.0 - s))  # price index
-        out[3, j] = (1.0 - tax[j]) * out[0, j] * out[2, j] ** (-mu)  # real wage, net of tax
+        out[2, j] = np.exp(np.log(g[j]) / (1.0 - s))  # price index
+        out[3, j] = (1.0 - reg[1, j]) * out[0, j] * np.exp(-mu * np.log(out[2, j]))  # real wage, net of tax
         out[4, j] = out[3, j]
 
 

@@ -23,7 +23,16 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange, types
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, MAT, VEC, BlockKernel, MapKernel, fast_kernel, work_size
+from neg.kernels import (
+    BLOCK_SIGNATURE,
+    MAP_SIGNATURE,
+    MAT,
+    VEC,
+    BlockKernel,
+    MapKernel,
+    fast_kernel,
+    work_size,
+)
 from neg.results import ShortRun
 from neg.state import StateSpace
 
@@ -133,32 +142,27 @@ def _anderson_gamma(dR, hist, r, gram, gamma):
 
 
 @njit(cache=True)
-def workspace_size(n: int, K: int, memory: int) -> int:
-    """Length of the flat workspace of :func:`iterate` for n unknowns on K regions."""
-    m = min(memory, n)
-    return 4 * n + 2 * m * n + m * (m + 2) + work_size(n, K)
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping, ws):
-    """The solver loop, in place on ``x`` (the start on entry, the solution on exit), with all
-    its arrays carved from the flat workspace ``ws`` (length :func:`workspace_size`), so a
-    batch of small solves allocates nothing per solve. Returns (iterations, residual)."""
-    n = x.size
-    K = Phi.shape[0]
+def workspace(n: int, K: int, memory: int, method: int):
+    """The arrays of :func:`iterate` for n unknowns on K regions, allocated once: a batch of
+    small solves then allocates nothing per solve."""
     m = min(memory, n)  # more history than unknowns is rank-deficient
-    r, x_new, fx, r_new = ws[:n], ws[n:2 * n], ws[2 * n:3 * n], ws[3 * n:4 * n]
-    o = 4 * n
-    dX = ws[o:o + m * n].reshape((m, n))  # history of x and residual differences, one row per step
-    dR = ws[o + m * n:o + 2 * m * n].reshape((m, n))
-    o += 2 * m * n
-    gram = ws[o:o + m * (m + 1)].reshape((m, m + 1))
-    gamma = ws[o + m * (m + 1):o + m * (m + 2)]
-    work = ws[o + m * (m + 2):o + m * (m + 2) + work_size(n, K)]
-    jac = np.empty((n, n)) if method == 2 else np.empty((1, 1))
+    return (np.empty(n), np.empty(n), np.empty(n), np.empty(n),  # r, x_new, fx, r_new
+            np.zeros((m, n)), np.zeros((m, n)),  # history of x and residual differences
+            np.empty((m, m + 1)), np.empty(m),  # Anderson's normal equations, coefficients
+            np.empty(work_size(n, K)),  # the map's scratch
+            np.empty((n, n)) if method == 2 else np.empty((1, 1)),  # Newton's Jacobian
+            np.zeros(2, dtype=np.int64))  # Anderson's history: length, next row
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping, ws, keep=False):
+    """The solver loop, in place on ``x`` (the start on entry, the solution on exit), using the
+    arrays ``ws`` of :func:`workspace`. Returns (iterations, residual)."""
+    n = x.size
+    r, x_new, fx, r_new, dX, dR, gram, gamma, work, jac, history = ws
+    m = dX.shape[0]
     res = _residual(F, x, lam, par, reg, Phi, fx, r, work)
-    hist = 0
-    head = 0
+    hist, head = (history[0], history[1]) if keep else (0, 0)
     it = 0
     while it < max_iter and not res <= tol:
         it += 1
@@ -207,6 +211,7 @@ def iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping,
             x[i] = x_new[i]
             r[i] = r_new[i]
         res = res_new
+    history[0], history[1] = hist, head
     return it, res
 
 
@@ -215,20 +220,23 @@ def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memor
     """One solve from ``x0`` (left unchanged). Returns (x, iterations, residual); converged iff
     residual <= tol."""
     x = x0.copy()
-    ws = np.empty(workspace_size(x.size, Phi.shape[0], memory))
+    ws = workspace(x.size, Phi.shape[0], memory, method)
     it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping, ws)
     return x, it, res
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _row(rows, k):
-    """Broadcasting: row k of a stack, or its only row."""
-    return np.int64(k) if rows > 1 else np.int64(0)
+def _copy_row(A, k, out):
+    """out = row k of a stack A, or its only row (broadcasting)."""
+    k = k if A.shape[0] > 1 else 0
+    for i in range(out.size):
+        out[i] = A[k, i]
 
 
 _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1], VEC))(
     MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, types.float64[:, :, ::1],
     types.int64, types.float64, types.int64, types.int64, types.float64, types.int64,
+    types.int64[::1],
 )
 
 #: points per warm-started chunk of a batch (fixed, so results do not depend on the thread count)
@@ -236,7 +244,8 @@ BATCH_CHUNK = 64
 
 
 @njit(_BATCH_SIGNATURE, cache=True, error_model="numpy", parallel=True)
-def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory, damping, warm):
+def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory, damping, warm,
+                 order):
     n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0])
     m = X0.shape[1]
     K = PHI.shape[1]  # regions (the state may be longer: several groups)
@@ -246,19 +255,37 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory,
     RES = np.empty(n)
     n_chunks = (n + BATCH_CHUNK - 1) // BATCH_CHUNK
     for c in prange(n_chunks):
-        ws = np.empty(workspace_size(m, K, memory))  # one workspace per chunk
-        for k in range(c * BATCH_CHUNK, min(n, (c + 1) * BATCH_CHUNK)):
-            x = X[k]
-            # warm start: continuation along the batch (neighbours are similar)
-            x0 = X[k - 1] if warm and k > c * BATCH_CHUNK and np.isfinite(RES[k - 1]) else X0[_row(X0.shape[0], k)]
+        # Each chunk works on its own copies of the point's inputs and outputs: views into the
+        # shared arrays would touch their reference counts, one cache line that both cores
+        # would fight over on every view.
+        ws = workspace(m, K, memory, method)
+        x, out = np.empty(m), np.empty((5, K))
+        lam, par, reg = np.empty(LAM.shape[1]), np.empty(PAR.shape[1]), REG.copy()
+        Phi = PHI[0].copy()
+        res = np.nan
+        for q in range(c * BATCH_CHUNK, min(n, (c + 1) * BATCH_CHUNK)):
+            k = order[q]  # points in the order given, results in place
+            first = q == c * BATCH_CHUNK
+            keep = warm and not first and np.isfinite(res)
+            if not keep:
+                _copy_row(X0, k, x)  # else: warm start from the previous point's solution
+            if first or LAM.shape[0] > 1:
+                _copy_row(LAM, k, lam)
+            if first or PAR.shape[0] > 1:
+                _copy_row(PAR, k, par)
+            if PHI.shape[0] > 1:
+                for i in range(K):
+                    for j in range(K):
+                        Phi[i, j] = PHI[k, i, j]
+            it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping,
+                              ws, keep)
+            IT[k], RES[k] = it, res
+            G(x, lam, par, reg, Phi, out)
             for i in range(m):
-                x[i] = x0[i]
-            lam = LAM[_row(LAM.shape[0], k)]
-            par = PAR[_row(PAR.shape[0], k)]
-            Phi = PHI[_row(PHI.shape[0], k)]
-            IT[k], RES[k] = iterate(F, J, x, lam, par, REG, Phi, method, tol, max_iter, memory,
-                                    damping, ws)
-            G(x, lam, par, REG, Phi, OUT[k])
+                X[k, i] = x[i]
+            for r in range(5):
+                for i in range(K):
+                    OUT[k, r, i] = out[r, i]
     return X, OUT, IT, RES
 
 
@@ -372,17 +399,55 @@ def _batch_arrays(model, arrays: dict[str, np.ndarray]):
     return np.ascontiguousarray(PAR), models[0].kernel_args()[1], np.ascontiguousarray(PHI)
 
 
+def locality_order(features: np.ndarray) -> np.ndarray:
+    """An order of the points (rows of ``features``, n x d) in which consecutive points are
+    close: the boustrophedon ("snake") path through a grid over the leading (at most three)
+    principal axes of the min-max scaled features, finest along the last axis. Deterministic;
+    the identity when nothing varies or when d > 64 (too many inputs to be worth it)."""
+    f = np.ascontiguousarray(np.asarray(features, dtype=float).T)  # (d, n): rows reduce fast
+    n = f.shape[1]
+    f = _unit_scaled(f)
+    if f.shape[0] == 0 or f.shape[0] > 64 or n < 3:
+        return np.arange(n)
+    if f.shape[0] > 1:  # leading principal axes (shares on the simplex are collinear)
+        f -= f.mean(axis=1)[:, None]
+        val, vec = np.linalg.eigh(f @ f.T)
+        f = _unit_scaled(vec[:, ::-1][:, : min(3, int(np.sum(val > 1e-12 * val.max())))].T @ f)
+    d = f.shape[0]
+    bins = max(1, round(n ** (1.0 / d)))
+    cell = np.minimum((f * bins).astype(np.int64), bins - 1)
+    key = np.zeros(n)  # one sort key: the cells along the coarse axes, then the last axis
+    parity = np.zeros(n, dtype=np.int64)
+    for a in range(d):  # the direction along axis a flips with the cells of the coarser axes
+        flip = parity % 2 == 1
+        if a < d - 1:
+            key = key * bins + np.where(flip, bins - 1 - cell[a], cell[a])
+            parity += cell[a]
+        else:
+            key += np.where(flip, 1.0 - f[a], f[a]) * (1.0 - 1e-9)
+    return np.argsort(key)
+
+
+def _unit_scaled(f: np.ndarray) -> np.ndarray:
+    """Rows of f that vary, scaled to [0, 1]."""
+    lo, hi = f.min(axis=1), f.max(axis=1)
+    keep = hi > lo
+    return (f[keep] - lo[keep, None]) / (hi - lo)[keep, None]
+
+
 def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0=None,
                     warm: bool = True, **params) -> ShortRun:
     """Many short runs in one compiled, parallel call.
 
     Broadcasts a stack of distributions ``lam`` (n, K) against scalar parameter arrays given
     by name (e.g. ``phi=np.linspace(0.05, 0.95, 10_000)``, ``mu=...``); every field of the
-    result gains a leading axis of length n.
+    result gains a leading axis of length n, in the order of the input points.
 
-    ``warm``: within fixed chunks of consecutive points (``BATCH_CHUNK``), start each solve from
-    the previous point's solution (a continuation along the batch; results then agree with
-    independent solves to the tolerance, and do not depend on the number of threads).
+    ``warm``: solve the points in an order where neighbours are similar
+    (:func:`locality_order` of the varying inputs) and start each solve from the previous
+    point's solution and Anderson history, within fixed chunks of ``BATCH_CHUNK`` points: a
+    continuation along the batch. Results agree with independent solves to the tolerance
+    and do not depend on the number of threads.
     """
     solver_keys = {"method", "tol", "max_iter", "memory", "damping"}
     opts = SolverOptions.from_kwargs(options, **{k: params.pop(k) for k in list(params) if k in solver_keys})
@@ -394,6 +459,13 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
     if len(sizes) > 1:
         raise ValueError("short_run_batch: lam and parameter arrays must have equal lengths or "
                          f"length 1, got {sorted(sizes)}")
+    n = max(sizes, default=1)
+    order = np.arange(n)
+    if warm and n > 2:
+        varying = [a[:, None] for a in arrays.values() if a.size > 1]
+        if lam.shape[0] > 1:
+            varying.append(lam)
+        order = locality_order(np.hstack(varying))
     PAR, REG, PHI = _batch_arrays(model, arrays)
     if x0 is None:
         X0 = np.ascontiguousarray(np.stack([model.initial_state(l) for l in lam[:1]]))
@@ -404,6 +476,7 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
         fast_kernel(model.fixed_point_map, MAP_SIGNATURE), J,
         fast_kernel(model.outputs_kernel, BLOCK_SIGNATURE), X0, lam, PAR, REG, PHI,
         METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping, int(bool(warm)),
+        order,
     )
     n = X.shape[0]
     lam_full = np.broadcast_to(lam, (n, lam.shape[1])).copy()
