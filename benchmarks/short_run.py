@@ -6,7 +6,10 @@ scaled so the longest is 10 units; lam a random point of the simplex (Dirichlet(
 
 (a) numpy damped iteration w <- 0.25 T(w) + 0.75 w (the algorithm of the published
     spatial-model toolkits), stopped when max|log w_new - log w| <= 1e-10;
-(b) scipy.optimize.root(method="anderson") on log T(exp x) - x with fatol=1e-10;
+(b) scipy.optimize.root(method="anderson") with fatol=1e-10 on the same equations, in two
+    formulations: levels, T(w) - w from w = 1 (the equations as (a) writes them: the issue's
+    target is on this one), and logs, log T(exp x) - x from x = 0 (neg's own formulation, in
+    which scipy's Anderson needs 50 times fewer iterations);
 plus the floor: two numpy matrix-vector products with the K x K freeness matrix.
 Accuracy = max|log w - log w_ref| against a tight neg solve (tol 1e-13), whose residual is
 re-checked with the numpy map.
@@ -76,22 +79,29 @@ def damped_iteration(T, K: int, budget: float):
             raise TooSlow(elapsed / len(steps) * (len(steps) + remaining), exact=rate < 1)
 
 
-def scipy_anderson(T, K: int, budget: float):
-    """(b): scipy.optimize.root(method="anderson") in logs. Returns (log w, iterations)."""
+def _scipy_anderson(residual, x0, K: int, budget: float):
+    """scipy.optimize.root(method="anderson") on ``residual`` from x0. Returns (x, iterations)."""
     t0 = time.perf_counter()
-    evals = 0
 
-    def residual(x):
-        nonlocal evals
-        evals += 1
+    def timed(x):
         if time.perf_counter() - t0 > budget:
             raise TooSlow(time.perf_counter() - t0, exact=False)
-        return np.log(T(np.exp(x))) - x
+        return residual(x)
 
-    sol = scipy.optimize.root(residual, np.zeros(K), method="anderson", options={"fatol": TOL})
+    sol = scipy.optimize.root(timed, x0, method="anderson", options={"fatol": TOL})
     if not sol.success:
         print(f"  scipy anderson K={K}: not converged ({sol.message})")
     return sol.x, sol.nit
+
+
+def scipy_anderson_levels(T, K: int, budget: float):
+    """(b), levels: T(w) - w = 0 from w = 1. Returns (w, iterations)."""
+    return _scipy_anderson(lambda w: T(w) - w, np.ones(K), K, budget)
+
+
+def scipy_anderson_logs(T, K: int, budget: float):
+    """(b), logs: log T(exp x) - x = 0 from x = 0. Returns (log w, iterations)."""
+    return _scipy_anderson(lambda x: np.log(T(np.exp(x))) - x, np.zeros(K), K, budget)
 
 
 def floor_time(Phi: np.ndarray, repeats: int) -> float:
@@ -140,7 +150,8 @@ def bench_size(K: int, repeats: int, budget: float) -> list[Row]:
     baselines = {}
     for label, solve, to_log in (
         ("numpy damped", damped_iteration, np.log),
-        ("scipy anderson", scipy_anderson, None),
+        ("scipy anderson (levels)", scipy_anderson_levels, np.log),
+        ("scipy anderson (logs)", scipy_anderson_logs, None),
     ):
         row, baselines[label] = time_baseline(case, label, solve, to_log, T, K, ref.state,
                                               repeats, budget)
@@ -156,7 +167,8 @@ def bench_size(K: int, repeats: int, budget: float) -> list[Row]:
     rows.append(ratio_row(case, "neg per-iteration / floor", per_it / floor,
                           "<= 1.5", per_iteration_s=per_it, floor_s=floor))
     rows.append(ratio_row(case, "  (whole solve / iterations) / floor", t_neg / max(it_neg, 1) / floor, ""))
-    for label, target in (("numpy damped", ">= 30"), ("scipy anderson", ">= 50")):
+    for label, target in (("numpy damped", ">= 30"), ("scipy anderson (levels)", ">= 50"),
+                          ("scipy anderson (logs)", ">= 50")):
         t = baselines[label]
         rows.append(ratio_row(case, f"{label} / neg", None if t is None else t / t_neg,
                               target if big else ""))

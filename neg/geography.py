@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 __all__ = ["Geography", "FreenessOperator", "freeness_dot", "freeness_tdot"]
 
@@ -285,6 +285,20 @@ class FreenessOperator:
     def tdot(self, x: np.ndarray) -> np.ndarray:
         """``Phi.T @ x`` for a vector (K,) or a block of vectors (K, n)."""
         return self.matrix.T @ x
+
+
+@njit(cache=True, parallel=True)
+def freeness_stack(phi, distance):
+    """The dense freeness matrices phi_k**d_ij for many unit freenesses phi (n,): (n, K, K), as
+    :meth:`FreenessOperator.dense` builds each (subnormals flushed), in parallel."""
+    n, K = phi.size, distance.shape[0]
+    out = np.empty((n, K, K))
+    for k in prange(n):
+        for i in range(K):
+            for j in range(K):
+                v = phi[k] ** distance[i, j]
+                out[k, i, j] = v if v >= _TINY else 0.0
+    return out
 
 
 # -------------------------------------------------------------------- compiled products

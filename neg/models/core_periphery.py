@@ -75,8 +75,9 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[1, j] = mu * lam[j] * out[0, j] + (1.0 - mu) * reg[0, j]  # income
     freeness_tdot(Phi, a, g)  # G^(1-s)
     for j in range(K):
-        out[2, j] = np.exp(np.log(g[j]) / (1.0 - s))  # price index
-        out[3, j] = (1.0 - reg[1, j]) * out[0, j] * np.exp(-mu * np.log(out[2, j]))  # real wage, net of tax
+        log_G = np.log(g[j]) / (1.0 - s)
+        out[2, j] = np.exp(log_G)  # price index
+        out[3, j] = (1.0 - reg[1, j]) * out[0, j] * np.exp(-mu * log_G)  # real wage, net of tax
         out[4, j] = out[3, j]
 
 

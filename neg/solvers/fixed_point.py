@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange, types
 
+from neg.geography import freeness_stack
 from neg.kernels import (
     BLOCK_SIGNATURE,
     MAP_SIGNATURE,
@@ -236,7 +237,7 @@ def _copy_row(A, k, out):
 _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1], VEC))(
     MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, types.float64[:, :, ::1],
     types.int64, types.float64, types.int64, types.int64, types.float64, types.int64,
-    types.int64[::1],
+    types.int64[::1], MAT,
 )
 
 #: points per warm-started chunk of a batch (fixed, so results do not depend on the thread count)
@@ -245,7 +246,7 @@ BATCH_CHUNK = 64
 
 @njit(_BATCH_SIGNATURE, cache=True, error_model="numpy", parallel=True)
 def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory, damping, warm,
-                 order):
+                 order, coords):
     n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0])
     m = X0.shape[1]
     K = PHI.shape[1]  # regions (the state may be longer: several groups)
@@ -268,7 +269,19 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory,
             first = q == c * BATCH_CHUNK
             keep = warm and not first and np.isfinite(res)
             if not keep:
-                _copy_row(X0, k, x)  # else: warm start from the previous point's solution
+                _copy_row(X0, k, x)
+            elif q - c * BATCH_CHUNK >= 2 and np.isfinite(RES[order[q - 2]]):
+                # secant predictor along the path: x_{k-1} + t (x_{k-1} - x_{k-2}), t the new
+                # step's projection on the previous step in the coordinates of the path
+                k1, k2 = order[q - 1], order[q - 2]
+                num, den = 0.0, 0.0
+                for a in range(coords.shape[1]):
+                    prev = coords[k1, a] - coords[k2, a]
+                    num += (coords[k, a] - coords[k1, a]) * prev
+                    den += prev * prev
+                t = min(max(num / den, 0.0), 2.0) if den > 0.0 else 0.0
+                for i in range(m):
+                    x[i] = X[k1, i] + t * (X[k1, i] - X[k2, i])
             if first or LAM.shape[0] > 1:
                 _copy_row(LAM, k, lam)
             if first or PAR.shape[0] > 1:
@@ -382,11 +395,8 @@ def _batch_arrays(model, arrays: dict[str, np.ndarray]):
         lo, hi = model.replace(**{name: vals.min()}), model.replace(**{name: vals.max()})  # validate
         phi = vals if name == "phi" else vals ** (1.0 - model.sigma)
         del lo, hi
-        with np.errstate(under="ignore"):
-            PHI = np.power(phi[:, None, None], model.geography.distance[None])
-        PHI[PHI < np.finfo(float).tiny] = 0.0
         par, reg = model.kernel_args()
-        return par[None].copy(), reg, np.ascontiguousarray(PHI)
+        return par[None].copy(), reg, freeness_stack(phi, model.geography.distance)
     n = max(a.size for a in arrays.values())
     cols = np.column_stack([np.broadcast_to(a, (n,)) for a in arrays.values()])
     uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
@@ -404,35 +414,67 @@ def locality_order(features: np.ndarray) -> np.ndarray:
     close: the boustrophedon ("snake") path through a grid over the leading (at most three)
     principal axes of the min-max scaled features, finest along the last axis. Deterministic;
     the identity when nothing varies or when d > 64 (too many inputs to be worth it)."""
-    f = np.ascontiguousarray(np.asarray(features, dtype=float).T)  # (d, n): rows reduce fast
+    return _path(features)[0]
+
+
+def _path(features: np.ndarray):
+    """:func:`locality_order` and the points' coordinates (n, <= 3) it was computed from."""
+    f = _unit_scaled(np.ascontiguousarray(np.asarray(features, dtype=float).T))  # (d, n)
     n = f.shape[1]
-    f = _unit_scaled(f)
     if f.shape[0] == 0 or f.shape[0] > 64 or n < 3:
-        return np.arange(n)
+        return np.arange(n), np.zeros((n, 0))
     if f.shape[0] > 1:  # leading principal axes (shares on the simplex are collinear)
         f -= f.mean(axis=1)[:, None]
         val, vec = np.linalg.eigh(f @ f.T)
         f = _unit_scaled(vec[:, ::-1][:, : min(3, int(np.sum(val > 1e-12 * val.max())))].T @ f)
-    d = f.shape[0]
-    bins = max(1, round(n ** (1.0 / d)))
-    cell = np.minimum((f * bins).astype(np.int64), bins - 1)
-    key = np.zeros(n)  # one sort key: the cells along the coarse axes, then the last axis
-    parity = np.zeros(n, dtype=np.int64)
-    for a in range(d):  # the direction along axis a flips with the cells of the coarser axes
-        flip = parity % 2 == 1
-        if a < d - 1:
-            key = key * bins + np.where(flip, bins - 1 - cell[a], cell[a])
-            parity += cell[a]
-        else:
-            key += np.where(flip, 1.0 - f[a], f[a]) * (1.0 - 1e-9)
-    return np.argsort(key)
+    order = _snake_order(np.ascontiguousarray(f), max(1, round(n ** (1.0 / f.shape[0]))))
+    return order, np.ascontiguousarray(f.T)
 
 
 def _unit_scaled(f: np.ndarray) -> np.ndarray:
-    """Rows of f that vary, scaled to [0, 1]."""
+    """The rows of f (d, n) that vary, scaled to [0, 1]."""
     lo, hi = f.min(axis=1), f.max(axis=1)
     keep = hi > lo
     return (f[keep] - lo[keep, None]) / (hi - lo)[keep, None]
+
+
+@njit(cache=True)
+def _snake_order(f, bins):
+    """The snake path through ``bins`` cells per axis of the points f (d, n) in [0, 1]: by cell
+    along the coarse axes, the direction along each axis flipping with the cells of the
+    coarser ones, then along the last axis (ties keep the input order). A counting sort into
+    about n buckets, then an insertion sort of the nearly sorted result: O(n)."""
+    d, n = f.shape
+    coarse = bins ** (d - 1)
+    fine = max(1, -(-n // coarse))
+    key = np.empty(n)  # cell along the coarse axes + position in [0, 1) along the last
+    bucket = np.empty(n, dtype=np.int64)
+    for p in range(n):
+        k, parity = 0, 0
+        for a in range(d - 1):
+            c = min(int(f[a, p] * bins), bins - 1)
+            k = k * bins + (bins - 1 - c if parity % 2 == 1 else c)
+            parity += c
+        last = min(1.0 - f[d - 1, p] if parity % 2 == 1 else f[d - 1, p], 1.0 - 1e-12)
+        key[p] = k + last
+        bucket[p] = k * fine + min(int(last * fine), fine - 1)
+    start = np.zeros(coarse * fine + 1, dtype=np.int64)
+    for p in range(n):
+        start[bucket[p] + 1] += 1
+    for b in range(coarse * fine):
+        start[b + 1] += start[b]
+    order = np.empty(n, dtype=np.int64)
+    for p in range(n):
+        order[start[bucket[p]]] = p
+        start[bucket[p]] += 1
+    for i in range(1, n):  # within buckets
+        p = order[i]
+        j = i - 1
+        while j >= 0 and key[order[j]] > key[p]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = p
+    return order
 
 
 def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0=None,
@@ -460,12 +502,13 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
         raise ValueError("short_run_batch: lam and parameter arrays must have equal lengths or "
                          f"length 1, got {sorted(sizes)}")
     n = max(sizes, default=1)
-    order = np.arange(n)
+    order, coords = np.arange(n), np.zeros((n, 0))
     if warm and n > 2:
         varying = [a[:, None] for a in arrays.values() if a.size > 1]
-        if lam.shape[0] > 1:
-            varying.append(lam)
-        order = locality_order(np.hstack(varying))
+        if lam.shape[0] > 1:  # the shares but the last of each group (it follows from the others)
+            space = StateSpace.of(model)
+            varying.append(np.delete(lam, space.starts + np.asarray(space.sizes) - 1, axis=1))
+        order, coords = _path(np.hstack(varying))
     PAR, REG, PHI = _batch_arrays(model, arrays)
     if x0 is None:
         X0 = np.ascontiguousarray(np.stack([model.initial_state(l) for l in lam[:1]]))
@@ -476,7 +519,7 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
         fast_kernel(model.fixed_point_map, MAP_SIGNATURE), J,
         fast_kernel(model.outputs_kernel, BLOCK_SIGNATURE), X0, lam, PAR, REG, PHI,
         METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping, int(bool(warm)),
-        order,
+        order, coords,
     )
     n = X.shape[0]
     lam_full = np.broadcast_to(lam, (n, lam.shape[1])).copy()
