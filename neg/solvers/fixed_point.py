@@ -392,9 +392,11 @@ def _batch_arrays(model, arrays: dict[str, np.ndarray]):
         return par[None].copy(), reg, np.ascontiguousarray(model.freeness_operator.matrix[None])
     if set(arrays) in ({"phi"}, {"T"}):
         name, vals = next(iter(arrays.items()))
-        lo, hi = model.replace(**{name: vals.min()}), model.replace(**{name: vals.max()})  # validate
+        with np.errstate(invalid="ignore"):
+            ok = (vals > 0.0) & (vals <= 1.0) if name == "phi" else vals >= 1.0
+        if not np.all(ok):
+            model.replace(**{name: vals[~ok][0]})  # raises the model's message for the first
         phi = vals if name == "phi" else vals ** (1.0 - model.sigma)
-        del lo, hi
         par, reg = model.kernel_args()
         return par[None].copy(), reg, freeness_stack(phi, model.geography.distance)
     n = max(a.size for a in arrays.values())
