@@ -1,6 +1,6 @@
-"""The one signature every model kernel has, shared by models (which define kernels) and
-solvers (which call them through numba first-class function types, so that compiled solvers
-are generic *and* cacheable).
+"""The fixed signatures of model kernels, shared by models (which define kernels) and solvers
+(which call them through numba first-class function types, so that compiled solvers are generic
+*and* cacheable).
 
     kernel(x, lam, par, reg, Phi, out) -> None          (outputs, Jacobian, payoff)
     fixed_point_map(x, lam, par, reg, Phi, out, work) -> None

@@ -1,10 +1,11 @@
 """The narrow model interface and shared parameter validation.
 
 A model is a frozen dataclass of parameters plus three compiled kernels with one fixed signature
-(see :mod:`neg.solvers.kernels`):
+(see :mod:`neg.kernels`):
 
-``fixed_point_map(x, lam, par, reg, Phi, out)``
+``fixed_point_map(x, lam, par, reg, Phi, out, work)``
     the map whose fixed point ``x = F(x)`` is the short-run equilibrium (``x`` in logs);
+    ``work`` is the solver's scratch (see :mod:`neg.kernels`);
 ``outputs(x, lam, par, reg, Phi, out)``
     fills rows ``wage, income, price_index, real_wage, payoff`` of ``out`` (5 x K);
 ``jacobian(x, lam, par, reg, Phi, out)`` (optional)
