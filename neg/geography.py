@@ -314,7 +314,7 @@ def freeness_dot(Phi, v, out):
                 s += Phi[i, j] * v[j]
             out[i] = s
     else:
-        out[:] = np.dot(Phi, v)
+        _blas_dot(Phi, v, out)
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
@@ -323,13 +323,18 @@ def freeness_tdot(Phi, v, out):
     K = Phi.shape[0]
     if K <= _SMALL_K:
         for j in range(K):
-            out[j] = 0.0
-        for i in range(K):
-            vi = v[i]
-            for j in range(K):
-                out[j] += Phi[i, j] * vi
+            s = 0.0
+            for i in range(K):
+                s += Phi[i, j] * v[i]
+            out[j] = s
     else:
-        out[:] = np.dot(v, Phi)
+        _blas_dot(Phi.T, v, out)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _blas_dot(A, v, out):
+    """out = A @ v by BLAS (kept out of line: the inlined small-K loops stay free of it)."""
+    np.dot(A, v, out)
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
