@@ -296,7 +296,8 @@ def freeness_stack(phi, distance):
     for k in prange(n):
         for i in range(K):
             for j in range(K):
-                v = phi[k] ** distance[i, j]
+                d = distance[i, j]  # phi**0 = 1 and phi**1 = phi exactly: skip pow
+                v = 1.0 if d == 0.0 else (phi[k] if d == 1.0 else phi[k] ** d)
                 out[k, i, j] = v if v >= _TINY else 0.0
     return out
 
