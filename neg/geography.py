@@ -332,6 +332,36 @@ def freeness_tdot(Phi, v, out):
         _blas_dot(Phi.T, v, out)
 
 
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def freeness_dot_at(Phi, v, v0, out, o0):
+    """out[o0:o0+K] = Phi @ v[v0:v0+K]: :func:`freeness_dot` on segments of longer vectors,
+    for kernels that keep their temporaries in one scratch vector (no views: each costs a
+    reference count, which adds up over millions of two-region solves)."""
+    K = Phi.shape[0]
+    if K <= _SMALL_K:
+        for i in range(K):
+            s = 0.0
+            for j in range(K):
+                s += Phi[i, j] * v[v0 + j]
+            out[o0 + i] = s
+    else:
+        _blas_dot(Phi, v[v0:v0 + K], out[o0:o0 + K])
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def freeness_tdot_at(Phi, v, v0, out, o0):
+    """out[o0:o0+K] = Phi.T @ v[v0:v0+K] (see :func:`freeness_dot_at`)."""
+    K = Phi.shape[0]
+    if K <= _SMALL_K:
+        for j in range(K):
+            s = 0.0
+            for i in range(K):
+                s += Phi[i, j] * v[v0 + i]
+            out[o0 + j] = s
+    else:
+        _blas_dot(Phi.T, v[v0:v0 + K], out[o0:o0 + K])
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def _blas_dot(A, v, out):
     """out = A @ v by BLAS (kept out of line: the inlined small-K loops stay free of it)."""

@@ -35,7 +35,15 @@ import dataclasses
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
+from neg.geography import (
+    Geography,
+    freeness_dot,
+    freeness_dot_at,
+    freeness_dot_block,
+    freeness_tdot,
+    freeness_tdot_at,
+    freeness_tdot_block,
+)
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_open_unit, workers_and_farmers
 
@@ -51,16 +59,17 @@ def _cost_factors(cost, s, out):
 def _wage_map(x, lam, par, reg, Phi, out, work):
     s, mu = par[0], par[1]
     K = lam.size
-    cf, a, g = work[:K], work[K:2 * K], work[2 * K:3 * K]  # scratch, no allocation
-    _cost_factors(reg[2], s, cf)
+    # scratch: work[:K] cost factors, [K:2K] the vector multiplied, [2K:3K] G^(1-s)
     for j in range(K):
-        a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
-    freeness_tdot(Phi, a, g)  # G^(1-s)
+        c = reg[2, j]
+        work[j] = 1.0 if c == 0.0 else (1.0 + c) ** (1.0 - s)  # (1 + cost)^(1 - s)
+        work[K + j] = lam[j] * work[j] * np.exp((1.0 - s) * x[j])
+    freeness_tdot_at(Phi, work, K, work, 2 * K)  # G^(1-s)
     for j in range(K):
-        a[j] = (mu * lam[j] * np.exp(x[j]) + (1.0 - mu) * reg[0, j]) / g[j]  # Y G^(s-1)
-    freeness_dot(Phi, a, out)  # w^s / c
+        work[K + j] = (mu * lam[j] * np.exp(x[j]) + (1.0 - mu) * reg[0, j]) / work[2 * K + j]
+    freeness_dot_at(Phi, work, K, out, 0)  # w^s / c
     for i in range(K):
-        out[i] = np.log(cf[i] * out[i]) / s
+        out[i] = np.log(work[i] * out[i]) / s
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
