@@ -41,7 +41,14 @@ import dataclasses
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot
+from neg.geography import (
+    Geography,
+    freeness_dot,
+    freeness_dot_at,
+    freeness_dot_block,
+    freeness_tdot,
+    freeness_tdot_at,
+)
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_greater, check_open_unit
 from neg.models.core_periphery import _cost_factors
@@ -52,24 +59,18 @@ _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out, work):
     s, mu, H, L = par[0], par[1], par[2], par[3]
-    workers = reg[0]
     K = lam.size
-    cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
-    n = np.empty(K)
-    nc = np.empty(K)
+    # scratch: work[:K] firms times cost factors n c, [K:2K] Delta, [2K:3K] E / Delta
     for j in range(K):
-        n[j] = H * lam[j]
-        nc[j] = n[j] * cf[j]
-    delta = np.empty(K)
-    freeness_tdot(Phi, nc, delta)  # Delta = Phi^T (n c)
-    c = np.empty(K)
+        c = reg[2, j]
+        work[j] = H * lam[j] * (1.0 if c == 0.0 else (1.0 + c) ** (1.0 - s))
+    freeness_tdot_at(Phi, work, 0, work, K)  # Delta = Phi^T (n c)
     for j in range(K):
-        c[j] = np.exp(x[j]) / delta[j]
-    freeness_dot(Phi, c, out)  # pi s / (mu c)
+        work[2 * K + j] = np.exp(x[j]) / work[K + j]
+    freeness_dot_at(Phi, work, 2 * K, out, 0)  # pi s / (mu c)
     b = mu / s
     for i in range(K):
-        e = L * workers[i] + nc[i] * b * out[i]
+        e = L * reg[0, i] + work[i] * b * out[i]
         out[i] = np.log(max(e, _TINY))
 
 
