@@ -76,15 +76,16 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu = par[0], par[1]
     K = lam.size
-    cf, a, g = out[2], out[3], out[4]  # rows used as scratch before they are filled
-    _cost_factors(reg[2], s, cf)
+    flat = out.reshape(5 * K)  # rows 3 and 4 serve as scratch before they are filled
     for j in range(K):
-        out[0, j] = np.exp(x[j])  # wage (gross of tax)
-        a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
-        out[1, j] = mu * lam[j] * out[0, j] + (1.0 - mu) * reg[0, j]  # income
-    freeness_tdot(Phi, a, g)  # G^(1-s)
+        c = reg[2, j]
+        w = np.exp(x[j])
+        out[0, j] = w  # wage (gross of tax)
+        out[1, j] = mu * lam[j] * w + (1.0 - mu) * reg[0, j]  # income
+        out[3, j] = lam[j] * (1.0 if c == 0.0 else (1.0 + c) ** (1.0 - s)) * np.exp((1.0 - s) * x[j])
+    freeness_tdot_at(Phi, flat, 3 * K, flat, 4 * K)  # G^(1-s)
     for j in range(K):
-        log_G = np.log(g[j]) / (1.0 - s)
+        log_G = np.log(out[4, j]) / (1.0 - s)
         out[2, j] = np.exp(log_G)  # price index
         out[3, j] = (1.0 - reg[1, j]) * out[0, j] * np.exp(-mu * log_G)  # real wage, net of tax
         out[4, j] = out[3, j]
