@@ -307,29 +307,13 @@ def freeness_stack(phi, distance):
 def freeness_dot(Phi, v, out):
     """out = Phi @ v (v and out 1-d). Loops for small K, BLAS otherwise. Inlined into the
     kernels (a call costs as much as the product for two regions)."""
-    K = Phi.shape[0]
-    if K <= _SMALL_K:
-        for i in range(K):
-            s = 0.0
-            for j in range(K):
-                s += Phi[i, j] * v[j]
-            out[i] = s
-    else:
-        _blas_dot(Phi, v, out)
+    freeness_dot_at(Phi, v, 0, out, 0)
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def freeness_tdot(Phi, v, out):
     """out = Phi.T @ v (v and out 1-d)."""
-    K = Phi.shape[0]
-    if K <= _SMALL_K:
-        for j in range(K):
-            s = 0.0
-            for i in range(K):
-                s += Phi[i, j] * v[i]
-            out[j] = s
-    else:
-        _blas_dot(Phi.T, v, out)
+    freeness_tdot_at(Phi, v, 0, out, 0)
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")

@@ -78,12 +78,16 @@ def test_locality_order_of_one_varying_input_sorts_it_and_of_none_is_the_identit
     np.testing.assert_array_equal(locality_order(np.ones((7, 3))), np.arange(7))
 
 
+def _random_points(n: int, seed: int):
+    """(phi, lam) for n random two-region points, in random order."""
+    rng = np.random.default_rng(seed)
+    l1 = rng.uniform(0.0, 1.0, n)
+    return rng.uniform(0.05, 0.95, n), np.column_stack([l1, 1.0 - l1])
+
+
 def test_random_order_batch_equals_independent_solves_in_input_order():
     m = neg.CorePeriphery(SIGMA, MU, phi=0.5)
-    rng = np.random.default_rng(2)
-    phi = rng.uniform(0.05, 0.95, 300)
-    l1 = rng.uniform(0.0, 1.0, 300)
-    lam = np.column_stack([l1, 1.0 - l1])
+    phi, lam = _random_points(300, seed=2)
     batch = neg.short_run_batch(m, lam=lam, phi=phi)
     assert np.all(batch.converged) and np.all(batch.residual <= 1e-12)
     cold = neg.short_run_batch(m, lam=lam, phi=phi, warm=False)
@@ -97,10 +101,7 @@ def test_random_order_batch_equals_independent_solves_in_input_order():
 
 def test_batch_does_not_depend_on_the_number_of_threads_or_the_input_order():
     m = neg.CorePeriphery(SIGMA, MU, phi=0.5)
-    rng = np.random.default_rng(3)
-    phi = rng.uniform(0.05, 0.95, 500)
-    l1 = rng.uniform(0.0, 1.0, 500)
-    lam = np.column_stack([l1, 1.0 - l1])
+    phi, lam = _random_points(500, seed=3)
     threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
@@ -109,7 +110,7 @@ def test_batch_does_not_depend_on_the_number_of_threads_or_the_input_order():
         numba.set_num_threads(threads)
     both = neg.short_run_batch(m, lam=lam, phi=phi)
     np.testing.assert_array_equal(one.state, both.state)
-    perm = rng.permutation(500)
+    perm = np.random.default_rng(4).permutation(500)
     shuffled = neg.short_run_batch(m, lam=lam[perm], phi=phi[perm])
     np.testing.assert_allclose(shuffled.wage, both.wage[perm], rtol=1e-10)
 
