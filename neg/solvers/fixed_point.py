@@ -234,6 +234,29 @@ def _copy_row(A, k, out):
         out[i] = A[k, i]
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _predict(x, X, C, k, k1, k2, k3):
+    """Warm start of point k from the three before it on the path: x = x1 + Y w with
+    Y = [x1 - x2, x1 - x3] and w the least-squares coefficients of the step in the path's
+    coordinates, c_k - c1 ~ [c1 - c2, c1 - c3] w (a secant model of x along the path)."""
+    a11 = a12 = a22 = b1 = b2 = 0.0
+    for a in range(C.shape[1]):
+        d1, d2, e = C[k1, a] - C[k2, a], C[k1, a] - C[k3, a], C[k, a] - C[k1, a]
+        a11 += d1 * d1
+        a12 += d1 * d2
+        a22 += d2 * d2
+        b1 += d1 * e
+        b2 += d2 * e
+    reg = 1e-6 * (a11 + a22)
+    det = (a11 + reg) * (a22 + reg) - a12 * a12
+    w1 = w2 = 0.0
+    if det > 0.0:
+        w1 = min(max(((a22 + reg) * b1 - a12 * b2) / det, -2.0), 2.0)
+        w2 = min(max(((a11 + reg) * b2 - a12 * b1) / det, -2.0), 2.0)
+    for i in range(x.size):
+        x[i] = X[k1, i] + w1 * (X[k1, i] - X[k2, i]) + w2 * (X[k1, i] - X[k3, i])
+
+
 _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1], VEC))(
     MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, types.float64[:, :, ::1],
     types.int64, types.float64, types.int64, types.int64, types.float64, types.int64,
@@ -270,18 +293,8 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory,
             keep = warm and not first and np.isfinite(res)
             if not keep:
                 _copy_row(X0, k, x)
-            elif q - c * BATCH_CHUNK >= 2 and np.isfinite(RES[order[q - 2]]):
-                # secant predictor along the path: x_{k-1} + t (x_{k-1} - x_{k-2}), t the new
-                # step's projection on the previous step in the coordinates of the path
-                k1, k2 = order[q - 1], order[q - 2]
-                num, den = 0.0, 0.0
-                for a in range(coords.shape[1]):
-                    prev = coords[k1, a] - coords[k2, a]
-                    num += (coords[k, a] - coords[k1, a]) * prev
-                    den += prev * prev
-                t = min(max(num / den, 0.0), 2.0) if den > 0.0 else 0.0
-                for i in range(m):
-                    x[i] = X[k1, i] + t * (X[k1, i] - X[k2, i])
+            elif q - c * BATCH_CHUNK >= 3 and np.isfinite(RES[order[q - 2]] + RES[order[q - 3]]):
+                _predict(x, X, coords, k, order[q - 1], order[q - 2], order[q - 3])
             if first or LAM.shape[0] > 1:
                 _copy_row(LAM, k, lam)
             if first or PAR.shape[0] > 1:
