@@ -438,10 +438,12 @@ def _path(features: np.ndarray):
     n = f.shape[1]
     if f.shape[0] == 0 or f.shape[0] > 64 or n < 3:
         return np.arange(n), np.zeros((n, 0))
-    if f.shape[0] > 1:  # leading principal axes (shares on the simplex are collinear)
-        f -= f.mean(axis=1)[:, None]
-        val, vec = np.linalg.eigh(f @ f.T)
-        f = _unit_scaled(vec[:, ::-1][:, : min(3, int(np.sum(val > 1e-12 * val.max())))].T @ f)
+    if f.shape[0] > 1:  # leading principal axes, if the inputs are many or nearly collinear
+        mean = f.mean(axis=1)
+        val, vec = np.linalg.eigh(f @ f.T / n - np.outer(mean, mean))
+        if f.shape[0] > 3 or val[0] < 0.05 * val[-1]:
+            k = min(3, int(np.sum(val > 1e-12 * val[-1])))
+            f = _unit_scaled(vec[:, ::-1][:, :k].T @ (f - mean[:, None]))
     order = _snake_order(np.ascontiguousarray(f), max(1, round(n ** (1.0 / f.shape[0]))))
     return order, np.ascontiguousarray(f.T)
 
