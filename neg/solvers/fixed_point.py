@@ -539,7 +539,7 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
         order, coords,
     )
     n = X.shape[0]
-    lam_full = np.broadcast_to(lam, (n, lam.shape[1])).copy()
+    lam_full = lam if lam.shape[0] == n else np.broadcast_to(lam, (n, lam.shape[1])).copy()
     payoff = OUT[:, 4]
     if model.payoff_kernel is not None:
         payoff = np.stack([_payoff(model, X[k], lam_full[k], PAR[k if PAR.shape[0] > 1 else 0], REG,
