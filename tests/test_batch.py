@@ -76,6 +76,8 @@ def test_locality_order_of_one_varying_input_sorts_it_and_of_none_is_the_identit
     order = locality_order(np.column_stack([x, np.full(50, 3.0)]))
     assert np.all(np.diff(x[order]) > 0)
     np.testing.assert_array_equal(locality_order(np.ones((7, 3))), np.arange(7))
+    crowded = np.concatenate([np.random.default_rng(2).random(3000) * 1e-6, [1.0]])
+    assert np.all(np.diff(crowded[locality_order(crowded[:, None])]) > 0)  # one bucket: sorted
 
 
 def _random_points(n: int, seed: int):

@@ -460,7 +460,8 @@ def _snake_order(f, bins):
     """The snake path through ``bins`` cells per axis of the points f (d, n) in [0, 1]: by cell
     along the coarse axes, the direction along each axis flipping with the cells of the
     coarser ones, then along the last axis (ties keep the input order). A counting sort into
-    about n buckets, then an insertion sort of the nearly sorted result: O(n)."""
+    about n buckets, then an insertion sort of the nearly sorted result: O(n) unless the points
+    crowd into few buckets, which get a quicksort."""
     d, n = f.shape
     coarse = bins ** (d - 1)
     fine = max(1, -(-n // coarse))
@@ -478,13 +479,15 @@ def _snake_order(f, bins):
     start = np.zeros(coarse * fine + 1, dtype=np.int64)
     for p in range(n):
         start[bucket[p] + 1] += 1
+    if start.max() > 64:  # crowded buckets: sort the keys instead
+        return np.argsort(key)
     for b in range(coarse * fine):
         start[b + 1] += start[b]
     order = np.empty(n, dtype=np.int64)
     for p in range(n):
         order[start[bucket[p]]] = p
         start[bucket[p]] += 1
-    for i in range(1, n):  # within buckets
+    for i in range(1, n):  # within buckets (a few points each)
         p = order[i]
         j = i - 1
         while j >= 0 and key[order[j]] > key[p]:
@@ -503,10 +506,10 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
     result gains a leading axis of length n, in the order of the input points.
 
     ``warm``: solve the points in an order where neighbours are similar
-    (:func:`locality_order` of the varying inputs) and start each solve from the previous
-    point's solution and Anderson history, within fixed chunks of ``BATCH_CHUNK`` points: a
-    continuation along the batch. Results agree with independent solves to the tolerance
-    and do not depend on the number of threads.
+    (:func:`locality_order` of the varying inputs), starting each solve from a secant
+    prediction off the points before it on that path and from their Anderson history, within
+    fixed chunks of ``BATCH_CHUNK`` points: a continuation along the batch. Results agree with
+    independent solves to the tolerance and do not depend on the number of threads.
     """
     solver_keys = {"method", "tol", "max_iter", "memory", "damping"}
     opts = SolverOptions.from_kwargs(options, **{k: params.pop(k) for k in list(params) if k in solver_keys})
