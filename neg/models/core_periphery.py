@@ -49,10 +49,16 @@ from neg.models.base import Model, check_open_unit, workers_and_farmers
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def cost_factor(cost, s):
+    """(1 + cost)^(1 - s): the factor on a region's varieties' price^(1 - s) (1 without cost)."""
+    return 1.0 if cost == 0.0 else (1.0 + cost) ** (1.0 - s)
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def _cost_factors(cost, s, out):
-    """out_i = (1 + cost_i)^(1 - s): the factor on a region's varieties' price^(1 - s)."""
+    """out_i = cost_factor(cost_i, s) for every region."""
     for i in range(cost.size):
-        out[i] = 1.0 if cost[i] == 0.0 else (1.0 + cost[i]) ** (1.0 - s)
+        out[i] = cost_factor(cost[i], s)
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -61,8 +67,7 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
     K = lam.size
     # scratch: work[:K] cost factors, [K:2K] the vector multiplied, [2K:3K] G^(1-s)
     for j in range(K):
-        c = reg[2, j]
-        work[j] = 1.0 if c == 0.0 else (1.0 + c) ** (1.0 - s)  # (1 + cost)^(1 - s)
+        work[j] = cost_factor(reg[2, j], s)
         work[K + j] = lam[j] * work[j] * np.exp((1.0 - s) * x[j])
     freeness_tdot_at(Phi, work, K, work, 2 * K)  # G^(1-s)
     for j in range(K):
@@ -78,11 +83,10 @@ def _outputs(x, lam, par, reg, Phi, out):
     K = lam.size
     flat = out.reshape(5 * K)  # rows 3 and 4 serve as scratch before they are filled
     for j in range(K):
-        c = reg[2, j]
         w = np.exp(x[j])
         out[0, j] = w  # wage (gross of tax)
         out[1, j] = mu * lam[j] * w + (1.0 - mu) * reg[0, j]  # income
-        out[3, j] = lam[j] * (1.0 if c == 0.0 else (1.0 + c) ** (1.0 - s)) * np.exp((1.0 - s) * x[j])
+        out[3, j] = lam[j] * cost_factor(reg[2, j], s) * np.exp((1.0 - s) * x[j])
     freeness_tdot_at(Phi, flat, 3 * K, flat, 4 * K)  # G^(1-s)
     for j in range(K):
         log_G = np.log(out[4, j]) / (1.0 - s)

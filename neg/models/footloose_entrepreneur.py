@@ -51,7 +51,7 @@ from neg.geography import (
 )
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_greater, check_open_unit
-from neg.models.core_periphery import _cost_factors
+from neg.models.core_periphery import _cost_factors, cost_factor
 
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
@@ -62,8 +62,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
     K = lam.size
     # scratch: work[:K] firms times cost factors n c, [K:2K] Delta, [2K:3K] E / Delta
     for j in range(K):
-        c = reg[2, j]
-        work[j] = H * lam[j] * (1.0 if c == 0.0 else (1.0 + c) ** (1.0 - s))
+        work[j] = H * lam[j] * cost_factor(reg[2, j], s)
     freeness_tdot_at(Phi, work, 0, work, K)  # Delta = Phi^T (n c)
     for j in range(K):
         work[2 * K + j] = np.exp(x[j]) / work[K + j]
