@@ -527,7 +527,9 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
         varying = [a[:, None] for a in arrays.values() if a.size > 1]
         if lam.shape[0] > 1:  # the shares but the last of each group (it follows from the others)
             space = StateSpace.of(model)
-            varying.append(np.delete(lam, space.starts + np.asarray(space.sizes) - 1, axis=1))
+            free = np.ones(space.n, dtype=bool)
+            free[space.starts + np.asarray(space.sizes) - 1] = False
+            varying.append(lam[:, free])
         order, coords = _path(np.hstack(varying))
     PAR, REG, PHI = _batch_arrays(model, arrays)
     if x0 is None:
