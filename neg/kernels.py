@@ -77,8 +77,9 @@ _FAST: dict = {}
 
 
 def fast_kernel(dispatcher, sig):
-    """The cached wrapper of a compiled kernel (see :class:`_FastKernel`)."""
-    key = (id(dispatcher), sig)
+    """The cached wrapper of a compiled kernel (see :class:`_FastKernel`). Keyed by identity:
+    hashing a numba signature costs microseconds, and the signatures are module constants."""
+    key = (id(dispatcher), id(sig))
     k = _FAST.get(key)
     if k is None or k.dispatcher is not dispatcher:
         k = _FAST[key] = _FastKernel(dispatcher, sig)
