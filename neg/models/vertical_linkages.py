@@ -80,11 +80,11 @@ import dataclasses
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography, freeness_dot, freeness_tdot
+from neg.geography import Geography, freeness_dot_at, freeness_tdot_at
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
 from neg.models.base import Model, _as_float, check_open_unit, workers_and_farmers
-from neg.models.core_periphery import _cost_factors
+from neg.models.core_periphery import _cost_factors, cost_factor
 
 LABOUR = ("mobile", "immobile")
 
@@ -92,27 +92,22 @@ LABOUR = ("mobile", "immobile")
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
     s, gamma, alpha = par[0], par[1], par[2]
-    farmers = reg[0]
     K = lam.size
-    cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
     mu_e = gamma + alpha * (1.0 - gamma)
     c = 1.0 - s * (1.0 - alpha)
-    u = np.empty(K)
-    e = np.empty(K)
+    # scratch (m = 2K unknowns, so 8K doubles): [0:K] cost factors, [K:2K] u, [2K:3K] e,
+    # [3K:4K] Phi^T u, [4K:5K] Phi e
     for j in range(K):
         a, b = x[j], x[K + j]
-        w = np.exp(a)
-        u[j] = lam[j] * cf[j] * np.exp(c * a - s * alpha * b)
-        e[j] = (mu_e * lam[j] * w + (1.0 - mu_e) * farmers[j]) * np.exp((s - 1.0) * b)
-    g = np.empty(K)
-    freeness_tdot(Phi, u, g)
-    h = np.empty(K)
-    freeness_dot(Phi, e, h)
+        work[j] = cost_factor(reg[2, j], s)
+        work[K + j] = lam[j] * work[j] * np.exp(c * a - s * alpha * b)
+        work[2 * K + j] = (mu_e * lam[j] * np.exp(a) + (1.0 - mu_e) * reg[0, j]) * np.exp((s - 1.0) * b)
+    freeness_tdot_at(Phi, work, K, work, 3 * K)
+    freeness_dot_at(Phi, work, 2 * K, work, 4 * K)
     for i in range(K):
         b = x[K + i]
-        out[K + i] = (np.log(g[i]) + s * alpha * b) / c
-        out[i] = (np.log(cf[i] * h[i]) / s - alpha * b) / (1.0 - alpha)
+        out[K + i] = (np.log(work[3 * K + i]) + s * alpha * b) / c
+        out[i] = (np.log(work[i] * work[4 * K + i]) / s - alpha * b) / (1.0 - alpha)
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
