@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
+from neg.geography import freeness_dot_at, freeness_dot_block, freeness_tdot_at, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 
 __all__ = ["manufacturing_share", "initial_state", "two_region_break_points"]
@@ -93,21 +93,17 @@ def _map(x, lam, par, reg, Phi, out, work):
     LM, YA = _split(lam, par, reg, K)
     mu_e = gamma + alpha * (1.0 - gamma)
     c = 1.0 - s * (1.0 - alpha)
-    u = np.empty(K)
-    e = np.empty(K)
+    # scratch (m = 2K unknowns, so 8K doubles): [0:K] u, [K:2K] e, [2K:3K] Phi^T u, [3K:4K] Phi e
     for j in range(K):
         a, b = x[j], x[K + j]
-        w = np.exp(a)
-        u[j] = LM[j] * np.exp(c * a - s * alpha * b)
-        e[j] = (mu_e * LM[j] * w + (1.0 - alpha) * gamma * YA[j]) * np.exp((s - 1.0) * b)
-    g = np.empty(K)
-    freeness_tdot(Phi, u, g)
-    h = np.empty(K)
-    freeness_dot(Phi, e, h)
+        work[j] = LM[j] * np.exp(c * a - s * alpha * b)
+        work[K + j] = (mu_e * LM[j] * np.exp(a) + (1.0 - alpha) * gamma * YA[j]) * np.exp((s - 1.0) * b)
+    freeness_tdot_at(Phi, work, 0, work, 2 * K)
+    freeness_dot_at(Phi, work, K, work, 3 * K)
     for i in range(K):
         b = x[K + i]
-        out[K + i] = (np.log(g[i]) + s * alpha * b) / c
-        out[i] = (np.log(h[i]) / s - alpha * b) / (1.0 - alpha)
+        out[K + i] = (np.log(work[2 * K + i]) + s * alpha * b) / c
+        out[i] = (np.log(work[3 * K + i]) / s - alpha * b) / (1.0 - alpha)
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
