@@ -13,6 +13,28 @@ def random_geography(K: int, seed: int, longest: float = 3.0) -> neg.Geography:
     return neg.Geography.from_distances(D * longest / D.max())
 
 
+def random_geographies(seed: int, K: int = 5):
+    """Two random geographies of K regions: great-circle distances between random points of the
+    globe (in units of 2000 km) and plane distances between random points of a 3 x 3 square."""
+    rng = np.random.default_rng(seed)
+    lat, lon = rng.uniform(-60, 60, K), rng.uniform(-180, 180, K)
+    yield neg.Geography.from_coordinates(lat, lon, unit_km=2000.0)
+    pts = rng.uniform(0, 3, (K, 2))
+    yield neg.Geography.from_distances(np.linalg.norm(pts[:, None] - pts[None], axis=-1))
+
+
+def assert_short_runs_match(model, lam, reference: dict, rtol: float, max_iterations=None):
+    """Every short-run method (Anderson, damped, Newton) converges, within ``max_iterations`` if
+    given, to the ``reference`` values of the ShortRun fields (an independent solver's)."""
+    for method in ("anderson", "damped", "newton"):
+        sr = model.short_run(lam, method=method)
+        assert sr.converged, (method, sr.residual)
+        if max_iterations is not None:
+            assert sr.iterations <= max_iterations, (method, sr.iterations)
+        for key, val in reference.items():
+            np.testing.assert_allclose(getattr(sr, key), val, rtol=rtol, err_msg=key)
+
+
 def random_simplex(K: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).dirichlet(np.ones(K))
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import assert_short_runs_match, random_geographies
 from scipy.optimize import brentq, root
 
 import neg
@@ -38,15 +39,6 @@ def slow_short_run(sigma, phi, D, L, alpha, shares, lam):
     return {"wage": pi, "income": Y, "price_index": P, "real_wage": V, "payoff": V}
 
 
-def random_geographies(seed):
-    rng = np.random.default_rng(seed)
-    K = 5
-    lat, lon = rng.uniform(-60, 60, K), rng.uniform(-180, 180, K)
-    yield Geography.from_coordinates(lat, lon, unit_km=2000.0)
-    pts = rng.uniform(0, 3, (K, 2))
-    yield Geography.from_distances(np.linalg.norm(pts[:, None] - pts[None], axis=-1))
-
-
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_short_run_matches_independent_solver(seed):
     rng = np.random.default_rng(300 + seed)
@@ -61,11 +53,7 @@ def test_short_run_matches_independent_solver(seed):
         lams.append(np.eye(K)[rng.integers(K)])
         for lam in lams:
             ref = slow_short_run(sigma, phi, geo.distance, L, alpha, shares, lam)
-            for method in ("anderson", "damped", "newton"):
-                sr = model.short_run(lam, method=method)
-                assert sr.converged and sr.iterations == 0
-                for key, val in ref.items():
-                    np.testing.assert_allclose(getattr(sr, key), val, rtol=RTOL, err_msg=key)
+            assert_short_runs_match(model, lam, ref, RTOL, max_iterations=0)
 
 
 def test_accounting():
