@@ -28,6 +28,18 @@ def policy_models(K=3, geo=None):
     ]
 
 
+def _assert_identical_short_runs(model, other):
+    """Bit-identical short runs of two models, every method, at three random states."""
+    for method in ("anderson", "newton", "damped"):
+        for seed in range(3):
+            lam = random_simplex(model.K, seed)
+            a = solve_short_run(model, lam, None, SolverOptions(method=method))
+            b = solve_short_run(other, lam, None, SolverOptions(method=method))
+            for f in FIELDS:
+                np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+            assert a.iterations == b.iterations
+
+
 @pytest.mark.parametrize("model", policy_models(), ids=lambda m: f"{m.name}-{getattr(m, 'rents', '')}")
 def test_zero_policy_is_the_base_model(model):
     """Explicit zero taxes and costs give bit-identical short runs, every method (the defaults
@@ -37,14 +49,7 @@ def test_zero_policy_is_the_base_model(model):
     assert model.share_caps() is None
     zero = model.replace(tax=[0.0] * model.K, cost=0.0)
     assert zero == model
-    for method in ("anderson", "newton", "damped"):
-        for seed in range(3):
-            lam = random_simplex(model.K, seed)
-            a = solve_short_run(model, lam, None, SolverOptions(method=method))
-            b = solve_short_run(zero, lam, None, SolverOptions(method=method))
-            for f in FIELDS:
-                np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
-            assert a.iterations == b.iterations
+    _assert_identical_short_runs(model, zero)
 
 
 @pytest.mark.parametrize("model", policy_models(4, neg.Geography.racetrack(4)),
@@ -412,14 +417,7 @@ def test_vertical_linkages_zero_policy_is_the_base_model():
         assert np.all(model.tax == 0) and np.all(model.cost == 0) and model.share_caps() is None
         zero = model.replace(tax=[0.0] * model.K, cost=0.0, share_cap=1.0)
         assert zero == model
-        for method in ("anderson", "newton", "damped"):
-            for seed in range(3):
-                lam = random_simplex(model.K, seed)
-                a = solve_short_run(model, lam, None, SolverOptions(method=method))
-                b = solve_short_run(zero, lam, None, SolverOptions(method=method))
-                for f in FIELDS:
-                    np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
-                assert a.iterations == b.iterations
+        _assert_identical_short_runs(model, zero)
 
 
 def test_vertical_linkages_jacobian_with_policy():
