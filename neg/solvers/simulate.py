@@ -504,12 +504,7 @@ class _Face:
 
 
 def _output_times(t_end, dt, steps) -> np.ndarray:
-    try:
-        t_end = float(t_end)
-    except (TypeError, ValueError):
-        raise TypeError(f"t_end: expected a number, got {t_end!r}") from None
-    if not (np.isfinite(t_end) and t_end > 0):
-        raise ValueError(f"t_end: must be a finite number > 0, got {t_end}")
+    t_end = _positive("t_end", t_end)
     if (dt is None) == (steps is None):
         raise ValueError("dt, steps: give exactly one of dt= (output interval) or steps= (number of "
                          "output intervals)")
