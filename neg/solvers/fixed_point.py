@@ -156,9 +156,10 @@ def workspace(n: int, K: int, memory: int, method: int):
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping, ws, keep=False):
+def iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep=False):
     """The solver loop, in place on ``x`` (the start on entry, the solution on exit), using the
-    arrays ``ws`` of :func:`workspace`. Returns (iterations, residual)."""
+    arrays ``ws`` of :func:`workspace` (whose history length is Anderson's memory). Returns
+    (iterations, residual)."""
     n = x.size
     r, x_new, fx, r_new, dX, dR, gram, gamma, work, jac, history = ws
     m = dX.shape[0]
@@ -222,7 +223,7 @@ def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memor
     residual <= tol."""
     x = x0.copy()
     ws = workspace(x.size, Phi.shape[0], memory, method)
-    it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping, ws)
+    it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws)
     return x, it, res
 
 
@@ -303,8 +304,7 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory,
                 for i in range(K):
                     for j in range(K):
                         Phi[i, j] = PHI[k, i, j]
-            it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, memory, damping,
-                              ws, keep)
+            it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep)
             IT[k], RES[k] = it, res
             G(x, lam, par, reg, Phi, out)
             for i in range(m):
