@@ -1,13 +1,7 @@
 """neg: spatial general-equilibrium models of new economic geography."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("neg")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0+unknown"
-
 from neg import metrics, policy
+from neg._version import __version__
 from neg.geography import Geography
 from neg.models import REGISTRY, CorePeriphery, FootlooseCapital, FootlooseEntrepreneur, Pflueger
 from neg.models.headquarters_plant import HeadquartersPlant
