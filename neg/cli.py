@@ -8,30 +8,39 @@ arguments (every problem listed, no traceback), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+from neg._version import __version__
+from neg.geography import Geography
+from neg.models import CorePeriphery
+from neg.solvers.bifurcation import break_point, sustain_point
+from neg.solvers.long_run import equilibria
+from neg.study import ConfigError, RunError, merge_files, run_study, validate_config
+from neg.study.io import read_netcdf
+from neg.study.report import info_text, plot_result
+
 
 def _demo(args) -> int:
-    import neg
-
     sigma, mu = 5.0, 0.4
-    model = neg.CorePeriphery(sigma, mu, phi=0.5)
+    model = CorePeriphery(sigma, mu, phi=0.5)
     t0 = time.perf_counter()
-    phi_b, phi_s = neg.break_point(model), neg.sustain_point(model)
+    phi_b, phi_s = break_point(model), sustain_point(model)
     T_b, T_s = (model.replace(phi=p).T for p in (phi_b, phi_s))
-    print(f"neg {neg.__version__} - Krugman core-periphery model, sigma={sigma:g}, mu={mu:g}, two regions")
+    print(f"neg {__version__} - Krugman core-periphery model, sigma={sigma:g}, mu={mu:g}, two regions")
     print(f"  break point   phi_B = {phi_b:.12f}   T_B = {T_b:.12f}")
     print(f"  sustain point phi_S = {phi_s:.12f}   T_S = {T_s:.12f}")
     print("  (agglomeration is sustainable for phi > phi_S; dispersion is stable for phi < phi_B)")
-    geo = neg.Geography.racetrack(8)
+    geo = Geography.racetrack(8)
     print("\nStable long-run equilibria, 8-region racetrack (shares of mobile workers by region):")
     for phi in args.phis:
-        m = neg.CorePeriphery(sigma, mu, phi=phi, geography=geo)
+        m = CorePeriphery(sigma, mu, phi=phi, geography=geo)
         patterns = {}
-        for e in neg.equilibria(m):
+        for e in equilibria(m):
             if e.stable:
                 patterns.setdefault(_pattern_key(e.lam), e)
         print(f"  phi = {phi:g} per unit distance (T = {m.T:.4f}): "
@@ -53,8 +62,6 @@ def _pattern_key(lam: np.ndarray) -> tuple:
 
 # ----------------------------------------------------------------------------- studies
 def _run(args) -> int:
-    from neg.study import run_study
-
     ds = run_study(args.config, args.set, output=args.output, workers=args.workers, resume=args.resume,
                    shard=args.shard, scheduler=args.scheduler, quiet=args.quiet, default_output=True)
     a = ds.attrs
@@ -68,8 +75,6 @@ def _run(args) -> int:
 
 
 def _validate(args) -> int:
-    from neg.study import validate_config
-
     study = validate_config(args.config, args.set)
     print(f"{args.config}: valid - {study.kind} study of {study.model_name} on a {study.geography_kind} "
           f"geography, {study.n_points} point(s)"
@@ -79,8 +84,6 @@ def _validate(args) -> int:
 
 
 def _open_result(path):
-    from neg.study.io import read_netcdf
-
     try:
         return read_netcdf(path)
     except FileNotFoundError:
@@ -90,17 +93,11 @@ def _open_result(path):
 
 
 def _info(args) -> int:
-    from neg.study.report import info_text
-
     print(info_text(_open_result(args.result), args.result))
     return 0
 
 
 def _plot(args) -> int:
-    from pathlib import Path
-
-    from neg.study.report import plot_result
-
     ds = _open_result(args.result)
     sel = {}
     for item in args.sel:
@@ -122,8 +119,6 @@ def _plot(args) -> int:
 
 
 def _merge(args) -> int:
-    from neg.study import merge_files
-
     ds = merge_files(args.shards, args.output)
     a = ds.attrs
     print(f"merged {len(args.shards)} file(s): {a['n_points']} points, {a['n_failed']} failed, "
@@ -189,8 +184,6 @@ def main(argv: list[str] | None = None) -> int:
     merge.set_defaults(func=_merge)
 
     args = parser.parse_args(argv)
-    from neg.study import ConfigError, RunError
-
     try:
         return args.func(args)
     except ConfigError as e:
@@ -203,8 +196,6 @@ def main(argv: list[str] | None = None) -> int:
         print("neg: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. neg info ... | head
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 

@@ -8,6 +8,7 @@ suffix, 200 dpi, tight bounding box) and returns the Axes. Nothing here computes
 * :func:`heatmap`  - shares over parameter (or time) x region (``neg.trace``, ``neg.simulate``)
 * :func:`paths`    - shares against time (``neg.simulate``) or the parameter (``neg.trace``)
 * :func:`map`      - shares as dots on lon/lat for coordinate geographies
+* :func:`study_figure` - the natural figure of a YAML study's result file (``neg plot``)
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ if ("matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
-__all__ = ["tomahawk", "heatmap", "paths", "map"]
+__all__ = ["tomahawk", "heatmap", "paths", "map", "study_figure"]
 
 # symbols (mathtext) and descriptions of common parameters, for axis labels
 _SYMBOL = {"phi": r"\phi", "T": "T", "mu": r"\mu", "sigma": r"\sigma", "tau": r"\tau",
@@ -405,3 +406,134 @@ def _fmt(value) -> str:
         return f"{float(value):.4g}"
     except (TypeError, ValueError):
         return str(value)
+
+
+# ----------------------------------------------------------------------------- study results
+def _select(ds, sel: dict, keep: tuple[str, ...]):
+    """Apply ``sel`` (nearest on numeric coords), then take the first point of every remaining
+    sweep dim not in ``keep``. Returns the dataset and notes on what was picked."""
+    notes = []
+    sweep = json.loads(ds.attrs.get("sweep", '{"dims": []}'))
+    for dim, value in sel.items():
+        if dim not in ds.dims and dim not in ds.coords:
+            raise ValueError(f"--sel: no dimension {dim!r} (dims: {', '.join(str(d) for d in ds.dims)})")
+        numeric = dim in ds.coords and np.issubdtype(ds[dim].dtype, np.number)
+        try:
+            value = float(value) if numeric else value
+        except ValueError:
+            raise ValueError(f"--sel {dim}={value}: expected a number") from None
+        ds = ds.sel({dim: value}, method="nearest" if numeric else None)
+        notes.append(f"{dim} = {ds[dim].values!s}")
+    for d in sweep.get("dims", []):
+        if d in ds.dims and d not in keep:
+            ds = ds.isel({d: 0})
+            label = f"{d} = {ds[d].values!s}" if d in ds.coords else f"{d} = 0"
+            notes.append(label + " (first; choose with --sel)")
+    return ds, notes
+
+
+def study_figure(ds, out, sel: dict | None = None) -> tuple[Path, list[str]]:
+    """Draw a study result's natural figure (by ``attrs["study_kind"]``, see
+    :data:`neg.study.report.FIGURES`) to ``out`` (PNG/PDF/SVG), after picking one slice of its
+    sweep (``sel``: dim -> value, nearest; other sweep dims at their first value). Returns (path,
+    notes on what was picked). This is ``neg plot``."""
+    matplotlib.use("Agg")
+
+    kind = ds.attrs.get("study_kind")
+    if ds.attrs.get("layout") == "flat":
+        raise ValueError("this is a shard (flat layout): merge the shards first (neg merge)")
+    sel = dict(sel or {})
+    sweep = json.loads(ds.attrs.get("sweep", '{"dims": []}'))
+    sdims = sweep.get("dims", [])
+    if kind == "bifurcation":
+        d, notes = _select(ds, sel, ())
+        ax = tomahawk(d)
+    elif kind == "trace":
+        d, notes = _select(ds, sel, ())
+        ax = heatmap(d, direction="up")
+    elif kind == "simulate":
+        d, notes = _select(ds, sel, ())
+        twin = bool(json.loads(d.attrs.get("scheduled", "[]")))
+        ax = paths(d, twin=twin or None)
+    elif kind == "equilibrium":
+        if "lat" in ds.coords and "lon" in ds.coords:
+            d, notes = _select(ds, sel, ())
+            ax = map(d)
+        else:
+            keep = tuple(sdims[:1]) if len(sdims) >= 1 and sdims[0] not in sel else ()
+            d, notes = _select(ds, sel, keep)
+            if keep:
+                d.attrs["param"] = keep[0]
+                ax = heatmap(d)
+            else:
+                ax = _bars(d)
+    elif kind == "equilibria":
+        d, notes = _select(ds, sel, ())
+        ax = _equilibria_figure(d)
+    elif kind == "bifurcation_points":
+        keep = tuple(x for x in sdims if x not in sel)[:2]
+        d, notes = _select(ds, sel, keep)
+        ax = _bifurcation_points_figure(d, keep)
+    else:
+        raise ValueError(f"no figure for study kind {kind!r}")
+    title = ds.attrs.get("title", "")
+    if notes:
+        title += "\n" + ", ".join(n.split(" (")[0] for n in notes)
+    ax.figure.suptitle(title, fontsize="small")
+    out = Path(out)
+    ax.figure.savefig(out, dpi=150, bbox_inches="tight")
+    plt.close(ax.figure)
+    return out, notes
+
+
+def _bars(d):
+    _, ax = plt.subplots(figsize=(5, 3.2), layout="constrained")
+    names = [str(x) for x in d["region"].values]
+    ax.bar(names, d["lam"].values)
+    ax.set_ylabel(r"share $\lambda$")
+    ax.set_ylim(0, 1)
+    return ax
+
+
+def _equilibria_figure(d):
+    _, ax = plt.subplots(figsize=(5, 3.2), layout="constrained")
+    lam = np.asarray(d["lam"].values)
+    stable = np.asarray(d["stable"].values, dtype=bool)
+    x = np.arange(lam.shape[-1])
+    for e in range(lam.shape[0]):
+        if not np.all(np.isfinite(lam[e])):
+            continue
+        ax.plot(x, lam[e], marker="o", linestyle="-" if stable[e] else "--",
+                markerfacecolor=None if stable[e] else "white",
+                label=f"#{e} {'stable' if stable[e] else 'unstable'}")
+    ax.set_xticks(x, [str(r) for r in d["region"].values])
+    ax.set_ylabel(r"share $\lambda$")
+    ax.set_ylim(-0.03, 1.03)
+    if lam.shape[0] <= 10:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def _bifurcation_points_figure(d, keep):
+    if len(keep) == 2:
+        fig, axs = plt.subplots(1, 2, figsize=(8.5, 3.4), layout="constrained")
+        for ax, var, label in zip(axs, ("break_point", "sustain_point"), (r"$\phi_B$", r"$\phi_S$"),
+                                  strict=True):
+            da = d[var].transpose(*keep)
+            y, x = (np.asarray(d[k].values, dtype=float) for k in keep)
+            mesh = ax.pcolormesh(x, y, da.values, shading="nearest", cmap="viridis", vmin=0, vmax=1)
+            fig.colorbar(mesh, ax=ax, label=f"{label} (NaN: none)")
+            ax.set_xlabel(d[keep[1]].attrs.get("long_name", keep[1]))
+            ax.set_ylabel(d[keep[0]].attrs.get("long_name", keep[0]))
+        return axs[0]
+    _, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
+    if keep:
+        x = np.asarray(d[keep[0]].values, dtype=float)
+        ax.plot(x, d["break_point"].values, marker="o", label=r"break $\phi_B$")
+        ax.plot(x, d["sustain_point"].values, marker="D", label=r"sustain $\phi_S$")
+        ax.set_xlabel(d[keep[0]].attrs.get("long_name", keep[0]))
+        ax.legend(fontsize="small")
+    else:
+        ax.bar(["break", "sustain"], [float(d["break_point"]), float(d["sustain_point"])])
+    ax.set_ylabel(r"freeness $\phi$")
+    return ax

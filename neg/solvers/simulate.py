@@ -72,6 +72,7 @@ import xarray as xr
 from scipy.integrate import solve_ivp
 from scipy.special import logsumexp
 
+from neg._version import __version__
 from neg.solvers.fixed_point import SolverOptions, short_run
 from neg.state import StateSpace, payoff_scale
 
@@ -569,8 +570,6 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
     along region for coordinate geographies. Integration failures do not raise: the remaining
     times hold NaN, ``attrs["integration_status"]`` is -1 and a RuntimeWarning is issued.
     """
-    import neg
-
     if dynamics not in DYNAMICS:
         raise ValueError(f"dynamics: must be one of {DYNAMICS}, got {dynamics!r}")
     if integrator not in INTEGRATORS:
@@ -798,7 +797,7 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
         schedule=json.dumps({p.key: [[float(t), _jsonable(v)] for t, v in zip(p.times, p.values,
                                                                                strict=True)]
                              for p in params.paths}),
-        neg_version=neg.__version__,
+        neg_version=__version__,
     ))
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from neg.study.config import ConfigError, Problem, load_study
-from neg.study.runner import RunError, execute, merge_files, shard_path
+from neg.study.config import load_study
+from neg.study.errors import ConfigError, Problem, RunError, did_you_mean
+from neg.study.runner import execute, merge_files, shard_path
 from neg.study.spec import Study
 from neg.study.sweep import parse_shard
 
@@ -64,8 +65,6 @@ def run(config, /, **overrides):
     for k, v in overrides.items():
         key = k.replace("__", ".")
         if "." not in key:
-            from neg.study.config import did_you_mean
-
             bad.append(Problem(k, "overrides are dotted keys such as model.sigma (or model__sigma); "
                                   f"run options are {', '.join(_RUN_OPTIONS)}{did_you_mean(k, _RUN_OPTIONS)}",
                                "neg.run"))

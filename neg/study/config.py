@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import csv
 import dataclasses
-import difflib
 import itertools
 import math
 import re
@@ -28,6 +27,12 @@ from typing import Any
 import numpy as np
 import yaml
 
+from neg.models import REGISTRY
+from neg.models.base import check_distribution, split_param
+from neg.solvers.fixed_point import METHODS, SolverOptions
+from neg.state import StateSpace
+from neg.study.errors import ConfigError, Problem, did_you_mean
+from neg.study.io import FLAT, POINT_VARS
 from neg.study.spec import GEOGRAPHY_ALIASES, GEOGRAPHY_KINDS, Axis, Study, Target, build_geography
 from neg.study.studies import KINDS, Arg, param_dim
 from neg.study.sweep import MAX_POINTS, MODES, _num, describe, latin_hypercube, parse_axis
@@ -41,43 +46,6 @@ SOLVER_KEYS = {"method": "choice", "tol": "pos_number", "max_iter": "pos_int", "
 SWEEP_KEYS = ("mode", "axes", "samples", "seed", "chunk_size")
 OUTPUT_KEYS = ("path", "store", "attrs", "keep_unconverged")
 MAX_CHECKED = 2000  # range checks build the study at every point up to this many
-
-
-# --------------------------------------------------------------------------- problems
-@dataclass(frozen=True)
-class Problem:
-    key: str
-    message: str
-    file: str | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = self.file or "<config>"
-        if self.line is not None:
-            where += f":{self.line}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
-
-
-class ConfigError(ValueError):
-    """An invalid study config; ``problems`` lists every problem found."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        n = len(self.problems)
-        head = f"invalid config ({n} problem{'s' if n != 1 else ''}):"
-        return "\n".join([head] + [f"  {p}" for p in self.problems])
-
-
-def did_you_mean(word: str, options) -> str:
-    """' (did you mean 'x'?)' for the closest option, else a list of the valid ones."""
-    options = [str(o) for o in options]
-    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
-    if close:
-        return f" (did you mean {close[0]!r}?)"
-    return f" (valid: {', '.join(options)})" if options else ""
 
 
 # --------------------------------------------------------------------------- the source
@@ -549,8 +517,6 @@ _PLACEHOLDERS = {"sigma": 5.0, "mu": 0.4}
 def _model(c: _Checker, section):
     """(name, params, class, holes): ``holes`` are the dotted keys of parameters that are missing
     or invalid (replaced by stand-ins or defaults); params is None if the model cannot be built."""
-    from neg.models import REGISTRY
-
     if section is None:
         return None, None, None, set()
     if not isinstance(section, dict):
@@ -592,8 +558,6 @@ def _model(c: _Checker, section):
 
 
 def _solver(c: _Checker, section):
-    from neg.solvers.fixed_point import METHODS
-
     sec = c.mapping("solver", section, tuple(SOLVER_KEYS))
     if sec is None:
         return None
@@ -607,8 +571,6 @@ def _solver(c: _Checker, section):
         else:
             out[k] = v
     if ok:
-        from neg.solvers.fixed_point import SolverOptions
-
         try:
             SolverOptions(**out)
         except (ValueError, TypeError) as e:
@@ -632,11 +594,6 @@ def _study(c: _Checker, section, K):
         c.err("study.kind", f"unknown study kind {kind!r}{did_you_mean(str(kind), KINDS)}")
         return None, None
     spec = KINDS[kind]
-    import neg
-
-    if not hasattr(neg, spec.function):
-        c.err("study.kind", f"{kind!r} needs neg.{spec.function}, which this version of neg lacks")
-        return kind, None
     c.mapping("study", section, ("kind",) + tuple(spec.args), required=[k for k, a in spec.args.items()
                                                                         if a.required])
     args: dict[str, Any] = {}
@@ -899,8 +856,6 @@ def _long_name(t: Target) -> str:
 
 
 def _reserved_names(kind) -> set[str]:
-    from neg.study.io import FLAT, POINT_VARS
-
     names = {FLAT, "case", "sample", "region", "lat", "lon"} | set(POINT_VARS)
     if kind is not None:
         names |= {d for d in KINDS[kind].dims if not d.startswith("<")}
@@ -1036,8 +991,6 @@ def _check_points(study: Study) -> list[int]:
 
 def _range_checks(c: _Checker, study: Study, ignore: set[str], *, model_only: bool = False) -> None:
     """Build the study at sample points with the models' own validation; map their messages."""
-    from neg.models import REGISTRY
-
     cls = REGISTRY[study.model_name]
     fields = list(_model_fields(cls)) + ["phi, T"]
     found: dict[str, list] = {}
@@ -1129,7 +1082,7 @@ def _check_study_args(c, study: Study, model, args, values, found, by_target) ->
         for name, knots in (args.get("schedule") or {}).items():
             key = f"study.schedule.{name}"
             try:
-                base, index = _split(name)
+                base, index = split_param(name)
                 if isinstance(knots, float):
                     knots = [(0.0, knots)]
                 for _, v in knots:
@@ -1145,9 +1098,6 @@ def _check_study_args(c, study: Study, model, args, values, found, by_target) ->
 
 def _check_lam0(lam0, K, found, report=None) -> None:
     """K shares; or, given the model for K, its long-run state (grouped: every group sums to 1)."""
-    from neg.models.base import check_distribution
-    from neg.state import StateSpace
-
     try:
         if isinstance(K, int):
             check_distribution("lam0", lam0, K)
@@ -1159,12 +1109,6 @@ def _check_lam0(lam0, K, found, report=None) -> None:
             report("study.lam0", msg)
         else:
             found.setdefault("study.lam0", []).append(msg)
-
-
-def _split(name: str):
-    from neg.models.base import split_param
-
-    return split_param(name)
 
 
 def load_study(config, overrides=None, *, output=None) -> Study:

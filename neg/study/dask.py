@@ -15,7 +15,9 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from neg.study.runner import RunError
+from neg.study.errors import RunError
+from neg.study.local import main_not_reimported
+from neg.study.studies import run_chunk
 
 __all__ = ["dask_chunks", "DaskUnavailable"]
 
@@ -25,14 +27,12 @@ class DaskUnavailable(RunError):
 
 
 def _task(study, indices, threads):
-    from neg.study.studies import run_chunk
-
     return run_chunk(study, indices, threads)
 
 
 def dask_chunks(study, chunks, scheduler: str, workers: int, threads: int | None,
                 log=None) -> Iterator[tuple[np.ndarray, object]]:
-    try:
+    try:  # dask.distributed is an optional dependency: imported only when a run asks for it
         from distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise DaskUnavailable("--scheduler needs dask.distributed, an optional dependency: "
@@ -41,11 +41,9 @@ def dask_chunks(study, chunks, scheduler: str, workers: int, threads: int | None
     if scheduler == "local":
         env = {k: str(threads or 1) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS",
                                               "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
-        import dask
+        import dask  # optional, as distributed above
 
         # forkserver: fast worker start, and the caller's __main__ is not re-run in the workers
-        from neg.study.local import main_not_reimported
-
         with dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"}), \
                 main_not_reimported():
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,

@@ -10,13 +10,19 @@ never exceeds the cores. The study is sent to each worker once; a task is a list
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
+import multiprocessing.spawn as mp_spawn
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
 import numpy as np
+
+from neg.study.studies import run_chunk, set_threads
 
 __all__ = ["available_cores", "serial_chunks", "pool_chunks", "Progress", "THREAD_VARS"]
 
@@ -45,8 +51,6 @@ def main_not_reimported():
     a script that calls ``neg.run`` without an ``if __name__ == "__main__":`` guard. neg's
     workers need nothing from ``__main__`` (their tasks live in neg.study), so it is skipped.
     """
-    import multiprocessing.spawn as mp_spawn
-
     original = mp_spawn.get_preparation_data
 
     def preparation_data(name):
@@ -63,34 +67,23 @@ def main_not_reimported():
 
 
 def serial_chunks(study, chunks) -> Iterator[tuple[np.ndarray, object]]:
-    from neg.study.studies import run_chunk
-
     for chunk in chunks:
         yield chunk, run_chunk(study, chunk)
 
 
 def _init_worker(study, threads) -> None:
-    import signal
-
     global _STUDY, _THREADS
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     _STUDY, _THREADS = study, threads
-    from neg.study.studies import set_threads
-
     set_threads(threads)
 
 
 def _pool_task(indices):
-    from neg.study.studies import run_chunk
-
     return run_chunk(_STUDY, indices)
 
 
 def pool_chunks(study, chunks, workers: int, threads: int) -> Iterator[tuple[np.ndarray, object]]:
     """Run chunks on ``workers`` spawned processes; yield (chunk, flat dataset) as they finish."""
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
     saved = {k: os.environ.get(k) for k in THREAD_VARS}
     for k in THREAD_VARS[1:]:  # BLAS pools size themselves at import: set before the server starts
         os.environ[k] = str(threads)

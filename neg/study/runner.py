@@ -9,6 +9,7 @@ result file is written.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import json
 import shutil
@@ -20,15 +21,15 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neg._version import __version__
+from neg.solvers.fixed_point import SolverOptions
 from neg.study import io
+from neg.study.dask import dask_chunks
+from neg.study.errors import RunError
 from neg.study.local import Progress, available_cores, pool_chunks, serial_chunks
 from neg.study.sweep import auto_chunk_size, chunk_indices, shard_indices
 
 __all__ = ["RunError", "execute", "merge_files", "shard_path", "parts_dir"]
-
-
-class RunError(RuntimeError):
-    """A run cannot proceed (bad parts folder, missing shards, ...): a message for the user."""
 
 
 def shard_path(path: Path, shard: tuple[int, int]) -> Path:
@@ -93,12 +94,10 @@ def _prepare_parts(parts: Path, study, shard, resume: bool, log) -> dict[int, Pa
 
 
 def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, compute) -> dict:
-    import neg
-
     attrs = {
         "title": f"neg {study.kind} study" + (f" ({Path(study.source_path).name})" if study.source_path
                                               else ""),
-        "neg_version": neg.__version__,
+        "neg_version": __version__,
         "study_kind": study.kind,
         "model": study.model_name,
         "geography": study.geography_kind,
@@ -130,10 +129,6 @@ def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, comput
 
 def _solver_settings(study) -> str:
     """The short-run solver settings in force (defaults filled in), as JSON."""
-    import dataclasses
-
-    from neg.solvers.fixed_point import SolverOptions
-
     try:
         return json.dumps(dataclasses.asdict(SolverOptions(**study.solver)))
     except (TypeError, ValueError):  # pragma: no cover - validated before
@@ -194,8 +189,6 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
         io.write_chunk(flat, parts / name)
 
     if scheduler is not None:
-        from neg.study.dask import dask_chunks
-
         used = nw
         threads = max(1, cores // nw) if scheduler == "local" else None
         log(f"{_n(remaining.size, 'point')} in {_n(len(chunks), 'chunk')} on dask ({scheduler})")

@@ -17,6 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from neg.geography import Geography
+from neg.models import REGISTRY
+from neg.solvers.fixed_point import SolverOptions
+
 __all__ = ["Study", "Target", "Axis", "GEOGRAPHY_KINDS", "build_geography", "set_share"]
 
 
@@ -38,8 +42,6 @@ GEOGRAPHY_ALIASES = {"from_distances": "distances", "from_coordinates": "coordin
 
 def build_geography(kind: str, args: dict[str, Any]):
     """A :class:`neg.Geography` from a validated kind and its (loaded) arguments."""
-    from neg.geography import Geography
-
     a = dict(args)
     names = a.get("names")
     if kind == "two_region":
@@ -177,9 +179,6 @@ class Study:
 
     def build(self, values: dict[str, float] | None = None):
         """(model, solver options, study args) with the axis ``values`` applied."""
-        from neg.models import REGISTRY
-        from neg.solvers.fixed_point import SolverOptions
-
         values = values or {}
         params = dict(self.model_params)
         geo_args = dict(self.geography_args)

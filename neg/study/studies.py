@@ -25,7 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numba
 import numpy as np
+
+from neg.solvers.bifurcation import break_point, sustain_point, uniform_leading_eigenvalue
+from neg.solvers.continuation import bifurcation_diagram, trace
+from neg.solvers.fixed_point import short_run
+from neg.solvers.long_run import equilibria, long_run, payoff_gap
+from neg.solvers.simulate import simulate
+from neg.state import StateSpace
+from neg.study.io import flat_from_points
 
 __all__ = ["Arg", "Kind", "KINDS", "PointOutput", "run_point", "run_chunk"]
 
@@ -155,9 +164,7 @@ def _kwargs(args: dict, names) -> dict:
 
 # --------------------------------------------------------------------------- kinds
 def _equilibrium(model, opts, args) -> PointOutput:
-    import neg
-
-    eq = neg.long_run(model, args.get("lam0"), options=opts,
+    eq = long_run(model, args.get("lam0"), options=opts,
                       **_kwargs(args, ("dynamics", "tol", "max_steps", "stability")))
     out = PointOutput(converged=bool(eq.converged), residual=float(eq.residual))
     for name in ("lam", "real_wage", "wage", "income", "price_index", "payoff"):
@@ -173,9 +180,7 @@ def _equilibrium(model, opts, args) -> PointOutput:
 
 
 def _equilibria(model, opts, args) -> PointOutput:
-    import neg
-
-    found = neg.equilibria(model, options=opts, **_kwargs(args, ("tol", "n_random", "seed")))
+    found = equilibria(model, options=opts, **_kwargs(args, ("tol", "n_random", "seed")))
     K, n = model.K, len(found)
     out = PointOutput(converged=all(e.converged for e in found),
                       residual=max((float(e.residual) for e in found), default=np.nan))
@@ -194,11 +199,7 @@ def _equilibria(model, opts, args) -> PointOutput:
 
 
 def _bifurcation_points(model, opts, args) -> PointOutput:
-    import neg
-    from neg.solvers.bifurcation import uniform_leading_eigenvalue
-    from neg.solvers.long_run import payoff_gap
-
-    phi_b, phi_s = neg.break_point(model), neg.sustain_point(model)
+    phi_b, phi_s = break_point(model), sustain_point(model)
     # residuals: the leading eigenvalue at phi_B, the corner payoff advantage at phi_S (both ~ 0)
     res = []
     if np.isfinite(phi_b):
@@ -209,7 +210,7 @@ def _bifurcation_points(model, opts, args) -> PointOutput:
         for r in range(m.K):
             lam = np.zeros(m.K)
             lam[r] = 1.0
-            sr = neg.short_run(m, lam, tol=1e-14, max_iter=1000)
+            sr = short_run(m, lam, tol=1e-14, max_iter=1000)
             gaps.append(payoff_gap(lam, sr.payoff) if np.all(sr.converged) else np.inf)
         res.append(min(gaps))
     out = PointOutput(converged=bool(np.all(np.isfinite(res))) if res else True,
@@ -223,9 +224,7 @@ def _bifurcation_points(model, opts, args) -> PointOutput:
 
 
 def _trace(model, opts, args) -> PointOutput:
-    import neg
-
-    ds = neg.trace(model, args["param"], args["values"], lam0=args.get("lam0"),
+    ds = trace(model, args["param"], args["values"], lam0=args.get("lam0"),
                    direction=args.get("direction", "both"), options=opts,
                    **_kwargs(args, ("tol", "perturbation", "seed")))
     out = _from_dataset(ds, {"converged": "trace_converged", "residual": "trace_residual"})
@@ -237,10 +236,7 @@ def _trace(model, opts, args) -> PointOutput:
 
 
 def _bifurcation(model, opts, args) -> PointOutput:
-    import neg
-    from neg.state import StateSpace
-
-    ds = neg.bifurcation_diagram(model, args["param"], args["lo"], args["hi"],
+    ds = bifurcation_diagram(model, args["param"], args["lo"], args["hi"],
                                  **_kwargs(args, ("ds", "ds_max", "max_points", "max_branches",
                                                   "max_depth", "n_grid")))
     out = _from_dataset(ds, {})
@@ -252,7 +248,7 @@ def _bifurcation(model, opts, args) -> PointOutput:
     space = StateSpace.of(model)
     for b, j in zip(*np.nonzero(np.isfinite(P)), strict=True):
         lam = space.normalise(np.clip(L[b, j], 0.0, None))
-        sr = neg.short_run(model.with_param(args["param"], P[b, j]), lam, options=opts)
+        sr = short_run(model.with_param(args["param"], P[b, j]), lam, options=opts)
         gaps.append(space.gap(lam, sr.payoff))
     out.residual = float(max(gaps)) if gaps else np.nan
     out.converged = bool(gaps) and bool(np.all(np.isfinite(gaps)))
@@ -260,10 +256,7 @@ def _bifurcation(model, opts, args) -> PointOutput:
 
 
 def _simulate(model, opts, args) -> PointOutput:
-    import neg
-    from neg.state import StateSpace
-
-    ds = neg.simulate(model, args.get("schedule") or {}, args.get("lam0"), args["t_end"], options=opts,
+    ds = simulate(model, args.get("schedule") or {}, args.get("lam0"), args["t_end"], options=opts,
                       **_kwargs(args, ("dt", "steps", "dynamics", "speed", "dispersion", "migration_cost",
                                        "integrator", "rtol", "atol", "max_step")))
     out = _from_dataset(ds, {"converged": "simulate_converged"})
@@ -405,14 +398,10 @@ def set_threads(threads: int | None) -> None:
     """Limit numba's threads in this process (no-op for None)."""
     if threads is None:
         return
-    import numba
-
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
 
 
 def run_chunk(study, indices, threads: int | None = None):
     """Compute the points ``indices`` and return them as a flat dataset (dim ``sweep_point``)."""
-    from neg.study.io import flat_from_points
-
     set_threads(threads)
     return flat_from_points([run_point(study, int(i)) for i in indices])

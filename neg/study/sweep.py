@@ -17,9 +17,13 @@ An axis is written in the config's ``sweep.axes`` as
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable
 
 import numpy as np
+from scipy.stats import qmc
+
+from neg.study.errors import did_you_mean
 
 __all__ = ["AXIS_KEYS", "MODES", "MAX_POINTS", "parse_axis", "latin_hypercube", "shard_indices",
            "chunk_indices", "parse_shard"]
@@ -79,8 +83,6 @@ def parse_axis(err: Err, key: str, spec, mode: str):
         err(key, f"expected a list of values or a mapping (values / start, stop, num / start, stop, "
                  f"step), got {describe(spec)}")
         return None
-    from neg.study.config import did_you_mean
-
     bad = False
     for k in spec:
         if k not in AXIS_KEYS:
@@ -187,8 +189,6 @@ def parse_axis(err: Err, key: str, spec, mode: str):
 
 def latin_hypercube(bounds: list[tuple], samples: int, seed: int) -> list[np.ndarray]:
     """``samples`` points of a seeded Latin hypercube (scipy.stats.qmc) scaled to ``bounds``."""
-    from scipy.stats import qmc
-
     u = qmc.LatinHypercube(d=len(bounds), rng=np.random.default_rng(seed)).random(samples)
     out = []
     for j, (lo, hi, log, base) in enumerate(bounds):
@@ -200,8 +200,6 @@ def latin_hypercube(bounds: list[tuple], samples: int, seed: int) -> list[np.nda
 def parse_shard(text: str, environ=None) -> tuple[int, int]:
     """``"i/n"`` (0 <= i < n) or ``"auto"`` (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of
     SLURM_ARRAY_TASK_COUNT). Raises ValueError with a message for the user."""
-    import os
-
     env = os.environ if environ is None else environ
     if text == "auto":
         try:
