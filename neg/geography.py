@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit, prange
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import shortest_path
 
 __all__ = ["Geography", "FreenessOperator", "freeness_dot", "freeness_tdot"]
 
@@ -183,9 +185,6 @@ class Geography:
         ``edges`` is a sequence of ``(i, j, length)``; undirected unless ``directed=True``.
         Every region must be reachable from every other.
         """
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import shortest_path
-
         K = _check_K(K)
         E = np.asarray(edges, dtype=float)
         if E.ndim != 2 or E.shape[1] != 3:

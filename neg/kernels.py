@@ -20,6 +20,7 @@ work float64[::1] scratch of length work_size(m, K) = WORK_VECTORS * max(m, K), 
 
 from numba import njit, types
 from numba.core.types.function_type import WrapperAddressProtocol
+from numba.experimental.function_type import _get_wrapper_address
 
 VEC = types.float64[::1]
 MAT = types.float64[:, ::1]
@@ -61,8 +62,6 @@ class _FastKernel(WrapperAddressProtocol):
 
     def __wrapper_address__(self):
         if self._addr is None:
-            from numba.experimental.function_type import _get_wrapper_address
-
             self._addr = _get_wrapper_address(self.dispatcher, self._sig)
         return self._addr
 

@@ -18,6 +18,7 @@ A solve that stops at ``max_iter`` reports ``converged=False``; nothing is silen
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,9 +79,7 @@ class SolverOptions:
         unknown = set(kwargs) - {"method", "tol", "max_iter", "memory", "damping"}
         if unknown:
             raise TypeError(f"unknown solver option(s): {sorted(unknown)}")
-        from dataclasses import replace
-
-        return replace(base, **kwargs)
+        return dataclasses.replace(base, **kwargs)
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")

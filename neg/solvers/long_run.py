@@ -17,6 +17,7 @@ of the simplex spanned by the occupied regions, plus omega_i - omega_bar for eac
 from __future__ import annotations
 
 import numpy as np
+from scipy.optimize import brentq
 
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run, solve_short_run
@@ -307,8 +308,6 @@ def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, se
     space and the perturbed symmetric state).
     Sorted by the share of the first region, descending.
     """
-    from scipy.optimize import brentq
-
     opts = SolverOptions.from_kwargs(options, **solver_kwargs)
     space = StateSpace.of(model)
     found: list[Equilibrium] = []
