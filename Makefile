@@ -24,8 +24,11 @@ demo: $(STAMP)
 	@echo "Plot:    $(CURDIR)/results/tomahawk.png"
 	@echo "More:    neg run configs/racetrack.yaml | sweep_sigma_mu.yaml | relocation.yaml; docs/studies.md"
 
+# CI runs this: lint, the import-linter contracts of the layering ([tool.importlinter] in
+# pyproject.toml, see docs/architecture.md), then the tests.
 test: $(STAMP)
 	$(BIN)/ruff check neg tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
@@ -33,6 +36,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check neg tests benchmarks
+	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache build *.egg-info
