@@ -10,15 +10,18 @@ what lets a structured geography swap in a faster operator without touching any 
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from numba import njit, prange
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
 
-__all__ = ["Geography", "FreenessOperator", "freeness_dot", "freeness_tdot"]
+__all__ = ["Geography", "FreenessOperator", "freeness_dot", "freeness_tdot", "read_distances",
+           "read_coordinates", "read_edges"]
 
 EARTH_RADIUS_KM = 6371.0088
 _TINY = np.finfo(np.float64).tiny  # smallest normal double; below it we flush to zero
@@ -361,3 +364,89 @@ def freeness_dot_block(Phi, V, out):
 def freeness_tdot_block(Phi, V, out):
     """out = Phi.T @ V for a block of column vectors V (K, n)."""
     out[:, :] = np.dot(Phi.T.copy(), V)
+
+
+# ----------------------------------------------------------------------------- reading files
+def _read_rows(path: Path) -> list[list[str]]:
+    """The non-empty rows of a CSV (or, if it has tabs and no commas, TSV) file, cells stripped."""
+    with open(path, newline="", encoding="utf-8") as f:
+        sample = f.read(4096)
+        f.seek(0)
+        delim = "\t" if "\t" in sample and "," not in sample else ","
+        rows = [[x.strip() for x in r] for r in csv.reader(f, delimiter=delim)
+                if r and any(x.strip() for x in r)]
+    if not rows:
+        raise ValueError(f"{path.name} is empty")
+    return rows
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def read_distances(path: Path) -> tuple[np.ndarray, list[str] | None]:
+    """A K x K distance matrix from a file: ``.npy`` (the array), or CSV / TSV with an optional
+    header row of region names and an optional first column of names. Returns (distances, names
+    or None); raises ValueError naming the file for a non-numeric entry."""
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False).astype(float), None
+    rows = _read_rows(path)
+    names = None
+    if not all(_is_number(x) for x in rows[0] if x):
+        names = [x for x in rows[0] if x]
+        rows = rows[1:]
+    if rows and not _is_number(rows[0][0]):  # a first column of names
+        rows = [r[1:] for r in rows]
+    try:
+        D = np.array([[float(x) for x in r] for r in rows], dtype=float)
+    except ValueError as e:
+        raise ValueError(f"{path.name}: non-numeric distance ({e})") from None
+    return D, names
+
+
+def read_coordinates(path: Path) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
+    """Region coordinates from a file: ``.npy`` of shape (K, 2) with lat, lon, or CSV / TSV with a
+    header row naming the columns lat (latitude), lon (lng, long, longitude) and optionally name
+    (region, id). Returns (lat, lon, names or None) in degrees."""
+    if path.suffix == ".npy":
+        a = np.load(path, allow_pickle=False).astype(float)
+        if a.ndim != 2 or a.shape[1] != 2:
+            raise ValueError(f"{path.name}: expected an array of shape (K, 2) with lat, lon")
+        return a[:, 0], a[:, 1], None
+    rows = _read_rows(path)
+    header = [h.lower() for h in rows[0]]
+    col = {}
+    for want, opts in (("lat", ("lat", "latitude")), ("lon", ("lon", "lng", "long", "longitude")),
+                       ("name", ("name", "region", "id"))):
+        for o in opts:
+            if o in header:
+                col[want] = header.index(o)
+                break
+    if "lat" not in col or "lon" not in col:
+        raise ValueError(f"{path.name}: needs a header row with columns lat and lon (and optionally name)")
+    body = rows[1:]
+    try:
+        lat = np.array([float(r[col["lat"]]) for r in body])
+        lon = np.array([float(r[col["lon"]]) for r in body])
+    except (ValueError, IndexError) as e:
+        raise ValueError(f"{path.name}: bad lat/lon value ({e})") from None
+    names = [r[col["name"]] for r in body] if "name" in col else None
+    return lat, lon, names
+
+
+def read_edges(path: Path) -> np.ndarray:
+    """Network edges from a file: ``.npy``, or CSV / TSV rows ``i, j, length`` (an optional header
+    row). Returns an (E, 3) array for :meth:`Geography.from_edges`."""
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=False).astype(float)
+    rows = _read_rows(path)
+    if not all(_is_number(x) for x in rows[0]):
+        rows = rows[1:]
+    try:
+        return np.array([[float(x) for x in r[:3]] for r in rows], dtype=float)
+    except ValueError as e:
+        raise ValueError(f"{path.name}: non-numeric edge ({e})") from None
