@@ -15,6 +15,9 @@ FILES = sorted(p for p in NEG.rglob("*.py") if "__pycache__" not in p.parts)
 #: optional dependencies (pyproject's extras), and neg.plot which needs matplotlib: imported where
 #: they are used, so that neg works without them
 OPTIONAL = ("matplotlib", "distributed", "dask", "neg.plot")
+#: parts of required dependencies too slow to import for the rare path that needs them:
+#: scipy.stats (~0.4 s, a third of `import neg`; only random sweeps use it)
+SLOW = ("scipy.stats",)
 
 #: function-level imports still to move (file, imported module) -> the fix
 KNOWN = {
@@ -46,7 +49,7 @@ def _function_imports(tree: ast.AST):
 
 
 def _optional(module: str) -> bool:
-    return any(module == o or module.startswith(o + ".") for o in OPTIONAL)
+    return any(module == o or module.startswith(o + ".") for o in OPTIONAL + SLOW)
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(NEG)))

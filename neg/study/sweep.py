@@ -21,7 +21,6 @@ import os
 from collections.abc import Callable
 
 import numpy as np
-from scipy.stats import qmc
 
 from neg.study.errors import did_you_mean
 
@@ -189,6 +188,9 @@ def parse_axis(err: Err, key: str, spec, mode: str):
 
 def latin_hypercube(bounds: list[tuple], samples: int, seed: int) -> list[np.ndarray]:
     """``samples`` points of a seeded Latin hypercube (scipy.stats.qmc) scaled to ``bounds``."""
+    # scipy.stats takes ~0.4 s to import (a third of `import neg`) and only random sweeps need it
+    from scipy.stats import qmc
+
     u = qmc.LatinHypercube(d=len(bounds), rng=np.random.default_rng(seed)).random(samples)
     out = []
     for j, (lo, hi, log, base) in enumerate(bounds):
