@@ -166,7 +166,7 @@ class ParameterPaths:
     ``model_at(t)`` builds (and caches) the model at time t; ``values_at(t)`` gives the scheduled
     parameters' values. Every knot is validated on construction (left and right values)."""
 
-    def __init__(self, model, schedule):
+    def __init__(self, model, schedule: Schedule | Mapping | None):
         if isinstance(schedule, Schedule):
             schedule = schedule.paths
         if schedule is None:
