@@ -249,6 +249,15 @@ VARIABLES: dict[str, Variable] = _table(
       "Each region's objective (tax revenue, welfare, ...) at the outcome of the tax game."),
     V("history", "tax rates after each round", "1",
       "Tax rates after every round of best responses (the first row: the start)."),
+    # ------------------------------------------------------------ MultiIndustry.by_industry
+    V("employment", "employment in the industry", "1",
+      "Employment L_ik of industry k in region i, in units of labour (total labour_total)."),
+    V("agriculture", "share of the region's labour in agriculture", "1",
+      "Share of the region's labour employed in agriculture."),
+    V("manufacturing", "share of world manufacturing employment", "1",
+      "The region's share of world manufacturing employment."),
+    V("industry", "industry", None, "Name of the industry."),
+    V("labour_share", "labour share of the industry", "1", "Labour share ell_k of industry k."),
     # ------------------------------------------------------------ coordinates
     V("region", "region", None, "Name of the region."),
     V("region_", "region (second index)", None, "Copy of region, for pairs of regions."),

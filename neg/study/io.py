@@ -167,7 +167,7 @@ def unflatten(flat: xr.Dataset, sweep: dict) -> xr.Dataset:
         for a in sweep["axes"]:
             coords[a["name"]] = ((a["name"],), np.array(a["values"], dtype=float), _axis_attrs(a))
     elif sweep["mode"] in ("zip", "random"):
-        coords[dims[0]] = ((dims[0],), np.arange(n))
+        coords[dims[0]] = ((dims[0],), np.arange(n), variable_attrs(dims[0]))
         for a in sweep["axes"]:
             coords[a["name"]] = ((dims[0],), np.array(a["values"], dtype=float), _axis_attrs(a))
     return xr.Dataset(data, coords=coords)
