@@ -93,7 +93,7 @@ def flat_from_points(points) -> xr.Dataset:
                          ("seconds", secs)):
         data[name] = ((FLAT,), values, variable_attrs(name))
     index = np.array([r.index for r in points], dtype=np.int64)
-    return xr.Dataset(data, coords={FLAT: index})
+    return xr.Dataset(data, coords={FLAT: (FLAT, index, variable_attrs(FLAT))})
 
 
 def merge_flat(datasets, *, check_unique: bool = True) -> xr.Dataset:
@@ -131,7 +131,7 @@ def merge_flat(datasets, *, check_unique: bool = True) -> xr.Dataset:
             else:
                 blocks.append(np.full((m, *inner), _fill(dtype), dtype=dtype))
         data[name] = (dims, np.concatenate(blocks)[order], attrs)
-    return xr.Dataset(data, coords={FLAT: index}, attrs=dict(datasets[0].attrs))
+    return xr.Dataset(data, coords={FLAT: (FLAT, index, variable_attrs(FLAT))}, attrs=dict(datasets[0].attrs))
 
 
 def unflatten(flat: xr.Dataset, sweep: dict) -> xr.Dataset:
