@@ -116,6 +116,8 @@ def _by_direction(da: xr.DataArray, dim: str, fn):
         parts.append(out.expand_dims(direction=[d]))
     combined = xr.concat(parts, "direction", coords="minimal", compat="override",
                          combine_attrs="override")
+    combined = combined.assign_coords(direction=("direction", combined["direction"].values,
+                                                  dict(da["direction"].attrs)))
     if isinstance(combined, xr.Dataset):
         for name in combined.data_vars:  # concat leaves dims in "direction"-first order: keep it
             combined[name] = combined[name].transpose("direction", ...)
@@ -411,7 +413,7 @@ def krugman_specialisation(ds, *, industry: str = "industry", sizes=None) -> xr.
     other = "region_"
     s_j = s.rename({REGION: other})
     if REGION in s.coords:
-        s_j = s_j.assign_coords({other: s[REGION].values})
+        s_j = s_j.assign_coords({other: (other, s[REGION].values, variable_attrs(other))})
     out = abs(s - s_j).sum(industry, skipna=False)
     dims = [d for d in out.dims if d not in (REGION, other)] + [REGION, other]
     return out.transpose(*dims).rename("krugman_specialisation").assign_attrs(

@@ -101,8 +101,6 @@ def check(obj, params=(), *, where: str = "") -> None:
         if want is None:
             assert label, f"{where}: {name!r} is not in the table of variables"
             continue
-        if label and not var.attrs:
-            continue  # a label coordinate (region names, directions) may go without attributes
         got = var.attrs
         assert got.get("long_name") == want["long_name"], (where, name, got.get("long_name"))
         if name in UNITS_OF_COORDINATE:
@@ -137,6 +135,27 @@ def test_trace_grouped_state():
     ds = neg.trace(m, "phi", [0.2, 0.3])
     assert "state" in ds.dims
     check(ds, {"phi"}, where="trace (grouped)")
+
+
+EVERY_MODEL = [
+    CP,
+    neg.FootlooseEntrepreneur(5.0, 0.4, phi=0.3),
+    neg.FootlooseCapital(5.0, 0.4, phi=0.5),
+    neg.Pflueger(5.0, phi=0.5),
+    neg.VerticalLinkages(5.0, 0.4, 0.2, phi=0.3),
+    neg.Helpman(5.0, 0.7, phi=0.5),
+    neg.HeadquartersPlant(sigma=5.0, mu=0.4, phi=0.3),
+    neg.MultiIndustry(5.0, [0.08, 0.08], phi=0.4, geography=neg.Geography.line(3)),
+]
+
+
+@pytest.mark.parametrize("model", EVERY_MODEL, ids=lambda m: m.name)
+def test_every_model(model):
+    """trace, simulate and welfare of every model carry the table's attributes."""
+    check(neg.trace(model, "phi", [0.3, 0.4]), {"phi"}, where=f"trace of {model.name}")
+    check(neg.simulate(model, {"phi": [(0, 0.3), (2, 0.4)]}, None, 2, steps=2), {"phi"},
+          where=f"simulate of {model.name}")
+    check(neg.welfare(model, neg.long_run(model)), where=f"welfare of {model.name}")
 
 
 def test_bifurcation_diagram():
@@ -176,7 +195,9 @@ def test_metrics(traced, simulated):
         check(metrics.spatial_gini(ds), params, where="spatial_gini")
         check(metrics.top_k_share(ds, 2), params, where="top_k_share")
     shares = xr.DataArray(np.array([[0.5, 0.2], [0.3, 0.3], [0.2, 0.5]]), dims=("region", "industry"),
-                          coords={"region": ["a", "b", "c"], "industry": ["x", "y"]}, name="lam")
+                          coords={"region": ("region", ["a", "b", "c"], attrs("region")),
+                                  "industry": ("industry", ["x", "y"], attrs("industry"))},
+                          name="lam", attrs=attrs("lam"))
     check(metrics.krugman_specialisation(shares), where="krugman_specialisation")
 
 

@@ -120,7 +120,9 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
             lead[d, i] = np.max(np.real(eq.eigenvalues)) if eq.eigenvalues.size else np.nan
     dim = _dim_name(param)
     sdim, labels = _state_dim(model)
-    coords = {"direction": dirs, dim: vals, "region": list(model.geography.names), sdim: labels}
+    coords = {"direction": ("direction", dirs, attrs("direction")), dim: (dim, vals, parameter_attrs(param)),
+              "region": ("region", list(model.geography.names), attrs("region")),
+              sdim: (sdim, labels, attrs(sdim))}
     dims3, dims2 = ("direction", dim, "region"), ("direction", dim)
     ds = xr.Dataset(
         {
@@ -137,7 +139,6 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
         attrs={**_model_attrs(model, param), "study": "trace", "tol": tol,
                "perturbation": perturbation, "n_not_converged": int((~converged).sum())},
     )
-    ds[dim].attrs.update(parameter_attrs(param))
     return ds
 
 
@@ -671,7 +672,7 @@ def _to_dataset(diag: _Diagram, model, param: str, solves: int) -> xr.Dataset:
             "special_branch": (("special",), np.array([s.branch for s in sp], dtype=int),
                                attrs("special_branch")),
         },
-        coords={sdim: labels},
+        coords={sdim: (sdim, labels, attrs(sdim))},
         attrs={**_model_attrs(model, param), "study": "bifurcation", "lo": diag.lo, "hi": diag.hi,
                "short_run_solves": int(solves)},
     )
