@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from neg.variables import attrs as variable_attrs
+
 __all__ = [
     "industrialisation_order", "deindustrialisation_order", "centre_of_gravity", "distance_from_core",
     "herfindahl", "spatial_gini", "top_k_share", "krugman_specialisation",
@@ -114,6 +116,8 @@ def _by_direction(da: xr.DataArray, dim: str, fn):
         parts.append(out.expand_dims(direction=[d]))
     combined = xr.concat(parts, "direction", coords="minimal", compat="override",
                          combine_attrs="override")
+    combined = combined.assign_coords(direction=("direction", combined["direction"].values,
+                                                  dict(da["direction"].attrs)))
     if isinstance(combined, xr.Dataset):
         for name in combined.data_vars:  # concat leaves dims in "direction"-first order: keep it
             combined[name] = combined[name].transpose("direction", ...)
@@ -166,15 +170,13 @@ def _order_core(da, threshold, dim, reference, rising, interpolate) -> xr.Datase
     word = "rises above" if rising else "falls below"
     ds = xr.Dataset(
         {
-            "crossing": (dims, cross, {"long_name": f"{dim} at which the share first {word} "
-                                                    f"{threshold:g}", "units": _units(da, dim)}),
-            "rank": (dims, rank, {"long_name": f"order of {kind} (1 = first; ties share a rank)"}),
-            "lag": (dims, lag, {"long_name": "crossing minus the crossing of the reference region",
-                                "units": _units(da, dim)}),
-            "initial": (dims, initial, {"long_name": f"share already {'above' if rising else 'below'} "
-                                                     f"the threshold at the first {dim}"}),
-            "reference": (tuple(other), region_names[ref],
-                          {"long_name": "reference region (default: the initial core)"}),
+            "crossing": (dims, cross, variable_attrs("crossing", units=_units(da, dim),
+                                                     description=f"{dim} at which the share first "
+                                                                 f"{word} {threshold:g}")),
+            "rank": (dims, rank, variable_attrs("rank", description=f"order of {kind}")),
+            "lag": (dims, lag, variable_attrs("lag", units=_units(da, dim))),
+            "initial": (dims, initial, variable_attrs("initial")),
+            "reference": (tuple(other), region_names[ref], variable_attrs("reference")),
         },
         coords=coords,
         attrs={"kind": kind, "threshold": threshold, "dim": dim, "interpolate": int(interpolate)},
@@ -275,8 +277,7 @@ def centre_of_gravity(ds, geography=None, *, spherical: bool = False) -> xr.Data
         clat = np.degrees(np.arctan2(Z, np.hypot(X, Y)))
         clon = np.degrees(np.arctan2(Y, X))
     return xr.Dataset(
-        {"lat": clat.assign_attrs(long_name="share-weighted latitude of industry", units="degrees_north"),
-         "lon": clon.assign_attrs(long_name="share-weighted longitude of industry", units="degrees_east")},
+        {"lat": clat.assign_attrs(variable_attrs("lat")), "lon": clon.assign_attrs(variable_attrs("lon"))},
         attrs={"spherical": int(spherical)},
     )
 
@@ -317,9 +318,7 @@ def distance_from_core(ds, geography, core=None, *, dim: str | None = None) -> x
             rows = _by_direction(da, dim, initial_core_rows)
             out = (da * rows).sum(REGION) / da.sum(REGION)
     out = out.drop_vars([c for c in ("lat", "lon") if c in out.coords])
-    return out.rename("distance_from_core").assign_attrs(
-        long_name="share-weighted mean distance of industry from the core",
-        units="geography distance units")
+    return out.rename("distance_from_core").assign_attrs(variable_attrs("distance_from_core"))
 
 
 # --------------------------------------------------------------------------- concentration
@@ -327,8 +326,7 @@ def herfindahl(ds) -> xr.DataArray:
     """Herfindahl-Hirschman index H = sum_i lam_i^2 (shares on the simplex): 1/K for the uniform
     distribution, 1 for full agglomeration; 1/H is the effective number of regions."""
     da = _shares(ds)
-    return (da ** 2).sum(REGION).rename("herfindahl").assign_attrs(
-        long_name="Herfindahl index of shares", units="1")
+    return (da ** 2).sum(REGION).rename("herfindahl").assign_attrs(variable_attrs("herfindahl"))
 
 
 def _weights(ds, weights, K) -> xr.DataArray:
@@ -371,8 +369,8 @@ def spatial_gini(ds, weights=None) -> xr.DataArray:
     lam_i = lam.drop_vars(REGION, errors="ignore")
     w_i = w.drop_vars(REGION, errors="ignore")
     g = 0.5 * abs(w_j * lam_i - w_i * lam_j).sum((REGION, other)) / lam_i.sum(REGION)
-    return g.rename("spatial_gini").assign_attrs(long_name="spatial Gini coefficient of shares",
-                                                  units="1", weighted=int(weights is not None))
+    return g.rename("spatial_gini").assign_attrs(variable_attrs("spatial_gini",
+                                                                weighted=int(weights is not None)))
 
 
 def top_k_share(ds, k: int) -> xr.DataArray:
@@ -386,8 +384,7 @@ def top_k_share(ds, k: int) -> xr.DataArray:
     lam = da.drop_vars([c for c in ("lat", "lon") if c in da.coords])
     out = xr.apply_ufunc(lambda a: np.sort(a, axis=-1)[..., a.shape[-1] - k:].sum(axis=-1), lam,
                          input_core_dims=[[REGION]])
-    return out.rename(f"top_{k}_share").assign_attrs(long_name=f"share of the {k} largest regions",
-                                                      units="1")
+    return out.rename(f"top_{k}_share").assign_attrs(variable_attrs("top_k_share", k=k))
 
 
 def krugman_specialisation(ds, *, industry: str = "industry", sizes=None) -> xr.DataArray:
@@ -416,8 +413,8 @@ def krugman_specialisation(ds, *, industry: str = "industry", sizes=None) -> xr.
     other = "region_"
     s_j = s.rename({REGION: other})
     if REGION in s.coords:
-        s_j = s_j.assign_coords({other: s[REGION].values})
+        s_j = s_j.assign_coords({other: (other, s[REGION].values, variable_attrs(other))})
     out = abs(s - s_j).sum(industry, skipna=False)
     dims = [d for d in out.dims if d not in (REGION, other)] + [REGION, other]
     return out.transpose(*dims).rename("krugman_specialisation").assign_attrs(
-        long_name="Krugman specialisation index", units="1")
+        variable_attrs("krugman_specialisation"))

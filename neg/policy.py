@@ -23,6 +23,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import xarray as xr
 
+from neg.variables import attrs as variable_attrs
+from neg.variables import parameter_attrs
+
 __all__ = ["tax_game", "TaxGame", "agglomeration_rent", "agglomeration_rent_curve", "tax_revenue",
            "OBJECTIVES"]
 
@@ -77,7 +80,8 @@ def agglomeration_rent_curve(model, phis, core: int = 0, *, measure: str | None 
     measure = _rent_measure(model, measure)
     vals = np.array([agglomeration_rent(model.replace(phi=float(p)), core, measure=measure)
                      for p in phis])
-    da = xr.DataArray(vals, dims=("phi",), coords={"phi": phis}, name="agglomeration_rent")
+    da = xr.DataArray(vals, dims=("phi",), coords={"phi": ("phi", phis, parameter_attrs("phi"))},
+                      name="agglomeration_rent", attrs=variable_attrs("agglomeration_rent"))
     ok = np.isfinite(vals)
     da.attrs.update(model=model.name, core=int(core), measure=measure,
                     description=("omega_core / omega_periphery - 1" if measure == "ratio"
@@ -144,11 +148,13 @@ class TaxGame:
         """The outcome as an xarray Dataset over region (and round for the history)."""
         names = list(self.model.geography.names)
         return xr.Dataset(
-            {"tax": ("region", self.tax), "lam": ("region", np.asarray(self.equilibrium.lam)),
-             "objective": ("region", self.objective),
-             "payoff": ("region", np.asarray(self.equilibrium.payoff)),
-             "history": (("round", "region"), self.history)},
-            coords={"region": names, "round": np.arange(self.history.shape[0])},
+            {"tax": ("region", self.tax, parameter_attrs("tax")),
+             "lam": ("region", np.asarray(self.equilibrium.lam), variable_attrs("lam")),
+             "objective": ("region", self.objective, variable_attrs("objective")),
+             "payoff": ("region", np.asarray(self.equilibrium.payoff), variable_attrs("payoff")),
+             "history": (("round", "region"), self.history, variable_attrs("history"))},
+            coords={"region": ("region", names, variable_attrs("region")),
+                    "round": ("round", np.arange(self.history.shape[0]), variable_attrs("round"))},
             attrs={"model": self.model.name, "rounds": self.rounds, "converged": int(self.converged),
                    "players": list(self.players)},
         )

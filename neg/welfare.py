@@ -38,6 +38,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from neg.variables import attrs as variable_attrs
+
 __all__ = ["welfare", "compare"]
 
 
@@ -131,10 +133,8 @@ def welfare(model, eq) -> xr.Dataset:
                "tax": list(map(float, getattr(model, "tax", np.zeros(model.K)))),
                "cost": list(map(float, getattr(model, "cost", np.zeros(model.K))))},
     )
-    ds["population"].attrs["description"] = "people (units of the factor) by group and region"
-    ds["utility"].attrs["description"] = "indirect utility per head (model docstring)"
-    ds["welfare"].attrs["description"] = "sum over groups of population x utility"
-    ds["real_gdp"].attrs["description"] = f"GDP (value added produced) deflated: {deflator}"
+    for name, v in ds.variables.items():
+        v.attrs.update(variable_attrs(name))
     return ds
 
 
@@ -194,6 +194,8 @@ def compare(before, after, model_before=None, model_after=None, *, threshold: fl
         out[f"{name}_change"] = a - b
         out[f"{name}_change_pct"] = float(_pct(np.array(a), np.array(b)))
         out.attrs[f"{name}_before"], out.attrs[f"{name}_after"] = b, a
+    for name, v in out.variables.items():
+        v.attrs.update(variable_attrs(name))
     out.attrs["model"] = wb.attrs.get("model", "")
     out.attrs["summary"] = _summary(wb, wa, out, threshold)
     return out

@@ -33,6 +33,7 @@ from scipy.optimize import brentq
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_count, solve_short_run
 from neg.solvers.long_run import long_run, stability
 from neg.state import StateSpace
+from neg.variables import attrs, parameter_attrs
 
 __all__ = ["trace", "bifurcation_diagram"]
 
@@ -119,27 +120,25 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
             lead[d, i] = np.max(np.real(eq.eigenvalues)) if eq.eigenvalues.size else np.nan
     dim = _dim_name(param)
     sdim, labels = _state_dim(model)
-    coords = {"direction": dirs, dim: vals, "region": list(model.geography.names), sdim: labels}
+    coords = {"direction": ("direction", dirs, attrs("direction")), dim: (dim, vals, parameter_attrs(param)),
+              "region": ("region", list(model.geography.names), attrs("region")),
+              sdim: (sdim, labels, attrs(sdim))}
     dims3, dims2 = ("direction", dim, "region"), ("direction", dim)
     ds = xr.Dataset(
         {
-            "lam": (("direction", dim, sdim), out["lam"],
-                    {"long_name": f"share of mobile {model.mobile_factor}", "units": "1"}),
-            "real_wage": (dims3, out["real_wage"], {"long_name": "real wage (payoff per head)",
-                                                    "units": "numeraire"}),
-            "wage": (dims3, out["wage"], {"long_name": "nominal reward of the mobile factor",
-                                          "units": "numeraire"}),
-            "income": (dims3, out["income"], {"long_name": "regional income", "units": "numeraire"}),
-            "stable": (dims2, stable, {"long_name": "equilibrium is stable"}),
-            "converged": (dims2, converged, {"long_name": "long run converged"}),
-            "residual": (dims2, residual, {"long_name": "relative payoff gap", "units": "1"}),
-            "leading_eigenvalue": (dims2, lead, {"long_name": "largest real part of the eigenvalues"}),
+            "lam": (("direction", dim, sdim), out["lam"], attrs("lam")),
+            "real_wage": (dims3, out["real_wage"], attrs("real_wage")),
+            "wage": (dims3, out["wage"], attrs("wage")),
+            "income": (dims3, out["income"], attrs("income")),
+            "stable": (dims2, stable, attrs("stable")),
+            "converged": (dims2, converged, attrs("converged")),
+            "residual": (dims2, residual, attrs("residual")),
+            "leading_eigenvalue": (dims2, lead, attrs("leading_eigenvalue")),
         },
         coords=coords,
         attrs={**_model_attrs(model, param), "study": "trace", "tol": tol,
                "perturbation": perturbation, "n_not_converged": int((~converged).sum())},
     )
-    ds[dim].attrs["long_name"] = param
     return ds
 
 
@@ -656,21 +655,24 @@ def _to_dataset(diag: _Diagram, model, param: str, solves: int) -> xr.Dataset:
     sdim, labels = _state_dim(model)
     ds = xr.Dataset(
         {
-            dim: (("branch", "point"), P, {"long_name": param}),
-            "lam": (("branch", "point", sdim), L,
-                    {"long_name": f"share of mobile {model.mobile_factor}", "units": "1"}),
-            "stable": (("branch", "point"), St, {"long_name": "equilibrium is stable"}),
-            "branch_kind": (("branch",), np.array([b.kind for b in diag.branches], dtype=str)),
-            "support_size": (("branch",), np.array([len(b.support) for b in diag.branches], dtype=int)),
+            dim: (("branch", "point"), P, parameter_attrs(param)),
+            "lam": (("branch", "point", sdim), L, attrs("lam")),
+            "stable": (("branch", "point"), St, attrs("stable")),
+            "branch_kind": (("branch",), np.array([b.kind for b in diag.branches], dtype=str),
+                            attrs("branch_kind")),
+            "support_size": (("branch",), np.array([len(b.support) for b in diag.branches], dtype=int),
+                             attrs("support_size")),
             "stalled": (("branch",), np.array([b.stalled for b in diag.branches], dtype=bool),
-                        {"long_name": "continuation stopped without progress (degenerate branch)"}),
-            "special_kind": (("special",), np.array([s.kind for s in sp], dtype=str)),
+                        attrs("stalled")),
+            "special_kind": (("special",), np.array([s.kind for s in sp], dtype=str), attrs("special_kind")),
             "special_value": (("special",), np.array([s.value for s in sp], dtype=float),
-                              {"long_name": f"{param} at the special point"}),
-            "special_lam": (("special", sdim), np.array([s.lam for s in sp]).reshape(len(sp), K)),
-            "special_branch": (("special",), np.array([s.branch for s in sp], dtype=int)),
+                              attrs("special_value")),
+            "special_lam": (("special", sdim), np.array([s.lam for s in sp]).reshape(len(sp), K),
+                            attrs("special_lam")),
+            "special_branch": (("special",), np.array([s.branch for s in sp], dtype=int),
+                               attrs("special_branch")),
         },
-        coords={sdim: labels},
+        coords={sdim: (sdim, labels, attrs(sdim))},
         attrs={**_model_attrs(model, param), "study": "bifurcation", "lo": diag.lo, "hi": diag.hi,
                "short_run_solves": int(solves)},
     )

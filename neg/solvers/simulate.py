@@ -73,6 +73,8 @@ from neg.solvers.fixed_point import SolverOptions
 from neg.solvers.migration import _Face, _Flow, _IntegrationFailed, _onto, _settle
 from neg.solvers.schedule import ParameterPaths, Schedule
 from neg.state import StateSpace, payoff_scale
+from neg.variables import attrs as variable_attrs
+from neg.variables import parameter_attrs
 
 __all__ = ["simulate", "Schedule", "DYNAMICS", "INTEGRATORS", "ZERO_SHARE", "RELEASE_GAP"]
 
@@ -405,47 +407,31 @@ def _jsonable(v):
     return v.tolist() if isinstance(v, np.ndarray) else float(v)
 
 
-_LONG_NAMES = {
-    "wage": ("nominal reward of the mobile factor", "numeraire"),
-    "income": ("regional income (expenditure)", "numeraire"),
-    "price_index": ("price index of manufactures", "numeraire per composite unit"),
-    "real_wage": ("real reward of the mobile factor", "utility per unit of the mobile factor"),
-    "payoff": ("payoff equalised by migration", "payoff units"),
-}
-
-
 def _dataset(model, space, params, times, lam, outs, converged, param_vals, attrs) -> xr.Dataset:
     region = list(model.geography.names)
     dim, labels = _state_dim(model, space)
-    mobile = getattr(model, "mobile_factor", "mobile factor")
-    what = f"share of the mobile factor ({mobile})" if dim == "region" else \
-        "share of the state component within its group"
-    data = {"lam": (("time", dim), lam, {"long_name": what, "units": "1"})}
+    data = {"lam": (("time", dim), lam, variable_attrs("lam"))}
     for name in _OUTPUTS:
-        ln, units = _LONG_NAMES[name]
-        data[name] = (("time", dim if name == "payoff" else "region"), outs[name],
-                      {"long_name": ln, "units": units})
-    data["converged"] = (("time",), converged, {"long_name": "short run converged at this time",
-                                                 "units": "1"})
+        data[name] = (("time", dim if name == "payoff" else "region"), outs[name], variable_attrs(name))
+    data["converged"] = (("time",), converged, variable_attrs("converged"))
     for p, vals in param_vals.items():
         arr = np.array(vals, dtype=float)
         var = p if p not in data else f"param_{p}"
         dims = ("time",) if arr.ndim == 1 else ("time", "region")
-        data[var] = (dims, arr, {"long_name": f"model parameter {p} (scheduled)", "units": "1"})
+        data[var] = (dims, arr, parameter_attrs(p))
     coords = {
-        "time": ("time", times, {"long_name": "time", "units": "1/speed"}),
-        "region": ("region", region, {"long_name": "region"}),
+        "time": ("time", times, variable_attrs("time")),
+        "region": ("region", region, variable_attrs("region")),
     }
     if dim == "state":
-        coords["state"] = ("state", labels, {"long_name": "component of the long-run state"})
-        coords["group"] = ("state", space.gid, {"long_name": "group (simplex) of the component"})
+        coords["state"] = ("state", labels, variable_attrs("state"))
+        coords["group"] = ("state", space.gid, variable_attrs("group"))
     if space.caps is not None:
-        coords["share_cap"] = (dim, space.caps, {"long_name": "upper bound on the share",
-                                                 "units": "1"})
+        coords["share_cap"] = (dim, space.caps, parameter_attrs("share_cap"))
     geo = model.geography
     if getattr(geo, "coordinates", None) is not None:
-        coords["lat"] = ("region", geo.coordinates[:, 0], {"units": "degrees_north"})
-        coords["lon"] = ("region", geo.coordinates[:, 1], {"units": "degrees_east"})
+        coords["lat"] = ("region", geo.coordinates[:, 0], variable_attrs("lat"))
+        coords["lon"] = ("region", geo.coordinates[:, 1], variable_attrs("lon"))
     base = {"model": model.name, "model_params": json.dumps(model.params()),
             "geography": getattr(geo, "kind", "custom"), "K": int(model.K),
             "state_groups": json.dumps(list(space.sizes)),

@@ -22,6 +22,7 @@ from neg.study.source import Source
 from neg.study.spec import GEOGRAPHY_ALIASES, GEOGRAPHY_KINDS, Axis, Target, build_geography
 from neg.study.studies import KINDS, Arg, param_dim
 from neg.study.sweep import MAX_POINTS, MODES, _num, describe, latin_hypercube, parse_axis
+from neg.variables import parameter_attrs
 
 
 def _geography(c: _Checker, section):
@@ -433,8 +434,9 @@ def _sweep(c: _Checker, section, cls, kind, geo_kind, K):
             return "none", [], chunk, seed, every
     axes = []
     for n, t, v, s in parsed:
-        long_name = s.get("long_name") if isinstance(s.get("long_name"), str) else _long_name(t)
-        units = s.get("units") if isinstance(s.get("units"), str) else ""
+        meta = _axis_meta(t)
+        long_name = s.get("long_name") if isinstance(s.get("long_name"), str) else meta["long_name"]
+        units = s.get("units") if isinstance(s.get("units"), str) else meta.get("units", "")
         axes.append(Axis(n, t, np.asarray(v, dtype=float), long_name, units))
     if mode == "grid" and axes:
         total = math.prod(a.values.size for a in axes)
@@ -454,13 +456,12 @@ def _check_values(c: _Checker, key: str, t: Target, vals: np.ndarray) -> bool:
     return False
 
 
-_LONG = {"sigma": "elasticity of substitution", "mu": "expenditure share of manufactures",
-         "phi": "freeness of trade per unit distance", "T": "iceberg trade cost per unit distance"}
-
-
-def _long_name(t: Target) -> str:
-    base = _LONG.get(t.name)
-    return f"{t.key} ({base})" if base and t.section == "model" else t.key
+def _axis_meta(t: Target) -> dict:
+    """Default long_name and units of a sweep axis: the model parameter's (neg.variables), else
+    the axis's key."""
+    if t.section != "model":
+        return {"long_name": t.key}
+    return parameter_attrs(t.name if t.index is None else f"{t.name}[{t.index}]")
 
 
 def _reserved_names(kind) -> set[str]:

@@ -28,18 +28,14 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neg.variables import attrs as variable_attrs
+
 __all__ = ["FLAT", "flat_from_points", "merge_flat", "unflatten", "write_netcdf", "read_netcdf",
            "summary_counts"]
 
 FLAT = "sweep_point"
 COORD = "coord__"
-POINT_VARS = {
-    "converged": ("the point's solve converged", "1"),
-    "residual": ("the point's residual (relative payoff gap or eigenvalue at the located point)", "1"),
-    "failed": ("the point raised an error (its results are NaN)", "1"),
-    "error": ("error message of a failed point", ""),
-    "seconds": ("compute time of the point", "s"),
-}
+POINT_VARS = ("converged", "residual", "failed", "error", "seconds")  # per point; attrs: neg.variables
 
 
 def _fill(dtype: np.dtype):
@@ -95,10 +91,9 @@ def flat_from_points(points) -> xr.Dataset:
     secs = np.array([r.seconds for r in points], dtype=float)
     for name, values in (("converged", conv), ("residual", res), ("failed", failed), ("error", err),
                          ("seconds", secs)):
-        ln, units = POINT_VARS[name]
-        data[name] = ((FLAT,), values, {"long_name": ln, **({"units": units} if units else {})})
+        data[name] = ((FLAT,), values, variable_attrs(name))
     index = np.array([r.index for r in points], dtype=np.int64)
-    return xr.Dataset(data, coords={FLAT: index})
+    return xr.Dataset(data, coords={FLAT: (FLAT, index, variable_attrs(FLAT))})
 
 
 def merge_flat(datasets, *, check_unique: bool = True) -> xr.Dataset:
@@ -136,7 +131,7 @@ def merge_flat(datasets, *, check_unique: bool = True) -> xr.Dataset:
             else:
                 blocks.append(np.full((m, *inner), _fill(dtype), dtype=dtype))
         data[name] = (dims, np.concatenate(blocks)[order], attrs)
-    return xr.Dataset(data, coords={FLAT: index}, attrs=dict(datasets[0].attrs))
+    return xr.Dataset(data, coords={FLAT: (FLAT, index, variable_attrs(FLAT))}, attrs=dict(datasets[0].attrs))
 
 
 def unflatten(flat: xr.Dataset, sweep: dict) -> xr.Dataset:
@@ -172,7 +167,7 @@ def unflatten(flat: xr.Dataset, sweep: dict) -> xr.Dataset:
         for a in sweep["axes"]:
             coords[a["name"]] = ((a["name"],), np.array(a["values"], dtype=float), _axis_attrs(a))
     elif sweep["mode"] in ("zip", "random"):
-        coords[dims[0]] = ((dims[0],), np.arange(n))
+        coords[dims[0]] = ((dims[0],), np.arange(n), variable_attrs(dims[0]))
         for a in sweep["axes"]:
             coords[a["name"]] = ((dims[0],), np.array(a["values"], dtype=float), _axis_attrs(a))
     return xr.Dataset(data, coords=coords)
@@ -234,6 +229,17 @@ def write_netcdf(ds: xr.Dataset, path) -> Path:
     return path
 
 
+def _json_array(o):
+    """JSON for an array-valued attribute (CF ``flag_values``) of a chunk file."""
+    if isinstance(o, np.ndarray):
+        return {"__ndarray__": o.tolist(), "dtype": str(o.dtype)}
+    raise TypeError(f"cannot write {type(o).__name__} to a chunk file's attributes")
+
+
+def _array_of_json(d: dict):
+    return np.array(d["__ndarray__"], dtype=d["dtype"]) if "__ndarray__" in d else d
+
+
 def write_chunk(ds: xr.Dataset, path) -> Path:
     """A flat dataset as an ``.npz`` chunk file (arrays, plus dims and attrs as JSON; no pickles),
     written atomically. Much faster than netCDF for the many small files of a resumable run."""
@@ -246,7 +252,7 @@ def write_chunk(ds: xr.Dataset, path) -> Path:
         arrays[f"v{i}"] = values
         meta["vars"].append({"name": name, "dims": list(v.dims),
                              "attrs": {k: _attr(x) for k, x in v.attrs.items()}})
-    arrays["meta"] = np.array(json.dumps(meta))
+    arrays["meta"] = np.array(json.dumps(meta, default=_json_array))
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         with open(tmp, "wb") as f:
@@ -261,7 +267,7 @@ def write_chunk(ds: xr.Dataset, path) -> Path:
 def read_chunk(path) -> xr.Dataset:
     """The flat dataset of a chunk file written by :func:`write_chunk`."""
     with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
+        meta = json.loads(str(z["meta"]), object_hook=_array_of_json)
         data, coords = {}, {}
         for i, v in enumerate(meta["vars"]):
             item = (tuple(v["dims"]), z[f"v{i}"], v["attrs"])

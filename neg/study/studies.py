@@ -35,6 +35,8 @@ from neg.solvers.long_run import equilibria, long_run, payoff_gap
 from neg.solvers.simulate import simulate
 from neg.state import StateSpace
 from neg.study.io import flat_from_points
+from neg.variables import VARIABLES
+from neg.variables import attrs as variable_attrs
 
 __all__ = ["Arg", "Kind", "KINDS", "PointOutput", "run_point", "run_chunk"]
 
@@ -75,40 +77,8 @@ class Kind:
 
 
 # --------------------------------------------------------------------------- helpers
-_META = {
-    "lam": ("share of the mobile factor", "1"),
-    "real_wage": ("real reward of the mobile factor", "numeraire"),
-    "wage": ("nominal reward of the mobile factor", "numeraire"),
-    "income": ("regional income", "numeraire"),
-    "price_index": ("price index of manufactures", "numeraire"),
-    "payoff": ("payoff equalised by migration", "numeraire"),
-    "stable": ("equilibrium is stable", "1"),
-    "iterations": ("steps of the migration dynamics", "1"),
-    "leading_eigenvalue": ("largest real part of the eigenvalues of the migration dynamics", "1"),
-    "n_equilibria": ("number of equilibria found", "1"),
-    "pattern": ("pattern: agglomerated, partial or dispersed", ""),
-    "break_point": ("break point: freeness phi at which dispersion becomes unstable", "1"),
-    "sustain_point": ("sustain point: freeness phi above which agglomeration is sustainable", "1"),
-    "break_T": ("break point as an iceberg factor T", "1"),
-    "sustain_T": ("sustain point as an iceberg factor T", "1"),
-    "has_break": ("a break point exists in (0, 1)", "1"),
-    "has_sustain": ("a sustain point exists in (0, 1)", "1"),
-    "short_run_solves": ("short-run solves used", "1"),
-    "integration_status": ("solve_ivp status (0 ok, -1 failed)", "1"),
-    "branch_kind": ("kind of branch (uniform, interior, face, agglomerated)", ""),
-    "support_size": ("number of occupied regions on the branch", "1"),
-    "special_kind": ("kind of special point (branch, fold, corner)", ""),
-    "special_value": ("parameter value at the special point", "1"),
-    "special_lam": ("shares at the special point", "1"),
-    "special_branch": ("branch on which the special point lies", "1"),
-}
-
-
 def _var(out: PointOutput, name: str, dims, values, **attrs) -> None:
-    ln, units = _META.get(name, (name.replace("_", " "), ""))
-    meta = {"long_name": ln, **({"units": units} if units else {})}
-    meta.update(attrs)
-    out.variables[name] = (tuple(dims), np.asarray(values), meta)
+    out.variables[name] = (tuple(dims), np.asarray(values), variable_attrs(name, **attrs))
 
 
 def _last_dim(model, arr) -> str:
@@ -129,24 +99,20 @@ def _region_coords(out: PointOutput, model_or_geo) -> None:
     if any("state" in dims for dims, _, _ in out.variables.values()):
         labels = getattr(model_or_geo, "state_labels", None)
         if labels is not None:
-            out.coords["state"] = (("state",), np.array(labels()), {"long_name": "state component"})
-    out.coords["region"] = (("region",), np.array(geo.names), {"long_name": "region"})
+            out.coords["state"] = (("state",), np.array(labels()), variable_attrs("state"))
+    out.coords["region"] = (("region",), np.array(geo.names), variable_attrs("region"))
     if getattr(geo, "coordinates", None) is not None:
-        out.coords["lat"] = (("region",), geo.coordinates[:, 0], {"units": "degrees_north"})
-        out.coords["lon"] = (("region",), geo.coordinates[:, 1], {"units": "degrees_east"})
+        out.coords["lat"] = (("region",), geo.coordinates[:, 0], variable_attrs("lat"))
+        out.coords["lon"] = (("region",), geo.coordinates[:, 1], variable_attrs("lon"))
 
 
 def _from_dataset(ds, rename: dict[str, str]) -> PointOutput:
     """A neg result Dataset as a PointOutput (``rename`` maps its variable names to ours)."""
     out = PointOutput()
     for name, v in ds.data_vars.items():
-        attrs = dict(v.attrs)
-        if "long_name" not in attrs:
-            ln, units = _META.get(name, (name.replace("_", " "), ""))
-            attrs["long_name"] = ln
-            if units and "units" not in attrs:
-                attrs["units"] = units
-        out.variables[rename.get(name, name)] = (tuple(v.dims), np.asarray(v.values), attrs)
+        new = rename.get(name, name)
+        attrs = variable_attrs(new) if new in VARIABLES else dict(v.attrs)
+        out.variables[new] = (tuple(v.dims), np.asarray(v.values), attrs)
     for name, c in ds.coords.items():
         out.coords[name] = (tuple(c.dims), np.asarray(c.values), dict(c.attrs))
     return out
@@ -191,8 +157,7 @@ def _equilibria(model, opts, args) -> PointOutput:
         _var(out, name, ("equilibrium", dim), np.array(rows, dtype=float).reshape(n, size))
     _var(out, "stable", ("equilibrium",), np.array([e.stable for e in found], dtype=bool))
     _var(out, "pattern", ("equilibrium",), np.array([e.kind for e in found], dtype=str))
-    _var(out, "equilibria_residual", ("equilibrium",), np.array([e.residual for e in found], dtype=float),
-         long_name="relative payoff gap of each equilibrium")
+    _var(out, "equilibria_residual", ("equilibrium",), np.array([e.residual for e in found], dtype=float))
     _var(out, "n_equilibria", (), n)
     _region_coords(out, model)
     return out
