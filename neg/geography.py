@@ -3,29 +3,36 @@
 A :class:`Geography` holds a K x K matrix of distances ``d_ij`` (in units of the trade-cost
 parameter: shipping over distance ``d`` costs the iceberg factor ``T**d``). Models never build the
 freeness matrix ``Phi_ij = phi**d_ij`` themselves: they ask the geography for a
-:class:`FreenessOperator` and apply trade costs only through its products ``Phi x`` and
-``Phi^T x`` (inside compiled kernels: :func:`freeness_dot` and :func:`freeness_tdot`). That seam is
-what lets a structured geography swap in a faster operator without touching any model.
+:class:`~neg.operators.FreenessOperator` and apply trade costs only through its products
+(:mod:`neg.operators`). That seam is what lets a structured geography swap in a faster operator
+without touching any model.
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from numba import njit, prange
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
+
+from neg.operators import (  # noqa: F401 - the products' old home; models may import them from here
+    FreenessOperator,
+    freeness_dot,
+    freeness_dot_at,
+    freeness_dot_block,
+    freeness_stack,
+    freeness_tdot,
+    freeness_tdot_at,
+    freeness_tdot_block,
+)
 
 __all__ = ["Geography", "FreenessOperator", "freeness_dot", "freeness_tdot", "read_distances",
            "read_coordinates", "read_edges"]
 
 EARTH_RADIUS_KM = 6371.0088
-_TINY = np.finfo(np.float64).tiny  # smallest normal double; below it we flush to zero
-_SMALL_K = 48  # below this size hand-written loops beat a BLAS call
 
 
 def _as_names(names: Sequence[str] | None, K: int) -> tuple[str, ...]:
@@ -261,112 +268,6 @@ def _check_K(K) -> int:
     return int(K)
 
 
-@dataclass(frozen=True)
-class FreenessOperator:
-    """The linear map ``x -> Phi x`` with ``Phi_ij = phi**d_ij`` (dense representation).
-
-    ``matrix`` is C-contiguous (treat it as read-only); entries that would be subnormal are flushed to
-    zero (subnormal arithmetic slows matrix products more than tenfold).
-    """
-
-    matrix: np.ndarray
-    phi: float
-
-    @classmethod
-    def dense(cls, distance: np.ndarray, phi: float) -> FreenessOperator:
-        with np.errstate(under="ignore"):
-            M = np.power(float(phi), distance) if phi > 0 else (distance == 0).astype(float)
-        M[M < _TINY] = 0.0
-        # kept writable: numba types read-only arrays differently; treat as read-only
-        return cls(np.ascontiguousarray(M), float(phi))
-
-    def dot(self, x: np.ndarray) -> np.ndarray:
-        """``Phi @ x`` for a vector (K,) or a block of vectors (K, n)."""
-        return self.matrix @ x
-
-    def tdot(self, x: np.ndarray) -> np.ndarray:
-        """``Phi.T @ x`` for a vector (K,) or a block of vectors (K, n)."""
-        return self.matrix.T @ x
-
-
-@njit(cache=True, parallel=True)
-def freeness_stack(phi, distance):
-    """The dense freeness matrices phi_k**d_ij for many unit freenesses phi (n,): (n, K, K), as
-    :meth:`FreenessOperator.dense` builds each (subnormals flushed), in parallel."""
-    n, K = phi.size, distance.shape[0]
-    out = np.empty((n, K, K))
-    for k in prange(n):
-        for i in range(K):
-            for j in range(K):
-                d = distance[i, j]  # phi**0 = 1 and phi**1 = phi exactly: skip pow
-                v = 1.0 if d == 0.0 else (phi[k] if d == 1.0 else phi[k] ** d)
-                out[k, i, j] = v if v >= _TINY else 0.0
-    return out
-
-
-# -------------------------------------------------------------------- compiled products
-@njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def freeness_dot(Phi, v, out):
-    """out = Phi @ v (v and out 1-d). Loops for small K, BLAS otherwise. Inlined into the
-    kernels (a call costs as much as the product for two regions)."""
-    freeness_dot_at(Phi, v, 0, out, 0)
-
-
-@njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def freeness_tdot(Phi, v, out):
-    """out = Phi.T @ v (v and out 1-d)."""
-    freeness_tdot_at(Phi, v, 0, out, 0)
-
-
-@njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def freeness_dot_at(Phi, v, v0, out, o0):
-    """out[o0:o0+K] = Phi @ v[v0:v0+K]: :func:`freeness_dot` on segments of longer vectors,
-    for kernels that keep their temporaries in one scratch vector (no views: each costs a
-    reference count, which adds up over millions of two-region solves)."""
-    K = Phi.shape[0]
-    if K <= _SMALL_K:
-        for i in range(K):
-            s = 0.0
-            for j in range(K):
-                s += Phi[i, j] * v[v0 + j]
-            out[o0 + i] = s
-    else:
-        _blas_dot(Phi, v[v0:v0 + K], out[o0:o0 + K])
-
-
-@njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def freeness_tdot_at(Phi, v, v0, out, o0):
-    """out[o0:o0+K] = Phi.T @ v[v0:v0+K] (see :func:`freeness_dot_at`)."""
-    K = Phi.shape[0]
-    if K <= _SMALL_K:
-        for j in range(K):
-            s = 0.0
-            for i in range(K):
-                s += Phi[i, j] * v[v0 + i]
-            out[o0 + j] = s
-    else:
-        _blas_dot(Phi.T, v[v0:v0 + K], out[o0:o0 + K])
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def _blas_dot(A, v, out):
-    """out = A @ v by BLAS (kept out of line: the inlined small-K loops stay free of it)."""
-    np.dot(A, v, out)
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def freeness_dot_block(Phi, V, out):
-    """out = Phi @ V for a block of column vectors V (K, n)."""
-    out[:, :] = np.dot(Phi, V)
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def freeness_tdot_block(Phi, V, out):
-    """out = Phi.T @ V for a block of column vectors V (K, n)."""
-    out[:, :] = np.dot(Phi.T.copy(), V)
-
-
-# ----------------------------------------------------------------------------- reading files
 def _read_rows(path: Path) -> list[list[str]]:
     """The non-empty rows of a CSV (or, if it has tabs and no commas, TSV) file, cells stripped."""
     with open(path, newline="", encoding="utf-8") as f:

@@ -9,7 +9,8 @@ x    float64[::1]    unknowns of the short run, in logs (length m, usually K)
 lam  float64[::1]    distribution of the mobile factor (K)
 par  float64[::1]    scalar parameters
 reg  float64[:, ::1] per-region parameters, one row each (n_reg x K)
-Phi  float64[:, ::1] the freeness operator's matrix, used only via freeness_dot / freeness_tdot
+Phi  the freeness operator (neg.operators.OPERATOR, a tuple of one numba type for every kind of
+     operator), applied only through the products of neg.operators (freeness_dot, ...)
 out  float64[::1] for the fixed-point map and the payoff; float64[:, ::1] for outputs (5 x K)
      and the Jacobian (m x m)
 work float64[::1] scratch of length work_size(m, K) = WORK_VECTORS * max(m, K), contents
@@ -22,12 +23,14 @@ from numba import njit, types
 from numba.core.types.function_type import WrapperAddressProtocol
 from numba.experimental.function_type import _get_wrapper_address
 
+from neg.operators import OPERATOR
+
 VEC = types.float64[::1]
 MAT = types.float64[:, ::1]
 
-MAP_SIGNATURE = types.void(VEC, VEC, VEC, MAT, MAT, VEC, VEC)
-PAYOFF_SIGNATURE = types.void(VEC, VEC, VEC, MAT, MAT, VEC)
-BLOCK_SIGNATURE = types.void(VEC, VEC, VEC, MAT, MAT, MAT)
+MAP_SIGNATURE = types.void(VEC, VEC, VEC, MAT, OPERATOR, VEC, VEC)
+PAYOFF_SIGNATURE = types.void(VEC, VEC, VEC, MAT, OPERATOR, VEC)
+BLOCK_SIGNATURE = types.void(VEC, VEC, VEC, MAT, OPERATOR, MAT)
 
 MapKernel = types.FunctionType(MAP_SIGNATURE)
 BlockKernel = types.FunctionType(BLOCK_SIGNATURE)

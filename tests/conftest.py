@@ -49,12 +49,12 @@ def assert_jacobian_matches_finite_differences(model, x, lam, *, rtol, atol, h=1
     x = np.asarray(x, dtype=float)
     lam = np.asarray(lam, dtype=float)
     par, reg = model.kernel_args()
-    Phi = model.freeness_operator.matrix
+    Phi = model.freeness_operator.kernel_arg
     n = x.size
     J = np.empty((n, n))
     model.jacobian_kernel(x, lam, par, reg, Phi, J)
     fp, fm = np.empty(n), np.empty(n)
-    work = np.full(work_size(n, Phi.shape[0]), np.nan)  # scratch: the map must not read it first
+    work = np.full(work_size(n, model.K), np.nan)  # scratch: the map must not read it first
     for k in range(n):
         e = np.zeros(n)
         e[k] = h

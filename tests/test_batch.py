@@ -42,7 +42,7 @@ def test_fixed_point_maps_write_their_scratch_before_reading_it(model):
     lam = StateSpace.of(model).project(0.6 * sym + 0.4 * random_simplex(sym.size, 1))
     x = model.initial_state(lam) + 0.01
     par, reg = model.kernel_args()
-    Phi = model.freeness_operator.matrix
+    Phi = model.freeness_operator.kernel_arg
     n = x.size
     outs = []
     for fill in (np.nan, 0.0, 1e300):

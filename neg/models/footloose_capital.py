@@ -52,10 +52,11 @@ import dataclasses
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography, freeness_dot, freeness_tdot
+from neg.geography import Geography
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Model, check_open_unit
 from neg.models.core_periphery import _cost_factors
+from neg.operators import freeness_dot, freeness_entry, freeness_tdot
 
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
@@ -177,7 +178,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
         e_new = max(labour[i] + own + capital[i] * (b * ew - revenue), _TINY)
         for k in range(K):
             if delta[k] > 0.0:
-                d = (v[i] * Phi[i, k] - capital[i] * col[k]) * b / delta[k]
+                d = (v[i] * freeness_entry(Phi, 0, i, k) - capital[i] * col[k]) * b / delta[k]
                 out[i, k] = d * E[k] / e_new
 
 

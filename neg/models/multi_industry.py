@@ -82,28 +82,33 @@ distribution over the regions.
 from __future__ import annotations
 
 import dataclasses
+from functools import cached_property
 
 import numpy as np
 import xarray as xr
 from numba import njit
 
-from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
+from neg.geography import Geography
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Model, _as_float, check_greater
+from neg.operators import (
+    FreenessOperator,
+    freeness_dot_block_op,
+    freeness_dot_op,
+    freeness_tdot_block_op,
+    freeness_tdot_op,
+)
 
 __all__ = ["MultiIndustry"]
 
-_HEAD = 5  # par: I, eta, labour_total, demand, core; then sigma, ell, beta, own-freeness row, io
+_HEAD = 5  # par: I, eta, labour_total, demand, core; then sigma, ell, beta, freeness operator, io
 _COST = 2  # reg: labour, tax, then I rows of cost factors (1 + cost_ik)^(1 - s_k) (row k: industry k)
 
 
-@njit(cache=True, error_model="numpy", nogil=True)
-def _freeness(par, reg, Phi, h, I, K):
-    """Industry h's freeness matrix: its own rows of ``reg`` or the common Phi."""
-    r = int(par[_HEAD + 3 * I + h])
-    if r > 0:
-        return reg[r:r + K]
-    return Phi
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _freeness(par, h, I):
+    """Industry h's operator in the model's stack (0: the common freeness phi)."""
+    return int(par[_HEAD + 3 * I + h])
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -160,7 +165,7 @@ def _map(x, lam, par, reg, Phi, out, work):
     g = np.empty(K)
     hh = np.empty(K)
     for h in range(I):
-        M = _freeness(par, reg, Phi, h, I, K)
+        op = _freeness(par, h, I)
         s = sig[h]
         ahh = par[a0 + h * I + h]
         c = 1.0 - s + s * ahh
@@ -168,8 +173,8 @@ def _map(x, lam, par, reg, Phi, out, work):
         for j in range(K):
             u[j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
             e[j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
-        freeness_tdot(M, u, g)
-        freeness_dot(M, e, hh)
+        freeness_tdot_op(Phi, op, u, g)
+        freeness_dot_op(Phi, op, e, hh)
         for i in range(K):
             out[K * I + i * I + h] = (np.log(g[i]) + s * ahh * b[i, h]) / c
             v = (np.log(ell[h] * cf[i]) + np.log(hh[i])) / s
@@ -202,7 +207,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     MU = np.empty((K, K))
     ME = np.empty((K, K))
     for h in range(I):
-        M = _freeness(par, reg, Phi, h, I, K)
+        op = _freeness(par, h, I)
         s = sig[h]
         ahh = par[a0 + h * I + h]
         c = 1.0 - s + s * ahh
@@ -210,8 +215,8 @@ def _jacobian(x, lam, par, reg, Phi, out):
         for j in range(K):
             U[j, j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
             Ed[j, j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
-        freeness_tdot_block(M, U, MU)  # MU[i, j] = Phi_ji u_j
-        freeness_dot_block(M, Ed, ME)  # ME[i, j] = Phi_ij e_j
+        freeness_tdot_block_op(Phi, op, U, MU)  # MU[i, j] = Phi_ji u_j
+        freeness_dot_block_op(Phi, op, Ed, ME)  # ME[i, j] = Phi_ij e_j
         for i in range(K):
             g = 0.0
             H = 0.0
@@ -541,18 +546,23 @@ class MultiIndustry(Model):
                   for t in self.tax]
         return np.concatenate([sp / sp.sum() for sp in splits])
 
+    def _industry_operators(self) -> np.ndarray:
+        """Each industry's operator in :attr:`freeness_operator` (0: the common freeness)."""
+        own = np.isfinite(self.phi_industry)
+        return np.where(own, np.cumsum(own), 0).astype(float)
+
+    @cached_property
+    def freeness_operator(self) -> FreenessOperator:
+        """A stack: the common freeness phi, then each industry's own ``phi_industry``."""
+        return FreenessOperator.stack([self.geography.freeness(p) for p in
+                                       [self.phi, *self.phi_industry[np.isfinite(self.phi_industry)]]])
+
     def kernel_args(self):
-        I, K = self.I, self.K
-        own = np.zeros(I)
-        mats = []
-        for k, p in enumerate(self.phi_industry):
-            if np.isfinite(p):
-                own[k] = _COST + I + K * len(mats)
-                mats.append(self.geography.freeness(float(p)).matrix)
-        par = np.concatenate([[I, self.eta, self.labour_total, self.demand, self.core],
-                              self.sigmas, self.labour_share, self.beta, own, self.io.ravel()])
+        par = np.concatenate([[self.I, self.eta, self.labour_total, self.demand, self.core],
+                              self.sigmas, self.labour_share, self.beta, self._industry_operators(),
+                              self.io.ravel()])
         cf = self.cost_factors().T  # row k: industry k's factors over the regions
-        reg = np.vstack([self.labour[None], self.tax[None], cf] + mats)
+        reg = np.vstack([self.labour[None], self.tax[None], cf])
         return par, np.ascontiguousarray(reg)
 
     def cost_factors(self) -> np.ndarray:
@@ -564,10 +574,9 @@ class MultiIndustry(Model):
         L = self.employment(lam) * self.cost_factors()
         I, K = self.I, self.K
         b = np.empty((K, I))
+        ops = self._industry_operators().astype(int)
         for k in range(I):
-            Phi = (self.geography.freeness(float(self.phi_industry[k])).matrix
-                   if np.isfinite(self.phi_industry[k]) else self.freeness_operator.matrix)
-            g = Phi.T @ L[:, k]
+            g = self.freeness_operator.tdot(L[:, k], ops[k])
             b[:, k] = np.log(np.maximum(g, 1e-300)) / (1.0 - self.sigmas[k])
         return np.concatenate([np.zeros(K * I), b.ravel()])
 

@@ -89,7 +89,7 @@ def _split(lam, par, reg, K):
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
     s, gamma, alpha = par[0], par[1], par[2]
-    K = Phi.shape[0]
+    K = reg.shape[1]
     LM, YA = _split(lam, par, reg, K)
     mu_e = gamma + alpha * (1.0 - gamma)
     c = 1.0 - s * (1.0 - alpha)
@@ -112,7 +112,7 @@ def _outputs(x, lam, par, reg, Phi, out):
     equilibrium with both sectors active, the wage of each), income Y, price index G,
     real wage = wage G^(-gamma), and (row 4, unused: see _payoff) the real wage again."""
     gamma = par[1]
-    K = Phi.shape[0]
+    K = reg.shape[1]
     LM, YA = _split(lam, par, reg, K)
     eta = par[3]
     for j in range(K):
@@ -130,7 +130,7 @@ def _outputs(x, lam, par, reg, Phi, out):
 def _payoff(x, lam, par, reg, Phi, out):
     """(manufacturing wage, agricultural wage) of every region: w_i and a_i^(eta - 1)."""
     eta = par[3]
-    K = Phi.shape[0]
+    K = reg.shape[1]
     for j in range(K):
         out[2 * j] = np.exp(x[j])
         out[2 * j + 1] = lam[2 * j + 1] ** (eta - 1.0) if eta != 1.0 else 1.0
@@ -141,7 +141,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx for x = (a, b) = (log w, log G): the mobile closure's Jacobian with lam -> L^M
     and the farmers' term -> (1 - alpha) gamma Y^A (which does not depend on x)."""
     s, gamma, alpha = par[0], par[1], par[2]
-    K = Phi.shape[0]
+    K = reg.shape[1]
     LM, YA = _split(lam, par, reg, K)
     mu_e = gamma + alpha * (1.0 - gamma)
     c = 1.0 - s * (1.0 - alpha)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange, types
 
-from neg.geography import freeness_stack
 from neg.kernels import (
     BLOCK_SIGNATURE,
     MAP_SIGNATURE,
@@ -35,6 +34,7 @@ from neg.kernels import (
     fast_kernel,
     work_size,
 )
+from neg.operators import OPERATOR, freeness_stack, operator_regions
 from neg.results import ShortRun
 from neg.state import StateSpace
 
@@ -44,7 +44,7 @@ METHODS = {"anderson": 0, "damped": 1, "newton": 2}
 
 _ResultType = types.Tuple((VEC, types.int64, types.float64))
 _SOLVE_SIGNATURE = _ResultType(
-    MapKernel, BlockKernel, VEC, VEC, VEC, MAT, MAT,
+    MapKernel, BlockKernel, VEC, VEC, VEC, MAT, OPERATOR,
     types.int64, types.float64, types.int64, types.int64, types.float64,
 )
 
@@ -221,7 +221,7 @@ def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memor
     """One solve from ``x0`` (left unchanged). Returns (x, iterations, residual); converged iff
     residual <= tol."""
     x = x0.copy()
-    ws = workspace(x.size, Phi.shape[0], memory, method)
+    ws = workspace(x.size, operator_regions(Phi), memory, method)
     it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws)
     return x, it, res
 
@@ -258,7 +258,7 @@ def _predict(x, X, C, k, k1, k2, k3):
 
 
 _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1], VEC))(
-    MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, types.float64[:, :, ::1],
+    MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, OPERATOR, types.float64[:, :, ::1], VEC,
     types.int64, types.float64, types.int64, types.int64, types.float64, types.int64,
     types.int64[::1], MAT,
 )
@@ -268,11 +268,13 @@ BATCH_CHUNK = 64
 
 
 @njit(_BATCH_SIGNATURE, cache=True, error_model="numpy", parallel=True)
-def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory, damping, warm,
-                 order, coords):
+def _solve_batch(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory, damping,
+                 warm, order, coords):
+    """Solve every point; the freeness operator is ``OP`` with its operator 0 replaced at point
+    k by the dense matrix ``PHI[k]`` (unit freeness ``PHIS[k]``) where PHI has more than one."""
     n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0])
     m = X0.shape[1]
-    K = PHI.shape[1]  # regions (the state may be longer: several groups)
+    K = operator_regions(OP)  # regions (the state may be longer: several groups)
     X = np.empty((n, m))
     OUT = np.empty((n, 5, K))
     IT = np.empty(n, dtype=np.int64)
@@ -285,7 +287,8 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory,
         ws = workspace(m, K, memory, method)
         x, out = np.empty(m), np.empty((5, K))
         lam, par, reg = np.empty(LAM.shape[1]), np.empty(PAR.shape[1]), REG.copy()
-        Phi = PHI[0].copy()
+        mats, weights = OP[1].copy(), OP[2].copy()
+        Phi = (OP[0], mats, weights, OP[3])
         res = np.nan
         for q in range(c * BATCH_CHUNK, min(n, (c + 1) * BATCH_CHUNK)):
             k = order[q]  # points in the order given, results in place
@@ -302,7 +305,8 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, PHI, method, tol, max_iter, memory,
             if PHI.shape[0] > 1:
                 for i in range(K):
                     for j in range(K):
-                        Phi[i, j] = PHI[k, i, j]
+                        mats[0, i, j] = PHI[k, i, j]
+                weights[0, 0] = PHIS[k]
             it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep)
             IT[k], RES[k] = it, res
             G(x, lam, par, reg, Phi, out)
@@ -372,7 +376,7 @@ def solve_short_run(model, lam: np.ndarray, x0=None, opts: SolverOptions = Solve
     _SOLVES[0] += 1
     lam = np.ascontiguousarray(lam, dtype=np.float64)
     par, reg = _kernel_args(model)
-    Phi = model.freeness_operator.matrix
+    Phi = model.freeness_operator.kernel_arg
     x0 = model.initial_state(lam) if x0 is None else np.ascontiguousarray(x0, dtype=np.float64)
     J = fast_kernel(_jacobian_kernel(model, opts.method), BLOCK_SIGNATURE)
     F = fast_kernel(model.fixed_point_map, MAP_SIGNATURE)
@@ -395,13 +399,15 @@ def _payoff(model, x, lam, par, reg, Phi) -> np.ndarray:
 
 
 def _batch_arrays(model, arrays: dict[str, np.ndarray]):
-    """Kernel arguments for every point: (PAR (n, p), REG, PHI (n or 1, K, K)).
+    """Kernel arguments for every point: (PAR (n, p), REG, PHI (n or 1, K, K), PHIS (n or 1,)):
+    operator 0's dense matrix and unit freeness at each point (one row: the model's own).
 
     Trade costs alone (``phi`` or ``T``) are vectorised over the distance matrix; any other
     parameter builds one model per distinct value (validating each)."""
     if not arrays:
         par, reg = model.kernel_args()
-        return par[None].copy(), reg, np.ascontiguousarray(model.freeness_operator.matrix[None])
+        op = model.freeness_operator
+        return par[None].copy(), reg, np.ascontiguousarray(op.matrix[None]), np.array([op.phi])
     if set(arrays) in ({"phi"}, {"T"}):
         name, vals = next(iter(arrays.items()))
         with np.errstate(invalid="ignore"):
@@ -410,17 +416,25 @@ def _batch_arrays(model, arrays: dict[str, np.ndarray]):
             model.replace(**{name: vals[~ok][0]})  # raises the model's message for the first
         phi = vals if name == "phi" else vals ** (1.0 - model.sigma)
         par, reg = model.kernel_args()
-        return par[None].copy(), reg, freeness_stack(phi, model.geography.distance)
+        return par[None].copy(), reg, freeness_stack(phi, model.geography.distance), phi
     n = max(a.size for a in arrays.values())
     cols = np.column_stack([np.broadcast_to(a, (n,)) for a in arrays.values()])
     uniq, inverse = np.unique(cols, axis=0, return_inverse=True)
     models = [model.replace(**dict(zip(arrays, row, strict=True))) for row in uniq]
     PAR = np.stack([m.kernel_args()[0] for m in models])[inverse.ravel()]
-    if "phi" in arrays or "T" in arrays:
-        PHI = np.stack([m.freeness_operator.matrix for m in models])[inverse.ravel()]
-    else:
-        PHI = models[0].freeness_operator.matrix[None]
-    return np.ascontiguousarray(PAR), models[0].kernel_args()[1], np.ascontiguousarray(PHI)
+    varying = models if "phi" in arrays or "T" in arrays else models[:1]
+    pick = inverse.ravel() if len(varying) > 1 else [0]
+    PHI = np.stack([m.freeness_operator.matrix for m in varying])[pick]
+    PHIS = np.array([m.freeness_operator.phi for m in varying])[pick]
+    return np.ascontiguousarray(PAR), models[0].kernel_args()[1], np.ascontiguousarray(PHI), PHIS
+
+
+def _operator_at(op: tuple, matrix: np.ndarray, phi: float) -> tuple:
+    """The kernel operator ``op`` with operator 0 replaced by a dense ``matrix`` (unit freeness
+    ``phi``): one point of a batch."""
+    mats, weights = op[1].copy(), op[2].copy()
+    mats[0], weights[0, 0] = matrix, phi
+    return (op[0], mats, weights, op[3])
 
 
 def locality_order(features: np.ndarray) -> np.ndarray:
@@ -530,7 +544,8 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
             free[space.starts + np.asarray(space.sizes) - 1] = False
             varying.append(lam[:, free])
         order, coords = _path(np.hstack(varying))
-    PAR, REG, PHI = _batch_arrays(model, arrays)
+    PAR, REG, PHI, PHIS = _batch_arrays(model, arrays)
+    OP = model.freeness_operator.kernel_arg
     if x0 is None:
         X0 = np.ascontiguousarray(np.stack([model.initial_state(l) for l in lam[:1]]))
     else:
@@ -538,7 +553,7 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
     J = fast_kernel(_jacobian_kernel(model, opts.method), BLOCK_SIGNATURE)
     X, OUT, IT, RES = _solve_batch(
         fast_kernel(model.fixed_point_map, MAP_SIGNATURE), J,
-        fast_kernel(model.outputs_kernel, BLOCK_SIGNATURE), X0, lam, PAR, REG, PHI,
+        fast_kernel(model.outputs_kernel, BLOCK_SIGNATURE), X0, lam, PAR, REG, OP, PHI, PHIS,
         METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping, int(bool(warm)),
         order, coords,
     )
@@ -546,8 +561,9 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
     lam_full = lam if lam.shape[0] == n else np.broadcast_to(lam, (n, lam.shape[1])).copy()
     payoff = OUT[:, 4]
     if model.payoff_kernel is not None:
+        at = [k if PHI.shape[0] > 1 else 0 for k in range(n)]
         payoff = np.stack([_payoff(model, X[k], lam_full[k], PAR[k if PAR.shape[0] > 1 else 0], REG,
-                                   PHI[k if PHI.shape[0] > 1 else 0]) for k in range(n)])
+                                   _operator_at(OP, PHI[at[k]], PHIS[at[k]])) for k in range(n)])
     return ShortRun(lam_full, OUT[:, 0], OUT[:, 1], OUT[:, 2], OUT[:, 3], payoff,
                     converged=RES <= opts.tol, iterations=IT, residual=RES, method=opts.method,
                     state=X)
