@@ -18,8 +18,8 @@ A solve that stops at ``max_iter`` reports ``converged=False``; nothing is silen
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from numba import njit, prange, types
@@ -35,6 +35,7 @@ from neg.kernels import (
     work_size,
 )
 from neg.operators import OPERATOR, freeness_stack, operator_regions
+from neg.options import Options, option
 from neg.results import ShortRun
 from neg.state import StateSpace
 
@@ -50,36 +51,22 @@ _SOLVE_SIGNATURE = _ResultType(
 
 
 @dataclass(frozen=True)
-class SolverOptions:
+class SolverOptions(Options):
     """Options of the short-run solver (all methods share one signature)."""
 
-    method: str = "anderson"
-    tol: float = 1e-12
-    max_iter: int = 2000
-    memory: int = 6
-    damping: float = 0.5
+    algorithm: ClassVar[str] = "solver"
 
-    def __post_init__(self):
-        if self.method not in METHODS:
-            raise ValueError(f"method: must be one of {sorted(METHODS)}, got {self.method!r}")
-        if not (np.isfinite(self.tol) and self.tol > 0):
-            raise ValueError(f"tol: must be > 0, got {self.tol}")
-        if int(self.max_iter) != self.max_iter or self.max_iter < 1:
-            raise ValueError(f"max_iter: must be a positive integer, got {self.max_iter}")
-        if int(self.memory) != self.memory or not 1 <= self.memory <= 50:
-            raise ValueError(f"memory: must be an integer in [1, 50], got {self.memory}")
-        if not 0 < self.damping <= 1:
-            raise ValueError(f"damping: must lie in (0, 1], got {self.damping}")
+    method: str = option("anderson", "choice", choices=tuple(METHODS),
+                         help="fixed-point method: anderson, damped or newton")
+    tol: float = option(1e-12, "pos_number", help="tolerance on the max-norm of x - F(x) (logs)")
+    max_iter: int = option(2000, "pos_int", help="cap on iterations; hitting it is non-convergence")
+    memory: int = option(6, "pos_int", bounds=(1, 50), help="Anderson's history length")
+    damping: float = option(0.5, "unit_interval", help="weight of the new iterate (damped, Anderson)")
 
     @classmethod
     def from_kwargs(cls, options: SolverOptions | None = None, **kwargs) -> SolverOptions:
-        base = options if options is not None else cls()
-        if not kwargs:
-            return base
-        unknown = set(kwargs) - {"method", "tol", "max_iter", "memory", "damping"}
-        if unknown:
-            raise TypeError(f"unknown solver option(s): {sorted(unknown)}")
-        return dataclasses.replace(base, **kwargs)
+        """``options`` with some settings replaced (the old name of :meth:`Options.resolve`)."""
+        return cls.resolve(options, **kwargs)
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")

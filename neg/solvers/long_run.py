@@ -16,14 +16,19 @@ of the simplex spanned by the occupied regions, plus omega_i - omega_bar for eac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 from scipy.optimize import brentq
 
+from neg.options import Options, nested, option
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run, solve_short_run
 from neg.state import StateSpace, payoff_scale
 
-__all__ = ["long_run", "equilibria", "stability", "payoff_jacobian", "DYNAMICS"]
+__all__ = ["long_run", "equilibria", "stability", "payoff_jacobian", "DYNAMICS", "LongRunOptions",
+           "EquilibriaOptions"]
 
 DYNAMICS = ("replicator",)
 
@@ -173,10 +178,37 @@ def _newton_on_support(model, lam, sr, tol, opts, space, max_iter=30):
     return (lam, sr) if space.gap(lam, sr.payoff) <= tol else None
 
 
-def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-10,
-             max_steps: int = 100_000, zero_share: float = 1e-10, polish_max: int = 200,
-             stability: bool = True, options: SolverOptions | None = None,
-             **solver_kwargs) -> Equilibrium:
+@dataclass(frozen=True)
+class LongRunOptions(Options):
+    """Settings of :func:`long_run` (and of the long runs that other algorithms start)."""
+
+    algorithm: ClassVar[str] = "long_run"
+
+    tol: float = option(1e-10, "pos_number", help="stop when the relative payoff gap is below tol")
+    max_steps: int = option(100_000, "pos_int",
+                            help="cap on accepted steps; hitting it returns converged=False")
+    zero_share: float = option(1e-10, "nonneg_number",
+                               help="a share below this, with a below-average payoff, is set to zero")
+    polish_max: int = option(200, "nonneg_int",
+                             help="largest number of occupied regions for the final Newton polish")
+    stability: bool = option(True, "bool", help="compute eigenvalues and the stable flag")
+    solver: SolverOptions = nested(SolverOptions)
+
+
+@dataclass(frozen=True)
+class EquilibriaOptions(Options):
+    """Settings of :func:`equilibria`."""
+
+    algorithm: ClassVar[str] = "equilibria"
+
+    tol: float = option(1e-10, "pos_number", help="tolerance on the relative payoff gap")
+    n_random: int = option(16, "nonneg_int", help="random starts of the long run (beyond the symmetric one)")
+    seed: int = option(0, "nonneg_int", help="seed of the random starts")
+    solver: SolverOptions = nested(SolverOptions)
+
+
+def long_run(model, lam0=None, dynamics: str = "replicator", *,
+             options: LongRunOptions | SolverOptions | None = None, **settings) -> Equilibrium:
     """The long-run equilibrium reached by migration dynamics from ``lam0``.
 
     Parameters
@@ -185,17 +217,21 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
     lam0 : starting distribution (K shares). Default: the uniform distribution with a small
         fixed (seeded) perturbation of +-5%, so that an unstable symmetric equilibrium is left.
     dynamics : "replicator".
-    tol : stop when the relative payoff gap (see :class:`neg.Equilibrium`) is below ``tol``.
-    max_steps : cap on accepted steps; a run that hits it returns ``converged=False``.
-    zero_share : a share below this, with a below-average payoff, is set to zero.
-    polish_max : largest number of occupied regions for the final Newton polish.
-    stability : compute eigenvalues and the ``stable`` flag (False skips it: ``stable=False``,
-        ``eigenvalues`` empty).
-    options, **solver_kwargs : short-run solver options (see :class:`SolverOptions`).
+    options : :class:`LongRunOptions` (or the short run's :class:`SolverOptions` alone).
+    **settings : any setting of :class:`LongRunOptions` or of the short run's
+        :class:`SolverOptions` by name, overriding ``options``: ``tol`` (stop when the relative
+        payoff gap, see :class:`neg.Equilibrium`, is below it), ``max_steps`` (cap on accepted
+        steps; a run that hits it returns ``converged=False``), ``zero_share`` (a share below
+        it, with a below-average payoff, is set to zero), ``polish_max`` (largest number of
+        occupied regions for the final Newton polish), ``stability`` (compute eigenvalues and
+        the ``stable`` flag; False skips it: ``stable=False``, ``eigenvalues`` empty), and
+        ``method``, ``max_iter``, ... of the short run.
     """
+    o = LongRunOptions.resolve(options, **settings)
+    tol, max_steps, zero_share, polish_max = o.tol, o.max_steps, o.zero_share, o.polish_max
+    opts = o.solver
     if dynamics not in DYNAMICS:
         raise ValueError(f"dynamics: must be one of {DYNAMICS}, got {dynamics!r}")
-    opts = SolverOptions.from_kwargs(options, **solver_kwargs)
     space = StateSpace.of(model)
     if lam0 is None:
         lam = space.perturbed(model.symmetric_state())
@@ -271,7 +307,7 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *, tol: float = 1e-
             if gap > switch:
                 polished = False
         h *= 2.0 if err < 0.1 else 1.2 if err < 0.3 else 1.0 if err <= 0.5 else 0.3
-    return _equilibrium(model, lam, sr, steps, gap, tol, stability)
+    return _equilibrium(model, lam, sr, steps, gap, tol, o.stability)
 
 
 def _advance(lam, dlog, zero_share, d, space):
@@ -296,8 +332,8 @@ def _check_equilibrium(model, lam, tol, opts):
     return sr, StateSpace.of(model).gap(lam, sr.payoff)
 
 
-def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, seed: int = 0,
-               options: SolverOptions | None = None, **solver_kwargs) -> list[Equilibrium]:
+def equilibria(model, starts=None, *, options: EquilibriaOptions | SolverOptions | None = None,
+               **settings) -> list[Equilibrium]:
     """Distinct long-run equilibria, stable and unstable, found from many starts.
 
     Two regions: every interior equilibrium (sign changes of omega_1 - omega_2 on a grid of
@@ -307,8 +343,12 @@ def equilibria(model, starts=None, *, tol: float = 1e-10, n_random: int = 16, se
     :func:`long_run` from ``starts`` (default: ``n_random`` seeded random points of the state
     space and the perturbed symmetric state).
     Sorted by the share of the first region, descending.
+
+    ``options`` / ``**settings``: :class:`EquilibriaOptions` (``tol``, ``n_random``, ``seed``)
+    and the short run's :class:`SolverOptions` settings by name.
     """
-    opts = SolverOptions.from_kwargs(options, **solver_kwargs)
+    o = EquilibriaOptions.resolve(options, **settings)
+    tol, n_random, seed, opts = o.tol, o.n_random, o.seed, o.solver
     space = StateSpace.of(model)
     found: list[Equilibrium] = []
 
