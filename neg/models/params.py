@@ -274,3 +274,10 @@ def slots(own: tuple[Param, ...], where: str, *names: str, policy: bool = True) 
         raise ValueError(f"slots: {', '.join(missing)} not in {where} ({', '.join(layout)})")
     out = tuple(layout.index(n) for n in names)
     return out[0] if len(out) == 1 else out
+
+
+def n_slots(own: tuple[Param, ...], where: str, policy: bool = True) -> int:
+    """Number of declared slots in ``par`` or ``reg`` (where a model's extra kernel arguments,
+    :meth:`neg.models.base.Model.kernel_extras`, begin)."""
+    par, reg = kernel_layout(merge(own, policy))
+    return len({"par": par, "reg": reg}[where])
