@@ -26,7 +26,7 @@ import dataclasses
 import enum
 from collections.abc import Mapping
 from functools import cached_property
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -50,7 +50,7 @@ from neg.models.params import (
 )
 from neg.state import StateSpace
 
-__all__ = ["Model", "ModelProtocol", "Capability", "Param", "check_greater", "check_open_unit",
+__all__ = ["Model", "ModelProtocol", "Capability", "Kernels", "Param", "check_greater", "check_open_unit",
            "check_distribution", "split_param"]
 
 
@@ -70,6 +70,19 @@ class Capability(enum.Enum):
     #: quasi-linear utility: payoffs are money-metric with an arbitrary origin, so payoffs are
     #: compared by differences, not ratios (neg.policy's agglomeration rent)
     QUASI_LINEAR = "quasi_linear"
+
+
+class Kernels(NamedTuple):
+    """A model's compiled kernels (signatures in :mod:`neg.kernels`)."""
+
+    #: the map whose fixed point is the short-run equilibrium (MAP_SIGNATURE)
+    map: Any
+    #: rows wage, income, price_index, real_wage, payoff (BLOCK_SIGNATURE)
+    outputs: Any
+    #: dF/dx for Newton's method, or None (BLOCK_SIGNATURE)
+    jacobian: Any = None
+    #: the payoff of every state component (PAYOFF_SIGNATURE), or None: the outputs' payoff row
+    payoff: Any = None
 
 
 @runtime_checkable
@@ -171,6 +184,12 @@ class Model:
     """Base class: the common fields (sigma, ``phi`` or ``T``, the geography and, with
     ``Capability.POLICY``, the policy instruments), validation, kernel arguments, ``replace``.
 
+    The common parameters (:data:`neg.models.params.COMMON`): ``sigma``, the elasticity of
+    substitution between varieties, > 1; ``phi``, the freeness of trade per unit distance in
+    (0, 1], or ``T=`` the iceberg factor >= 1, with phi = T**(1 - sigma); ``geography``, a
+    :class:`neg.Geography` (default: two regions one unit apart). With
+    ``Capability.POLICY`` also ``tax``, ``cost`` and ``share_cap`` (:data:`~neg.models.params.POLICY`).
+
     A model subclass writes its own ``parameters`` (:class:`Param` declarations), its
     ``positional`` order, its ``capabilities`` and kernels; its dataclass fields are generated
     from them (see docs/architecture.md). Checks beyond a declaration's range go in
@@ -186,15 +205,15 @@ class Model:
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     #: every declaration of the model (common, own, policy): set for each declared model
     declarations: ClassVar[tuple[Param, ...]] = COMMON
-    #: compiled kernels (set by each model module)
-    fixed_point_map: ClassVar[Any] = None
-    outputs_kernel: ClassVar[Any] = None
-    jacobian_kernel: ClassVar[Any] = None
-    #: optional kernel (PAYOFF signature) writing the payoff of every state component (length
-    #: n); only models with several state groups need it (otherwise the outputs' payoff row)
-    payoff_kernel: ClassVar[Any] = None
+    #: the compiled kernels (read through fixed_point_map, outputs_kernel, jacobian_kernel,
+    #: payoff_kernel)
+    kernels: ClassVar[Kernels | None] = None
     #: name of the mobile factor and of its payoff, for labels
     mobile_factor: ClassVar[str] = "workers"
+    #: total mass of the mobile factor: a number (default 1: lam are the shares of a unit mass),
+    #: or the name of the parameter that holds it; None where lam is not the tax base of ``tax``
+    #: (models whose state is not one distribution over the regions)
+    mobile_mass_of: ClassVar[float | str | None] = 1.0
     #: per-region share parameters (derived from the declarations of kind "shares")
     regional_params: ClassVar[tuple[str, ...]] = ()
     #: per-region rates (derived from the declarations of kind "rates", e.g. tax, cost)
@@ -267,6 +286,32 @@ class Model:
     @cached_property
     def freeness_operator(self) -> FreenessOperator:
         return self.geography.freeness(self.phi)
+
+    @property
+    def fixed_point_map(self):
+        """The map whose fixed point is the short-run equilibrium (``kernels.map``)."""
+        return self.kernels.map
+
+    @property
+    def outputs_kernel(self):
+        return self.kernels.outputs
+
+    @property
+    def jacobian_kernel(self):
+        return None if self.kernels is None else self.kernels.jacobian
+
+    @property
+    def payoff_kernel(self):
+        return None if self.kernels is None else self.kernels.payoff
+
+    @property
+    def mobile_mass(self) -> float:
+        """Total mass of the mobile factor (``mobile_mass_of``): lam times it is the mass in each
+        region (the tax base of ``tax`` is mobile_mass lam wage, see neg.policy)."""
+        m = self.mobile_mass_of
+        if m is None:
+            raise AttributeError(f"mobile_mass: {self.name} declares no mass of its mobile factor")
+        return float(getattr(self, m)) if isinstance(m, str) else float(m)
 
     @property
     def immobile_shares(self) -> np.ndarray:

@@ -42,7 +42,7 @@ from neg.geography import (
     freeness_tdot_block,
 )
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Capability, Model, workers_and_farmers
+from neg.models.base import Capability, Kernels, Model, workers_and_farmers
 from neg.models.params import Param, slots
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
@@ -148,11 +148,8 @@ class CorePeriphery(Model):
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures = mass of mobile workers, in (0, 1).
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     farmers : shares of the immobile farmers (total 1 - mu), default uniform.
     tax : per-region tax rate on workers' wages in [-1, 1) (negative: a subsidy), default 0.
         Incidence: workers in i keep (1 - tax_i) w_i; the revenue is rebated lump-sum to the
@@ -169,16 +166,10 @@ class CorePeriphery(Model):
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "farmers")
     capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
-    fixed_point_map = staticmethod(_wage_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    kernels = Kernels(_wage_map, _outputs, _jacobian)
     mobile_factor = "workers"
+    mobile_mass_of = "mu"
 
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, mu (workers): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return self.mu
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per

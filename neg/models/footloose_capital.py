@@ -52,7 +52,7 @@ from numba import njit
 
 from neg.geography import freeness_dot, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Capability, Model
+from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors
 from neg.models.params import Param, slots
 
@@ -197,11 +197,8 @@ class FootlooseCapital(Model):
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures, in (0, 1).
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     labour : shares of the immobile labour (total 1), default uniform.
     capital : shares of the immobile capital owners (ownership, total 1), default uniform.
     tax : per-region source tax rate on the return of capital employed there, in [-1, 1)
@@ -220,9 +217,7 @@ class FootlooseCapital(Model):
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "labour", "capital")
     capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
-    fixed_point_map = staticmethod(_expenditure_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    kernels = Kernels(_expenditure_map, _outputs, _jacobian)
     mobile_factor = "capital"
 
     @property
@@ -232,11 +227,6 @@ class FootlooseCapital(Model):
         b = self.mu / self.sigma
         return self.labour + self.capital * b / (1.0 - b)
 
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, 1 (capital): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return 1.0
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region (units of labour; units of capital owned),

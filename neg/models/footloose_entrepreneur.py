@@ -47,7 +47,7 @@ from neg.geography import (
     freeness_tdot_at,
 )
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Capability, Model
+from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors, cost_factor
 from neg.models.params import Param, slots
 
@@ -146,11 +146,8 @@ class FootlooseEntrepreneur(Model):
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures, in (0, 1).
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     workers : shares of the immobile workers, default uniform.
     H : mass of mobile entrepreneurs (= number of firms), > 0.
     L : mass of immobile workers, > 0.
@@ -168,16 +165,10 @@ class FootlooseEntrepreneur(Model):
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "workers", "H", "L")
     capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
-    fixed_point_map = staticmethod(_expenditure_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    kernels = Kernels(_expenditure_map, _outputs, _jacobian)
     mobile_factor = "entrepreneurs"
+    mobile_mass_of = "H"
 
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, H (entrepreneurs): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return self.H
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per

@@ -56,7 +56,7 @@ from numba import njit
 
 from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
-from neg.models.base import Capability, Model
+from neg.models.base import Capability, Kernels, Model
 from neg.models.params import Param, n_slots, slots
 
 _TINY = 2.2250738585072014e-308  # smallest normal double
@@ -193,10 +193,9 @@ class HeadquartersPlant(Model):
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures, in (0, 1).
-    phi : freeness of trade in goods per unit distance in (0, 1]; or ``T=`` the iceberg factor.
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    (phi is the freeness of trade in goods.)
     communication : c >= 1, the factor by which a plant's marginal cost rises per unit distance
         from its headquarters (``inf``, the default: separation is prohibitive, only integrated
         firms; the model is then the footloose-entrepreneur model).
@@ -221,12 +220,10 @@ class HeadquartersPlant(Model):
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "communication", "workers", "H", "L")
     capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.GROUPED_STATE})
-    fixed_point_map = staticmethod(_expenditure_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
-    payoff_kernel = staticmethod(_payoff)
+    kernels = Kernels(_expenditure_map, _outputs, _jacobian, _payoff)
     mobile_factor = "entrepreneurs"
     mobile_group = "skilled"  # its welfare group (neg.welfare)
+    mobile_mass_of = None  # the state is not one distribution over the regions
 
     def _validate(self) -> None:
         object.__setattr__(self, "share_cap", self._check_caps(self.share_cap))

@@ -61,7 +61,7 @@ from numba import njit
 
 from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Capability, Model
+from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors
 from neg.models.params import Param, slots
 
@@ -222,11 +222,8 @@ class Helpman(Model):
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures (1 - mu is spent on housing), in (0, 1).
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     housing : shares of the housing stock (total 1), every one > 0; default uniform.
     rents : ``"local"`` (rents go to the region's residents, per head) or ``"national"``
         (rents pooled and shared equally by everyone).
@@ -243,9 +240,7 @@ class Helpman(Model):
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "housing", "rents")
     capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
-    fixed_point_map = staticmethod(_wage_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    kernels = Kernels(_wage_map, _outputs, _jacobian)
     mobile_factor = "workers"
 
     def _validate(self) -> None:
@@ -254,11 +249,6 @@ class Helpman(Model):
             raise ValueError(f"housing: every region needs a positive housing stock; region(s) "
                              f"{empty.tolist()} have none")
 
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, 1 (workers): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return 1.0
 
     def _income_per_head(self, sr, lam) -> np.ndarray:
         w = np.asarray(sr.wage, dtype=float)

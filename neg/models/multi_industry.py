@@ -87,7 +87,7 @@ from numba import njit
 
 from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
-from neg.models.base import Capability, Model
+from neg.models.base import Capability, Kernels, Model
 from neg.models.params import Param, check_greater, n_slots, slots
 
 __all__ = ["MultiIndustry"]
@@ -368,7 +368,6 @@ class MultiIndustry(Model):
         labour share is ell_k = 1 - sum_h a_hk; needs sigma_k ell_k > 1.
     phi : freeness of trade per unit distance in (0, 1] (common to all industries without their
         own); or ``T=`` the iceberg factor >= 1, with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     labour : shares of the immobile labour force by region (default uniform).
     labour_total : total labour (default 1).
     eta : labour elasticity of agricultural output in (0, 1]: agricultural wage s^(eta - 1),
@@ -405,11 +404,9 @@ class MultiIndustry(Model):
     positional = ("sigma", "beta", "io", "phi", "geography", "labour", "labour_total", "eta", "demand",
                   "core", "sigma_industry", "phi_industry", "industry_names")
     capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.GROUPED_STATE})
-    fixed_point_map = staticmethod(_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
-    payoff_kernel = staticmethod(_payoff)
+    kernels = Kernels(_map, _outputs, _jacobian, _payoff)
     mobile_factor = "workers (between sectors)"
+    mobile_mass_of = None  # the state is not one distribution over the regions
 
     def _validate(self) -> None:
         beta = _vector("beta", self.beta)

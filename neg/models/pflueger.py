@@ -47,7 +47,7 @@ from numba import njit
 
 from neg.geography import freeness_dot, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Capability, Model
+from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors
 from neg.models.params import Param, slots
 
@@ -107,10 +107,7 @@ class Pflueger(Model):
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     workers : total mass L of immobile workers, > 0 (entrepreneurs total 1).
     alpha : the weight of ln C_M in utility = every consumer's spending on manufactures, > 0.
     worker_shares : shares of the immobile workers, default uniform.
@@ -127,16 +124,9 @@ class Pflueger(Model):
     parameters = PARAMS
     positional = ("sigma", "phi", "geography", "workers", "alpha", "worker_shares")
     capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.QUASI_LINEAR})
-    fixed_point_map = staticmethod(_null_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    kernels = Kernels(_null_map, _outputs, _jacobian)
     mobile_factor = "entrepreneurs"
 
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, 1 (entrepreneurs): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return 1.0
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per

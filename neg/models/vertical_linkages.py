@@ -81,7 +81,7 @@ from numba import njit
 from neg.geography import freeness_dot_at, freeness_tdot_at
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
-from neg.models.base import Capability, Model, workers_and_farmers
+from neg.models.base import Capability, Kernels, Model, workers_and_farmers
 from neg.models.core_periphery import _cost_factors, cost_factor
 from neg.models.vertical_linkages_immobile import ALPHA, COST, FARMERS, GAMMA, PARAMS, SIGMA, TAX
 
@@ -153,19 +153,21 @@ def _jacobian(x, lam, par, reg, Phi, out):
     _imm.assemble_jacobian(Phi, U, Ea, Eb, s, alpha, out)
 
 
+_MOBILE = Kernels(_map, _outputs, _jacobian)
+_IMMOBILE = Kernels(_imm._map, _imm._outputs, _imm._jacobian, _imm._payoff)
+
+
 class VerticalLinkages(Model):
     """Vertical linkages through intermediate inputs (Krugman & Venables 1995; FKV 1999 ch. 14;
     Puga 1999).
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     gamma : consumers' expenditure share of manufactures = mass of manufacturing workers, in (0, 1).
     alpha : cost share of intermediate manufactures in production, in [0, (sigma - 1)/sigma).
         alpha = 0 is ``CorePeriphery(sigma, mu=gamma)``.
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma). Intermediates bear the same trade costs as final goods.
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    (Intermediates bear the same trade costs ``phi`` as final goods.)
     labour : ``"mobile"`` (workers move between regions) or ``"immobile"`` (Puga 1999:
         workers immobile across regions, moving between manufacturing and agriculture).
     farmers : mobile closure: shares of the immobile farmers (total 1 - gamma, wage 1); immobile
@@ -200,22 +202,11 @@ class VerticalLinkages(Model):
 
     # the kernels depend on the labour closure (mobile: the module's; immobile: _imm's)
     @property
-    def fixed_point_map(self):
-        return _imm._map if self.labour == "immobile" else _map
-
-    @property
-    def outputs_kernel(self):
-        return _imm._outputs if self.labour == "immobile" else _outputs
-
-    @property
-    def jacobian_kernel(self):
-        return _imm._jacobian if self.labour == "immobile" else _jacobian
-
-    @property
-    def payoff_kernel(self):
-        return _imm._payoff if self.labour == "immobile" else None
+    def kernels(self) -> Kernels:
+        return _IMMOBILE if self.labour == "immobile" else _MOBILE
 
     mobile_factor = "workers"
+    mobile_mass_of = "gamma"  # mobile closure
 
     def _validate(self) -> None:
         alpha = self.alpha
@@ -250,10 +241,9 @@ class VerticalLinkages(Model):
 
     @property
     def mobile_mass(self) -> float:
-        """Mobile closure: total mass of the mobile factor, gamma (manufacturing workers): lam
-        times it is the mass in each region (the tax base of ``tax`` is mobile_mass lam wage)."""
+        """Mobile closure: the mass of manufacturing workers, gamma (see Model.mobile_mass)."""
         self._mobile_only("mobile_mass")
-        return self.gamma
+        return super().mobile_mass
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Mobile closure, per group: ``population`` by region, nominal ``income`` per head and
