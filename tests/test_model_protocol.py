@@ -62,7 +62,7 @@ def test_toy_long_run_and_equilibria(toy):
     found = neg.equilibria(toy)
     ref = neg.equilibria(neg.CorePeriphery(SIGMA, MU, phi=0.1))
     assert len(found) == len(ref) == 5  # uniform, two cores, two unstable interior ones
-    for e, r in zip(sorted(found, key=lambda e: e.lam[0]), sorted(ref, key=lambda e: e.lam[0])):
+    for e, r in zip(sorted(found, key=lambda e: e.lam[0]), sorted(ref, key=lambda e: e.lam[0]), strict=True):
         np.testing.assert_allclose(e.lam, r.lam, atol=1e-8)
         assert e.stable == r.stable
 
