@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import operator
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
@@ -175,7 +176,10 @@ def _declare_fields(cls) -> None:
     cls.regional_params = tuple(p.name for p in declared if p.kind == "shares")
     cls.regional_rates = tuple(p.name for p in declared if p.kind == "rates")
     par, reg = kernel_layout(declared)
-    cls._layout = (tuple((n, by_name[n].choices) for n in par), reg)
+    plain = all(by_name[n].kind in ("scalar", "index") and by_name[n].default is not None for n in par)
+    cls._layout = (tuple((n, by_name[n].choices) for n in par), reg,
+                   _getter(par) if plain else None, _getter(reg) if reg else None,
+                   cls.kernel_extras is not Model.kernel_extras)
     dataclasses.dataclass(frozen=True, eq=False)(cls)
 
 
@@ -333,11 +337,14 @@ class Model:
         layout = type(self).__dict__.get("_layout")
         if layout is None:
             raise NotImplementedError(f"{self.name}: declare parameters (or write kernel_args)")
-        par_slots, reg_names = layout
-        head = [_par_value(self, n, c) for n, c in par_slots]
+        par_slots, reg_names, par_getter, reg_getter, extras = layout
+        head = (par_getter(self) if par_getter is not None
+                else [_par_value(self, n, c) for n, c in par_slots])
+        if not extras:  # the common case, on the hot path of sweeps
+            return np.array(head), np.array(reg_getter(self)) if reg_getter else np.zeros((0, self.K))
         extra_par, extra_reg = self.kernel_extras()
         par = np.array(head) if extra_par is None else np.concatenate([head, extra_par])
-        rows = [getattr(self, n) for n in reg_names]
+        rows = list(reg_getter(self)) if reg_getter else []
         if extra_reg is not None:
             rows.extend(extra_reg)
         reg = np.array(rows) if rows else np.zeros((0, self.K))
@@ -471,6 +478,14 @@ class Model:
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, repr(sorted(self.params().items())), self.geography))
+
+
+def _getter(names: tuple[str, ...]):
+    """A function returning the tuple of the named attributes (attrgetter; one name too)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return operator.attrgetter(*names)
 
 
 def _par_value(model: Model, name: str, choices: tuple[str, ...]) -> float:

@@ -29,6 +29,7 @@ parameters (a model's declaration of a common name replaces the common one).
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import numpy as np
@@ -102,11 +103,12 @@ class Param:
         return (f"lie in {'[' if self.lower_closed else '('}{lo:g}, {hi:g}"
                 f"{']' if self.upper_closed else ')'}")
 
-    def admits(self, v: float) -> bool:
+    def admits(self, v):
+        """True where ``v`` (a number or an array) lies in the admissible range."""
         lo, hi = self.lower, self.upper
-        ok_lo = lo is None or (v >= lo if self.lower_closed else v > lo)
-        ok_hi = hi is None or (v <= hi if self.upper_closed else v < hi)
-        return bool(ok_lo and ok_hi)
+        ok_lo = True if lo is None else (v >= lo if self.lower_closed else v > lo)
+        ok_hi = True if hi is None else (v <= hi if self.upper_closed else v < hi)
+        return ok_lo & ok_hi
 
 
 def _as_float(name: str, value, finite: bool = True) -> float:
@@ -114,7 +116,7 @@ def _as_float(name: str, value, finite: bool = True) -> float:
         v = float(value)
     except (TypeError, ValueError):
         raise TypeError(f"{name}: expected a number, got {value!r}") from None
-    if np.isnan(v) or (finite and not np.isfinite(v)):
+    if math.isnan(v) or (finite and math.isinf(v)):
         raise ValueError(f"{name}: must be finite, got {v}")
     return v
 
@@ -193,7 +195,7 @@ def check_rates(p: Param | str, value, K: int) -> np.ndarray:
             raise ValueError(f"{name}: expected {K} values (one per region) or one for all, got {arr.size}")
         if not np.all(np.isfinite(arr)):
             raise ValueError(f"{name}: values must be finite")
-        if not all(p.admits(v) for v in arr):
+        if not np.all(p.admits(arr)):
             lo = -np.inf if p.lower is None else p.lower
             hi = np.inf if p.upper is None else p.upper
             interval = (f"{'[' if p.lower_closed else '('}{lo:g}, {hi:g}"
