@@ -96,6 +96,15 @@ def _gross_returns(E, lam, cf, b, Phi, pi, delta):
         pi[i] *= b * cf[i]
 
 
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _returns_at(x, lam, cost, s, b, Phi, cf, E, pi, delta):
+    """cf: the cost factors, E = exp(x), and pi, Delta of :func:`_gross_returns` at E."""
+    _cost_factors(cost, s, cf)
+    for i in range(lam.size):
+        E[i] = np.exp(x[i])
+    _gross_returns(E, lam, cf, b, Phi, pi, delta)
+
+
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out, work):
     s, mu = par[SIGMA], par[MU]
@@ -107,14 +116,8 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
         for i in range(K):
             out[i] = np.log(max(labour[i] + capital[i] * b * ew, _TINY))
         return
-    cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
-    E = np.empty(K)
-    for i in range(K):
-        E[i] = np.exp(x[i])
-    pi = np.empty(K)
-    delta = np.empty(K)
-    _gross_returns(E, lam, cf, b, Phi, pi, delta)
+    cf, E, pi, delta = np.empty(K), np.empty(K), np.empty(K), np.empty(K)
+    _returns_at(x, lam, reg[COST], s, b, Phi, cf, E, pi, delta)
     revenue = 0.0
     for k in range(K):
         if lam[k] > 0.0:
@@ -167,14 +170,8 @@ def _jacobian(x, lam, par, reg, Phi, out):
     K = lam.size
     b = mu / s
     ew = 1.0 / (1.0 - b)
-    cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
-    E = np.empty(K)
-    for i in range(K):
-        E[i] = np.exp(x[i])
-    pi = np.empty(K)
-    delta = np.empty(K)
-    _gross_returns(E, lam, cf, b, Phi, pi, delta)
+    cf, E, pi, delta = np.empty(K), np.empty(K), np.empty(K), np.empty(K)
+    _returns_at(x, lam, reg[COST], s, b, Phi, cf, E, pi, delta)
     revenue = 0.0
     v = np.zeros(K)  # v_m = tax_m lam_m c_m (occupied regions)
     for m in range(K):

@@ -85,18 +85,22 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
         out[i] = np.log(max(e, _TINY))
 
 
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _firms(lam, H, cost, s, Phi, cf, n, delta):
+    """cf: the cost factors, n = H lam cf (firms weighted by them), delta = Phi^T n."""
+    _cost_factors(cost, s, cf)
+    for j in range(lam.size):
+        n[j] = H * lam[j] * cf[j]
+    freeness_tdot(Phi, n, delta)
+
+
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu, H = par[SIGMA], par[MU], par[H_MASS]
     tax = reg[TAX]
     K = lam.size
-    cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
-    n = np.empty(K)
-    for j in range(K):
-        n[j] = H * lam[j] * cf[j]
-    delta = np.empty(K)
-    freeness_tdot(Phi, n, delta)
+    cf, n, delta = np.empty(K), np.empty(K), np.empty(K)
+    _firms(lam, H, reg[COST], s, Phi, cf, n, delta)
     c = np.empty(K)
     for j in range(K):
         out[1, j] = np.exp(x[j])  # income = expenditure
@@ -118,13 +122,8 @@ def _jacobian(x, lam, par, reg, Phi, out):
     s, mu, H, L = par[SIGMA], par[MU], par[H_MASS], par[L_MASS]
     workers = reg[WORKERS]
     K = lam.size
-    cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
-    n = np.empty(K)
-    for j in range(K):
-        n[j] = H * lam[j] * cf[j]
-    delta = np.empty(K)
-    freeness_tdot(Phi, n, delta)
+    cf, n, delta = np.empty(K), np.empty(K), np.empty(K)
+    _firms(lam, H, reg[COST], s, Phi, cf, n, delta)
     c = np.empty(K)
     C = np.zeros((K, K))
     for j in range(K):
