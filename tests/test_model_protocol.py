@@ -137,6 +137,15 @@ def test_capabilities_are_declared():
         assert Capability.GROUPED_STATE in has[name]
 
 
+def test_uniform_fundamentals():
+    line = neg.Geography.line(3)
+    assert neg.CorePeriphery(5.0, 0.4, phi=0.3, geography=line).uniform_fundamentals
+    assert neg.CorePeriphery(5.0, 0.4, phi=0.3, geography=line, tax=0.1).uniform_fundamentals
+    assert not neg.CorePeriphery(5.0, 0.4, phi=0.3, geography=line, tax=[0.1, 0, 0]).uniform_fundamentals
+    assert not neg.CorePeriphery(5.0, 0.4, phi=0.3, farmers=[0.3, 0.7]).uniform_fundamentals
+    assert neg.Geography.racetrack(6).vertex_transitive and not line.vertex_transitive
+
+
 def test_the_immobile_factor_has_one_accessor():
     names = {"CorePeriphery": "farmers", "FootlooseEntrepreneur": "workers",
              "FootlooseCapital": "labour", "Pflueger": "worker_shares", "Helpman": "housing",

@@ -122,6 +122,8 @@ class ModelProtocol(Protocol):
     def immobile_shares(self) -> np.ndarray: ...  # shares of the immobile factor by region
     @property
     def mobile_group(self) -> str: ...  # the welfare group of the mobile factor
+    @property
+    def uniform_fundamentals(self) -> bool: ...  # every per-region parameter alike
     def kernel_args(self) -> tuple[np.ndarray, np.ndarray]: ...  # (par, reg)
     def state_groups(self) -> tuple[int, ...]: ...  # sizes of the simplices of the state
     def state_is_regions(self) -> bool: ...
@@ -330,6 +332,15 @@ class Model:
     def mobile_group(self) -> str:
         """The welfare group of the mobile factor (neg.welfare): its name by default."""
         return self.mobile_factor
+
+    @property
+    def uniform_fundamentals(self) -> bool:
+        """True if every per-region parameter is the same in every region (shares 1/K, rates
+        constant): with a vertex-transitive geography (``geography.vertex_transitive``) the
+        regions are then all alike and the symmetric state is an equilibrium."""
+        K = self.K
+        return (all(np.allclose(getattr(self, p), 1.0 / K) for p in self.regional_params)
+                and all(np.ptp(getattr(self, p)) == 0 for p in self.regional_rates))
 
     def kernel_args(self) -> tuple[np.ndarray, np.ndarray]:
         """(par, reg): the declared scalar slots (1-d) and per-region rows (2-d) for the
