@@ -137,6 +137,16 @@ def test_capabilities_are_declared():
         assert Capability.GROUPED_STATE in has[name]
 
 
+def test_param_attrs_come_from_the_declarations():
+    assert neg.CorePeriphery.param_attrs("phi")["long_name"] == "freeness of trade"
+    a = neg.CorePeriphery(5.0, 0.4, phi=0.3).param_attrs("farmers[1]")
+    assert a == {"long_name": "farmers' shares of region 1", "units": "1",
+                 "description": "shares of the immobile farmers (total 1 - mu), by region"}
+    assert neg.Pflueger.param_attrs("alpha")["units"] == "numeraire"
+    with pytest.raises(ValueError, match="not a parameter of CorePeriphery"):
+        neg.CorePeriphery.param_attrs("alpha")
+
+
 def test_uniform_fundamentals():
     line = neg.Geography.line(3)
     assert neg.CorePeriphery(5.0, 0.4, phi=0.3, geography=line).uniform_fundamentals

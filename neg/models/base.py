@@ -426,6 +426,20 @@ class Model:
                  if f.name != "geography" and isinstance(getattr(self, f.name), (int, float))]
         return tuple(names)
 
+    @classmethod
+    def param_attrs(cls, name: str) -> dict[str, str]:
+        """CF attributes of a parameter (``"phi"``, ``"farmers[2]"``) from its declaration:
+        ``long_name``, ``units`` and ``description`` (its meaning), e.g. for the coordinate of
+        a swept or traced parameter."""
+        base, index = split_param(name)
+        p = cls._field_declarations().get(base)
+        if p is None:
+            raise ValueError(f"{name}: not a parameter of {cls.__name__}")
+        long_name = p.long_name or p.name
+        if index is not None:
+            long_name = f"{long_name} of region {index}"
+        return {"long_name": long_name, "units": p.units, "description": p.meaning}
+
     def get_param(self, name: str) -> float:
         """Value of a scalar parameter, or of one entry ``"name[i]"`` of a per-region one."""
         base, index = split_param(name)
