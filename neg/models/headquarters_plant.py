@@ -57,7 +57,7 @@ from numba import njit
 from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
-from neg.models.params import Param, n_slots, slots
+from neg.models.params import Param, check_table, n_slots, slots
 
 _TINY = 2.2250738585072014e-308  # smallest normal double
 
@@ -229,29 +229,11 @@ class HeadquartersPlant(Model):
         object.__setattr__(self, "share_cap", self._check_caps(self.share_cap))
 
     def _check_caps(self, value) -> np.ndarray:
-        K = self.K
-        if value is None:
-            caps = np.ones((K, K))
-        else:
-            try:
-                caps = np.array(value, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"share_cap: expected numbers, got {value!r}") from None
-            if caps.ndim == 0 or caps.size == 1:
-                caps = np.full((K, K), float(caps.reshape(-1)[0]))
-            elif caps.shape != (K, K):
-                raise ValueError(f"share_cap: expected one number or a {K} x {K} array (one cap per "
-                                 f"configuration: rows HQ region, columns plant region), got shape "
-                                 f"{caps.shape}")
-            if not np.all(np.isfinite(caps)):
-                raise ValueError("share_cap: values must be finite")
-            if np.any(caps < 0) or np.any(caps > 1):
-                raise ValueError(f"share_cap: values must lie in [0, 1], got min {caps.min():g}, "
-                                 f"max {caps.max():g}")
-            if caps.sum() < 1.0 - 1e-12:
-                raise ValueError(f"share_cap: the caps sum to {caps.sum():g} < 1, so no distribution "
-                                 "of firms satisfies them")
-        caps.setflags(write=False)
+        caps = check_table("share_cap", value, (self.K, self.K), 0.0, 1.0, 1.0,
+                           layout="one cap per configuration: rows HQ region, columns plant region")
+        if caps.sum() < 1.0 - 1e-12:
+            raise ValueError(f"share_cap: the caps sum to {caps.sum():g} < 1, so no distribution "
+                             "of firms satisfies them")
         return caps
 
     def share_caps(self) -> np.ndarray | None:

@@ -88,7 +88,7 @@ from numba import njit
 from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
-from neg.models.params import Param, check_greater, n_slots, slots
+from neg.models.params import Param, check_greater, check_table, n_slots, slots
 
 __all__ = ["MultiIndustry"]
 
@@ -313,36 +313,6 @@ def _payoff(x, lam, par, reg, Phi, out):
             out[i * (I + 1) + 1 + k] = (1.0 - tax[i]) * np.exp(x[i * I + k])
 
 
-def _region_industry(name: str, value, K: int, I: int, lo: float, hi: float, default: float,
-                     per_region: bool) -> np.ndarray:
-    """A (K, I) array of a policy instrument: None (the default everywhere), one number for all,
-    K values (one per region, every industry; if ``per_region``) or a K x I array; values in
-    [lo, hi] (hi = inf: [lo, inf)). Read-only."""
-    if value is None:
-        arr = np.full((K, I), default)
-    else:
-        try:
-            arr = np.array(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name}: expected numbers, got {value!r}") from None
-        if arr.ndim == 0 or arr.size == 1:
-            arr = np.full((K, I), float(arr.reshape(-1)[0]))
-        elif per_region and arr.shape == (K,):
-            arr = np.repeat(arr[:, None], I, axis=1)
-        elif arr.shape != (K, I):
-            shapes = f"one number, {K} values (one per region) or" if per_region else "one number or"
-            raise ValueError(f"{name}: expected {shapes} a {K} x {I} array (rows: regions, columns: "
-                             f"industries), got shape {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name}: values must be finite")
-        if np.any(arr < lo) or np.any(arr > hi):
-            interval = f"[{lo:g}, {hi:g}]" if np.isfinite(hi) else f"[{lo:g}, inf)"
-            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
-                             f"max {arr.max():g}")
-    arr.setflags(write=False)
-    return arr
-
-
 def _vector(name: str, value, n: int | None = None) -> np.ndarray:
     try:
         arr = np.array(value, dtype=np.float64).reshape(-1)
@@ -467,10 +437,11 @@ class MultiIndustry(Model):
             pollution = _vector("pollution", self.pollution, I)
             if not np.all(np.isfinite(pollution)) or np.any(pollution < 0):
                 raise ValueError(f"pollution: intensities must be finite and >= 0, got {pollution.tolist()}")
-        industry_cost = _region_industry("industry_cost", self.industry_cost, self.K, I, 0.0, np.inf,
-                                         0.0, per_region=False)
-        share_cap = _region_industry("share_cap", self.share_cap, self.K, I, 0.0, 1.0, 1.0,
-                                     per_region=True)
+        layout = "rows: regions, columns: industries"
+        industry_cost = check_table("industry_cost", self.industry_cost, (self.K, I), 0.0, np.inf, 0.0,
+                                    layout=layout)
+        share_cap = check_table("share_cap", self.share_cap, (self.K, I), 0.0, 1.0, 1.0, per_row=True,
+                                layout=layout)
         banned = np.flatnonzero(np.all(share_cap == 0.0, axis=0))
         if banned.size:
             raise ValueError(f"share_cap: industry {banned[0]} is prohibited in every region (a cap of 0 "

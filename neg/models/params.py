@@ -34,9 +34,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Param", "COMMON", "POLICY", "POLICY_RATES", "KINDS", "slots", "kernel_layout",
+__all__ = ["Param", "COMMON", "POLICY", "POLICY_RATES", "KINDS", "slots", "n_slots", "kernel_layout",
            "check_greater", "check_open_unit", "check_distribution", "check_rates", "check_value",
-           "split_param", "MISSING"]
+           "check_table", "split_param", "MISSING"]
 
 class _Required:
     """The default of a parameter without one (it must be given)."""
@@ -200,6 +200,38 @@ def check_rates(p: Param | str, value, K: int) -> np.ndarray:
             hi = np.inf if p.upper is None else p.upper
             interval = (f"{'[' if p.lower_closed else '('}{lo:g}, {hi:g}"
                         f"{']' if p.upper_closed else ')'}")
+            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
+                             f"max {arr.max():g}")
+    arr.setflags(write=False)
+    return arr
+
+
+def check_table(name: str, value, shape: tuple[int, int], lower: float, upper: float, default: float,
+                *, per_row: bool = False, layout: str = "") -> np.ndarray:
+    """A 2-d array of the given ``shape`` (a policy instrument per (region, x)): None (the
+    default everywhere), one number for all, one value per row (if ``per_row``) or the whole
+    array (``layout`` says what its rows and columns are); finite values in [lower, upper]
+    (upper = inf: [lower, inf)). Read-only."""
+    rows, cols = shape
+    if value is None:
+        arr = np.full(shape, float(default))
+    else:
+        try:
+            arr = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}: expected numbers, got {value!r}") from None
+        if arr.ndim == 0 or arr.size == 1:
+            arr = np.full(shape, float(arr.reshape(-1)[0]))
+        elif per_row and arr.shape == (rows,):
+            arr = np.repeat(arr[:, None], cols, axis=1)
+        elif arr.shape != shape:
+            forms = f"one number, {rows} values (one per region) or" if per_row else "one number or"
+            raise ValueError(f"{name}: expected {forms} a {rows} x {cols} array ({layout}), got shape "
+                             f"{arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: values must be finite")
+        if np.any(arr < lower) or np.any(arr > upper):
+            interval = f"[{lower:g}, {upper:g}]" if np.isfinite(upper) else f"[{lower:g}, inf)"
             raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
                              f"max {arr.max():g}")
     arr.setflags(write=False)
