@@ -201,6 +201,18 @@ def test_positional_orders_are_the_documented_ones():
         neg.CorePeriphery(5, 0.4, 0.1, None, None, 1.2)  # T is keyword-only
 
 
+def test_a_subclass_of_a_model_keeps_its_declarations():
+    class Named(neg.CorePeriphery):
+        def label(self):
+            return f"CP mu={self.mu}"
+
+    m = Named(5.0, 0.4, phi=0.3, farmers=[0.4, 0.6])
+    assert m.label() == "CP mu=0.4" and m.regional_params == ("farmers",)
+    np.testing.assert_array_equal(m.kernel_args()[1], neg.CorePeriphery(5.0, 0.4, phi=0.3, farmers=[0.4, 0.6])
+                                  .kernel_args()[1])
+    assert neg.short_run(m, [0.5, 0.5]).converged
+
+
 def test_kernel_slots_are_named():
     from neg.models import core_periphery, footloose_capital, multi_industry
     assert (core_periphery.SIGMA, core_periphery.MU) == (0, 1)

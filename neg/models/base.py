@@ -345,7 +345,7 @@ class Model:
     def kernel_args(self) -> tuple[np.ndarray, np.ndarray]:
         """(par, reg): the declared scalar slots (1-d) and per-region rows (2-d) for the
         kernels, each followed by the model's ``kernel_extras()``."""
-        layout = type(self).__dict__.get("_layout")
+        layout = getattr(type(self), "_layout", None)  # a subclass keeps its model's layout
         if layout is None:
             raise NotImplementedError(f"{self.name}: declare parameters (or write kernel_args)")
         par_slots, reg_names, par_getter, reg_getter, extras = layout
