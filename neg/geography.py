@@ -117,6 +117,13 @@ class Geography:
     def symmetric(self) -> bool:
         return bool(np.array_equal(self.distance, self.distance.T))
 
+    @property
+    def vertex_transitive(self) -> bool:
+        """True for the constructors whose regions are all alike (every region sees the same
+        distances to the others up to a relabelling): two regions and the racetrack. Then the
+        uniform distribution is an equilibrium of a model with uniform fundamentals."""
+        return self.kind in ("two_region", "racetrack")
+
     # ---------------------------------------------------------------- constructors
     @classmethod
     def two_region(cls, names: Sequence[str] | None = None) -> Geography:

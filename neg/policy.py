@@ -22,9 +22,14 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import xarray as xr
+from scipy.optimize import minimize_scalar
 
+from neg.models.base import Capability
+from neg.solvers.long_run import long_run, stability
+from neg.state import StateSpace
 from neg.variables import attrs as variable_attrs
 from neg.variables import parameter_attrs
+from neg.welfare import welfare
 
 __all__ = ["tax_game", "TaxGame", "agglomeration_rent", "agglomeration_rent_curve", "tax_revenue",
            "OBJECTIVES"]
@@ -36,7 +41,7 @@ OBJECTIVES = ("revenue", "welfare", "residents")
 def _rent_measure(model, measure):
     if measure is None:
         # quasi-linear utility (Pflueger) is money-metric with an arbitrary origin: differences
-        return "difference" if type(model).__name__ == "Pflueger" else "ratio"
+        return "difference" if Capability.QUASI_LINEAR in model.capabilities else "ratio"
     if measure not in ("ratio", "difference"):
         raise ValueError(f"measure: must be 'ratio' or 'difference', got {measure!r}")
     return measure
@@ -106,8 +111,6 @@ def _objective_fn(objective) -> Callable:
     if objective == "revenue":
         return lambda model, eq, region: float(tax_revenue(model, eq)[region])
     if objective in ("welfare", "residents"):
-        from neg.welfare import welfare
-
         def value(model, eq, region, everyone=objective == "residents"):
             w = welfare(model, eq)
             keep = np.ones(w.sizes["group"], bool) if everyone or bool(w.mobile.all()) else ~w.mobile.values
@@ -163,9 +166,6 @@ class TaxGame:
 def _long_run_from(model, lam, eps, long_run_options):
     """Long run warm-started at ``lam``, nudged into the interior by ``eps`` so that the
     migration dynamics can leave a corner that stopped being an equilibrium."""
-    from neg.solvers.long_run import long_run
-    from neg.state import StateSpace
-
     space = StateSpace.of(model)
     start = space.project((1.0 - eps) * np.asarray(lam, dtype=float) + eps * space.uniform())
     opts = {"tol": 1e-10, "stability": False}
@@ -176,8 +176,6 @@ def _long_run_from(model, lam, eps, long_run_options):
 def _best_response(model, r, anchor, f, bounds, tol, grid, nudge, long_run_options):
     """Region r's best rate against the others' (scan a grid, refine by bounded Brent) and the
     long-run equilibrium it induces; the current rate unless another is strictly better."""
-    from scipy.optimize import minimize_scalar
-
     lo, hi = bounds
     cache: dict[float, tuple[float, object]] = {}
 
@@ -235,7 +233,7 @@ def tax_game(model, objective: str | Callable = "revenue", regions: Sequence[int
     A region keeps its current rate unless another one is strictly better (ties, e.g. a
     periphery that earns nothing at any rate, do not move). Returns a :class:`TaxGame`.
     """
-    if "tax" not in getattr(model, "regional_rates", ()):
+    if Capability.POLICY not in model.capabilities or "tax" not in model.regional_rates:
         raise ValueError(f"tax_game: {model.name} has no tax instrument")
     lo, hi = (float(b) for b in bounds)
     if not (-1.0 <= lo < hi < 1.0):
@@ -249,8 +247,6 @@ def tax_game(model, objective: str | Callable = "revenue", regions: Sequence[int
     f = _objective_fn(objective)
 
     if lam0 is None:
-        from neg.solvers.long_run import long_run
-
         eq = long_run(model, stability=False, **(long_run_options or {}))
     else:
         eq = _long_run_from(model, lam0, 0.0 if np.all(np.asarray(lam0) > 0) else nudge,
@@ -272,7 +268,6 @@ def tax_game(model, objective: str | Callable = "revenue", regions: Sequence[int
         if change <= tol:
             converged = True
             break
-    from neg.solvers.long_run import stability
 
     stable, eig = stability(current, eq.lam)
     eq = dataclasses.replace(eq, stable=stable, eigenvalues=eig)

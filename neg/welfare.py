@@ -4,8 +4,8 @@
 :class:`xarray.Dataset` over ``group`` and ``region``; :func:`compare` takes two of them (before
 and after a policy change, say) and reports who gains, who loses and the national change.
 
-Each model that supports it provides two small methods (see its docstring for the utility
-function and the incidence of taxes):
+Each model that declares ``Capability.WELFARE`` (see :mod:`neg.models.base`) provides two
+small methods (see its docstring for the utility function and the incidence of taxes):
 
 ``welfare_groups(sr, lam)``
     per group of people (the mobile factor first; then farmers / workers / labour / capital
@@ -38,6 +38,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from neg.models.base import Capability
 from neg.variables import attrs as variable_attrs
 
 __all__ = ["welfare", "compare"]
@@ -53,9 +54,16 @@ def _short_run_of(model, eq):
 
 
 def _check_model(model) -> None:
-    if not (hasattr(model, "welfare_groups") and hasattr(model, "regional_accounts")):
-        raise TypeError(f"welfare: {type(model).__name__} has no welfare accounting yet "
-                        "(it needs welfare_groups() and regional_accounts(); see neg.welfare)")
+    if Capability.WELFARE not in model.capabilities:
+        raise TypeError(f"welfare: {model.name} has no welfare accounting yet (it needs "
+                        "Capability.WELFARE: welfare_groups() and regional_accounts(); see neg.welfare)")
+
+
+def _policy_attrs(model) -> dict[str, list[float]]:
+    """The model's tax and cost rates by region (zeros for a model without instruments)."""
+    policy = Capability.POLICY in model.capabilities
+    return {name: list(map(float, getattr(model, name) if policy else np.zeros(model.K)))
+            for name in ("tax", "cost")}
 
 
 def welfare(model, eq) -> xr.Dataset:
@@ -103,8 +111,8 @@ def welfare(model, eq) -> xr.Dataset:
     regions = list(model.geography.names)
     # grouped states (MultiIndustry, HeadquartersPlant) are longer than K: lam gets its own dim
     lam_dim = "region" if model.state_is_regions() else "state"
-    # the group that moves between regions: the mobile factor, unless the model names its group
-    mobile = getattr(model, "mobile_group", model.mobile_factor)
+    # the group that moves between regions (the mobile factor's, unless the model names it)
+    mobile = model.mobile_group
     ds = xr.Dataset(
         {
             "population": (("group", "region"), pop),
@@ -130,8 +138,7 @@ def welfare(model, eq) -> xr.Dataset:
                 **({} if lam_dim == "region" else {"state": list(model.state_labels())}),
                 "mobile": ("group", np.array([g == mobile for g in names]))},
         attrs={"model": model.name, "mobile_factor": model.mobile_factor, "deflator": deflator,
-               "tax": list(map(float, getattr(model, "tax", np.zeros(model.K)))),
-               "cost": list(map(float, getattr(model, "cost", np.zeros(model.K))))},
+               **_policy_attrs(model)},
     )
     for name, v in ds.variables.items():
         v.attrs.update(variable_attrs(name))

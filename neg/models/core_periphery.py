@@ -30,13 +30,10 @@ Y_i is unchanged and omega_i = (1 - tax_i) w_i G_i^(-mu). ``wage`` reports the g
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from numba import njit
 
 from neg.geography import (
-    Geography,
     freeness_dot,
     freeness_dot_at,
     freeness_dot_block,
@@ -45,7 +42,18 @@ from neg.geography import (
     freeness_tdot_block,
 )
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Model, check_open_unit, workers_and_farmers
+from neg.models.base import Capability, Kernels, Model, workers_and_farmers
+from neg.models.params import Param, slots
+
+#: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
+PARAMS = (
+    Param("mu", "scalar", "expenditure share of manufactures = mass of mobile workers",
+          "manufacturing share", lower=0.0, upper=1.0, slot="par"),
+    Param("farmers", "shares", "shares of the immobile farmers (total 1 - mu), by region",
+          "farmers' shares", default=None, slot="reg", role="immobile"),
+)
+SIGMA, MU = slots(PARAMS, "par", "sigma", "mu")
+FARMERS, TAX, COST = slots(PARAMS, "reg", "farmers", "tax", "cost")
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
@@ -63,15 +71,15 @@ def _cost_factors(cost, s, out):
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _wage_map(x, lam, par, reg, Phi, out, work):
-    s, mu = par[0], par[1]
+    s, mu = par[SIGMA], par[MU]
     K = lam.size
     # scratch: work[:K] cost factors, [K:2K] the vector multiplied, [2K:3K] G^(1-s)
     for j in range(K):
-        work[j] = cost_factor(reg[2, j], s)
+        work[j] = cost_factor(reg[COST, j], s)
         work[K + j] = lam[j] * work[j] * np.exp((1.0 - s) * x[j])
     freeness_tdot_at(Phi, work, K, work, 2 * K)  # G^(1-s)
     for j in range(K):
-        work[K + j] = (mu * lam[j] * np.exp(x[j]) + (1.0 - mu) * reg[0, j]) / work[2 * K + j]
+        work[K + j] = (mu * lam[j] * np.exp(x[j]) + (1.0 - mu) * reg[FARMERS, j]) / work[2 * K + j]
     freeness_dot_at(Phi, work, K, out, 0)  # w^s / c
     for i in range(K):
         out[i] = np.log(work[i] * out[i]) / s
@@ -79,19 +87,19 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    s, mu = par[0], par[1]
+    s, mu = par[SIGMA], par[MU]
     K = lam.size
     flat = out.reshape(5 * K)  # rows 3 and 4 serve as scratch before they are filled
     for j in range(K):
         w = np.exp(x[j])
         out[0, j] = w  # wage (gross of tax)
-        out[1, j] = mu * lam[j] * w + (1.0 - mu) * reg[0, j]  # income
-        out[3, j] = lam[j] * cost_factor(reg[2, j], s) * np.exp((1.0 - s) * x[j])
+        out[1, j] = mu * lam[j] * w + (1.0 - mu) * reg[FARMERS, j]  # income
+        out[3, j] = lam[j] * cost_factor(reg[COST, j], s) * np.exp((1.0 - s) * x[j])
     freeness_tdot_at(Phi, flat, 3 * K, flat, 4 * K)  # G^(1-s)
     for j in range(K):
         log_G = np.log(out[4, j]) / (1.0 - s)
         out[2, j] = np.exp(log_G)  # price index
-        out[3, j] = (1.0 - reg[1, j]) * out[0, j] * np.exp(-mu * log_G)  # real wage, net of tax
+        out[3, j] = (1.0 - reg[TAX, j]) * out[0, j] * np.exp(-mu * log_G)  # real wage, net of tax
         out[4, j] = out[3, j]
 
 
@@ -99,11 +107,11 @@ def _outputs(x, lam, par, reg, Phi, out):
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx = (1/s) diag(1/h) [Phi diag(c) - Phi diag(Y/g^2) Phi^T diag((1-s) a)]
     (the cost factors enter a; as constant factors of w^s they drop out of d log)."""
-    s, mu = par[0], par[1]
-    farmers = reg[0]
+    s, mu = par[SIGMA], par[MU]
+    farmers = reg[FARMERS]
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
+    _cost_factors(reg[COST], s, cf)
     a = np.empty(K)
     for j in range(K):
         a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
@@ -135,17 +143,13 @@ def _jacobian(x, lam, par, reg, Phi, out):
             out[i, k] /= s * h[i]
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
 class CorePeriphery(Model):
     """Krugman (1991) core-periphery model (FKV 1999, ch. 4-5).
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures = mass of mobile workers, in (0, 1).
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     farmers : shares of the immobile farmers (total 1 - mu), default uniform.
     tax : per-region tax rate on workers' wages in [-1, 1) (negative: a subsidy), default 0.
         Incidence: workers in i keep (1 - tax_i) w_i; the revenue is rebated lump-sum to the
@@ -159,34 +163,13 @@ class CorePeriphery(Model):
     ``wage`` is the gross wage; ``real_wage`` = ``payoff`` = (1 - tax) w G^(-mu).
     """
 
-    sigma: float
-    mu: float
-    phi: float | None = None
-    geography: Geography | None = None
-    farmers: np.ndarray | None = None
-    T: float | None = dataclasses.field(default=None, kw_only=True)
-    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-
-    fixed_point_map = staticmethod(_wage_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    parameters = PARAMS
+    positional = ("sigma", "mu", "phi", "geography", "farmers")
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
+    kernels = Kernels(_wage_map, _outputs, _jacobian)
     mobile_factor = "workers"
-    regional_params = ("farmers",)
-    regional_rates = ("tax", "cost", "share_cap")
+    mobile_mass_of = "mu"
 
-    def _validate(self) -> None:
-        object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
-
-    def kernel_args(self):
-        return np.array([self.sigma, self.mu]), np.array([self.farmers, self.tax, self.cost])
-
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, mu (workers): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return self.mu
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per

@@ -47,16 +47,26 @@ with zero column sums in the E-dependent part. A subsidy must be affordable (E_i
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Model, check_open_unit
+from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors
+from neg.models.params import Param, slots
 from neg.operators import freeness_dot, freeness_entry, freeness_tdot
+
+#: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
+PARAMS = (
+    Param("mu", "scalar", "expenditure share of manufactures", "manufacturing share",
+          lower=0.0, upper=1.0, slot="par"),
+    Param("labour", "shares", "shares of the immobile labour (total 1), by region", "labour shares",
+          default=None, slot="reg", role="immobile"),
+    Param("capital", "shares", "shares of the immobile capital owners (ownership, total 1), by region",
+          "capital ownership shares", default=None, slot="reg"),
+)
+SIGMA, MU = slots(PARAMS, "par", "sigma", "mu")
+LABOUR, CAPITAL, TAX, COST = slots(PARAMS, "reg", "labour", "capital", "tax", "cost")
 
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
@@ -86,10 +96,19 @@ def _gross_returns(E, lam, cf, b, Phi, pi, delta):
         pi[i] *= b * cf[i]
 
 
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _returns_at(x, lam, cost, s, b, Phi, cf, E, pi, delta):
+    """cf: the cost factors, E = exp(x), and pi, Delta of :func:`_gross_returns` at E."""
+    _cost_factors(cost, s, cf)
+    for i in range(lam.size):
+        E[i] = np.exp(x[i])
+    _gross_returns(E, lam, cf, b, Phi, pi, delta)
+
+
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out, work):
-    s, mu = par[0], par[1]
-    labour, capital, tax = reg[0], reg[1], reg[2]
+    s, mu = par[SIGMA], par[MU]
+    labour, capital, tax = reg[LABOUR], reg[CAPITAL], reg[TAX]
     K = lam.size
     b = mu / s
     ew = 1.0 / (1.0 - b)
@@ -97,14 +116,8 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
         for i in range(K):
             out[i] = np.log(max(labour[i] + capital[i] * b * ew, _TINY))
         return
-    cf = np.empty(K)
-    _cost_factors(reg[3], s, cf)
-    E = np.empty(K)
-    for i in range(K):
-        E[i] = np.exp(x[i])
-    pi = np.empty(K)
-    delta = np.empty(K)
-    _gross_returns(E, lam, cf, b, Phi, pi, delta)
+    cf, E, pi, delta = np.empty(K), np.empty(K), np.empty(K), np.empty(K)
+    _returns_at(x, lam, reg[COST], s, b, Phi, cf, E, pi, delta)
     revenue = 0.0
     for k in range(K):
         if lam[k] > 0.0:
@@ -116,13 +129,13 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    s, mu = par[0], par[1]
-    labour, capital, tax = reg[0], reg[1], reg[2]
+    s, mu = par[SIGMA], par[MU]
+    labour, capital, tax = reg[LABOUR], reg[CAPITAL], reg[TAX]
     K = lam.size
     b = mu / s
     ew = 1.0 / (1.0 - b)
     cf = np.empty(K)
-    _cost_factors(reg[3], s, cf)
+    _cost_factors(reg[COST], s, cf)
     taxed = _has_tax(tax)
     lc = np.empty(K)
     for j in range(K):
@@ -150,21 +163,15 @@ def _jacobian(x, lam, par, reg, Phi, out):
     dF_i/dx_k = (b/Delta_k) [tax_i lam_i c_i Phi_ik - capital_i sum_m tax_m lam_m c_m Phi_mk]
     E_k / E_new_i."""
     out[:, :] = 0.0
-    s, mu = par[0], par[1]
-    labour, capital, tax = reg[0], reg[1], reg[2]
+    s, mu = par[SIGMA], par[MU]
+    labour, capital, tax = reg[LABOUR], reg[CAPITAL], reg[TAX]
     if not _has_tax(tax):
         return
     K = lam.size
     b = mu / s
     ew = 1.0 / (1.0 - b)
-    cf = np.empty(K)
-    _cost_factors(reg[3], s, cf)
-    E = np.empty(K)
-    for i in range(K):
-        E[i] = np.exp(x[i])
-    pi = np.empty(K)
-    delta = np.empty(K)
-    _gross_returns(E, lam, cf, b, Phi, pi, delta)
+    cf, E, pi, delta = np.empty(K), np.empty(K), np.empty(K), np.empty(K)
+    _returns_at(x, lam, reg[COST], s, b, Phi, cf, E, pi, delta)
     revenue = 0.0
     v = np.zeros(K)  # v_m = tax_m lam_m c_m (occupied regions)
     for m in range(K):
@@ -182,17 +189,13 @@ def _jacobian(x, lam, par, reg, Phi, out):
                 out[i, k] = d * E[k] / e_new
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
 class FootlooseCapital(Model):
     """Footloose-capital model (Martin & Rogers 1995; Baldwin et al. 2003, ch. 3).
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures, in (0, 1).
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     labour : shares of the immobile labour (total 1), default uniform.
     capital : shares of the immobile capital owners (ownership, total 1), default uniform.
     tax : per-region source tax rate on the return of capital employed there, in [-1, 1)
@@ -208,30 +211,11 @@ class FootlooseCapital(Model):
     net return to capital (``payoff`` = (1 - tax) pi; ``wage`` is the gross return pi).
     """
 
-    sigma: float
-    mu: float
-    phi: float | None = None
-    geography: Geography | None = None
-    labour: np.ndarray | None = None
-    capital: np.ndarray | None = None
-    T: float | None = dataclasses.field(default=None, kw_only=True)
-    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-
-    fixed_point_map = staticmethod(_expenditure_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    parameters = PARAMS
+    positional = ("sigma", "mu", "phi", "geography", "labour", "capital")
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
+    kernels = Kernels(_expenditure_map, _outputs, _jacobian)
     mobile_factor = "capital"
-    regional_params = ("labour", "capital")
-    regional_rates = ("tax", "cost", "share_cap")
-
-    def _validate(self) -> None:
-        object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
-
-    def kernel_args(self):
-        return (np.array([self.sigma, self.mu]),
-                np.array([self.labour, self.capital, self.tax, self.cost]))
 
     @property
     def expenditure(self) -> np.ndarray:
@@ -240,11 +224,6 @@ class FootlooseCapital(Model):
         b = self.mu / self.sigma
         return self.labour + self.capital * b / (1.0 - b)
 
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, 1 (capital): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return 1.0
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region (units of labour; units of capital owned),

@@ -36,13 +36,10 @@ omega_i = (1 - tax_i) pi_i Delta_i^a. ``wage`` reports the gross reward pi_i.
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from numba import njit
 
 from neg.geography import (
-    Geography,
     freeness_dot,
     freeness_dot_at,
     freeness_dot_block,
@@ -50,41 +47,60 @@ from neg.geography import (
     freeness_tdot_at,
 )
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Model, check_greater, check_open_unit
+from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors, cost_factor
+from neg.models.params import Param, slots
+
+#: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
+PARAMS = (
+    Param("mu", "scalar", "expenditure share of manufactures", "manufacturing share",
+          lower=0.0, upper=1.0, slot="par"),
+    Param("workers", "shares", "shares of the immobile workers, by region", "workers' shares",
+          default=None, slot="reg", role="immobile"),
+    Param("H", "scalar", "mass of mobile entrepreneurs (= number of firms)", "entrepreneurs",
+          units="entrepreneurs", lower=0.0, default=1.0, slot="par"),
+    Param("L", "scalar", "mass of immobile workers", "workers", units="workers", lower=0.0,
+          default=1.0, slot="par"),
+)
+SIGMA, MU, H_MASS, L_MASS = slots(PARAMS, "par", "sigma", "mu", "H", "L")
+WORKERS, TAX, COST = slots(PARAMS, "reg", "workers", "tax", "cost")
 
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out, work):
-    s, mu, H, L = par[0], par[1], par[2], par[3]
+    s, mu, H, L = par[SIGMA], par[MU], par[H_MASS], par[L_MASS]
     K = lam.size
     # scratch: work[:K] firms times cost factors n c, [K:2K] Delta, [2K:3K] E / Delta
     for j in range(K):
-        work[j] = H * lam[j] * cost_factor(reg[2, j], s)
+        work[j] = H * lam[j] * cost_factor(reg[COST, j], s)
     freeness_tdot_at(Phi, work, 0, work, K)  # Delta = Phi^T (n c)
     for j in range(K):
         work[2 * K + j] = np.exp(x[j]) / work[K + j]
     freeness_dot_at(Phi, work, 2 * K, out, 0)  # pi s / (mu c)
     b = mu / s
     for i in range(K):
-        e = L * reg[0, i] + work[i] * b * out[i]
+        e = L * reg[WORKERS, i] + work[i] * b * out[i]
         out[i] = np.log(max(e, _TINY))
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _firms(lam, H, cost, s, Phi, cf, n, delta):
+    """cf: the cost factors, n = H lam cf (firms weighted by them), delta = Phi^T n."""
+    _cost_factors(cost, s, cf)
+    for j in range(lam.size):
+        n[j] = H * lam[j] * cf[j]
+    freeness_tdot(Phi, n, delta)
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    s, mu, H = par[0], par[1], par[2]
-    tax = reg[1]
+    s, mu, H = par[SIGMA], par[MU], par[H_MASS]
+    tax = reg[TAX]
     K = lam.size
-    cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
-    n = np.empty(K)
-    for j in range(K):
-        n[j] = H * lam[j] * cf[j]
-    delta = np.empty(K)
-    freeness_tdot(Phi, n, delta)
+    cf, n, delta = np.empty(K), np.empty(K), np.empty(K)
+    _firms(lam, H, reg[COST], s, Phi, cf, n, delta)
     c = np.empty(K)
     for j in range(K):
         out[1, j] = np.exp(x[j])  # income = expenditure
@@ -103,16 +119,11 @@ def _outputs(x, lam, par, reg, Phi, out):
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF_i/dx_k = b n_i c_i Phi_ik E_k / (Delta_k E_new_i), E_new = exp(F(x))."""
-    s, mu, H, L = par[0], par[1], par[2], par[3]
-    workers = reg[0]
+    s, mu, H, L = par[SIGMA], par[MU], par[H_MASS], par[L_MASS]
+    workers = reg[WORKERS]
     K = lam.size
-    cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
-    n = np.empty(K)
-    for j in range(K):
-        n[j] = H * lam[j] * cf[j]
-    delta = np.empty(K)
-    freeness_tdot(Phi, n, delta)
+    cf, n, delta = np.empty(K), np.empty(K), np.empty(K)
+    _firms(lam, H, reg[COST], s, Phi, cf, n, delta)
     c = np.empty(K)
     C = np.zeros((K, K))
     for j in range(K):
@@ -129,17 +140,13 @@ def _jacobian(x, lam, par, reg, Phi, out):
             out[i, k] *= f
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
 class FootlooseEntrepreneur(Model):
     """Footloose-entrepreneur model (Forslid & Ottaviano 2003; Baldwin et al. 2003, ch. 4).
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures, in (0, 1).
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     workers : shares of the immobile workers, default uniform.
     H : mass of mobile entrepreneurs (= number of firms), > 0.
     L : mass of immobile workers, > 0.
@@ -154,39 +161,13 @@ class FootlooseEntrepreneur(Model):
     ``wage`` is the gross reward pi; ``real_wage`` = ``payoff`` = (1 - tax) pi Delta^a.
     """
 
-    sigma: float
-    mu: float
-    phi: float | None = None
-    geography: Geography | None = None
-    workers: np.ndarray | None = None
-    H: float = 1.0
-    L: float = 1.0
-    T: float | None = dataclasses.field(default=None, kw_only=True)
-    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-
-    fixed_point_map = staticmethod(_expenditure_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    parameters = PARAMS
+    positional = ("sigma", "mu", "phi", "geography", "workers", "H", "L")
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
+    kernels = Kernels(_expenditure_map, _outputs, _jacobian)
     mobile_factor = "entrepreneurs"
-    regional_params = ("workers",)
-    regional_rates = ("tax", "cost", "share_cap")
+    mobile_mass_of = "H"
 
-    def _validate(self) -> None:
-        object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
-        object.__setattr__(self, "H", check_greater("H", self.H, 0.0))
-        object.__setattr__(self, "L", check_greater("L", self.L, 0.0))
-
-    def kernel_args(self):
-        return (np.array([self.sigma, self.mu, self.H, self.L]),
-                np.array([self.workers, self.tax, self.cost]))
-
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, H (entrepreneurs): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return self.H
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per

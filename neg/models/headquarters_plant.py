@@ -51,28 +51,46 @@ reward, utility income / P^mu) and "workers" (wage 1 plus the rebate), GDP = E. 
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot
+from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
-from neg.models.base import Model, check_greater, check_open_unit
+from neg.models.base import Capability, Kernels, Model
+from neg.models.params import Param, check_table, n_slots, slots
 
 _TINY = 2.2250738585072014e-308  # smallest normal double
-_NPAR = 4  # sigma, mu, H, L; then theta (K*K, row h = HQ region)
+
+#: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
+PARAMS = (
+    Param("mu", "scalar", "expenditure share of manufactures", "manufacturing share",
+          lower=0.0, upper=1.0, slot="par"),
+    Param("communication", "scalar", "factor c by which a plant's marginal cost rises per unit "
+          "distance from its headquarters (inf: separation is prohibitive)", "communication cost",
+          lower=1.0, lower_closed=True, default=float("inf"), finite=False),
+    Param("workers", "shares", "shares of the immobile unskilled workers, by region", "workers' shares",
+          default=None, slot="reg", role="immobile"),
+    Param("H", "scalar", "mass of skilled workers (= number of firms)", "skilled workers",
+          units="workers", lower=0.0, default=1.0, slot="par"),
+    Param("L", "scalar", "mass of unskilled workers", "unskilled workers", units="workers",
+          lower=0.0, default=1.0, slot="par"),
+    Param("share_cap", "array", "development zones: upper bounds on the share of firms in each "
+          "configuration (h, p), one number or a K x K array", "share cap", default=None),
+)
+SIGMA, MU, H_MASS, L_MASS = slots(PARAMS, "par", "sigma", "mu", "H", "L")
+WORKERS, TAX = slots(PARAMS, "reg", "workers", "tax")
+_THETA = n_slots(PARAMS, "par")  # par[_THETA:]: theta (K*K, row h = HQ region), kernel_extras
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def _profits(x, lam, par, Phi, delta, rho):
     """Delta (Phi^T N) and rho (operating profit of an integrated plant) at x = log E."""
-    s, mu, H = par[0], par[1], par[2]
+    s, mu, H = par[SIGMA], par[MU], par[H_MASS]
     K = delta.size
     N = np.zeros(K)
     for h in range(K):
         for p in range(K):
-            N[p] += H * lam[h * K + p] * par[_NPAR + h * K + p]
+            N[p] += H * lam[h * K + p] * par[_THETA + h * K + p]
     freeness_tdot(Phi, N, delta)
     c = np.empty(K)
     for j in range(K):
@@ -85,8 +103,8 @@ def _profits(x, lam, par, Phi, delta, rho):
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out, work):
-    H, L = par[2], par[3]
-    workers = reg[0]
+    H, L = par[H_MASS], par[L_MASS]
+    workers = reg[WORKERS]
     K = x.size
     delta = np.empty(K)
     rho = np.empty(K)
@@ -94,14 +112,14 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
     for i in range(K):
         e = L * workers[i]
         for p in range(K):
-            e += H * lam[i * K + p] * par[_NPAR + i * K + p] * rho[p]
+            e += H * lam[i * K + p] * par[_THETA + i * K + p] * rho[p]
         out[i] = np.log(max(e, _TINY))
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    s, mu = par[0], par[1]
-    tax = reg[1]
+    s, mu = par[SIGMA], par[MU]
+    tax = reg[TAX]
     K = x.size
     delta = np.empty(K)
     rho = np.empty(K)
@@ -112,7 +130,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         reward = 0.0
         best = 0.0
         for p in range(K):
-            pi = par[_NPAR + i * K + p] * rho[p]
+            pi = par[_THETA + i * K + p] * rho[p]
             hq += lam[i * K + p]
             reward += lam[i * K + p] * pi
             best = max(best, pi)
@@ -127,8 +145,8 @@ def _outputs(x, lam, par, reg, Phi, out):
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """omega_hp = (1 - tax_h) theta_hp rho_p Delta_h^a for every configuration (index h*K + p)."""
-    s, mu = par[0], par[1]
-    tax = reg[1]
+    s, mu = par[SIGMA], par[MU]
+    tax = reg[TAX]
     K = x.size
     delta = np.empty(K)
     rho = np.empty(K)
@@ -137,14 +155,14 @@ def _payoff(x, lam, par, reg, Phi, out):
     for h in range(K):
         da = (1.0 - tax[h]) * delta[h] ** a
         for p in range(K):
-            out[h * K + p] = par[_NPAR + h * K + p] * rho[p] * da
+            out[h * K + p] = par[_THETA + h * K + p] * rho[p] * da
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF_i/dx_k = b sum_p M_ip Phi_pk E_k / Delta_k / E_new_i, M_ip = H lam_ip theta_ip."""
-    s, mu, H, L = par[0], par[1], par[2], par[3]
-    workers = reg[0]
+    s, mu, H, L = par[SIGMA], par[MU], par[H_MASS], par[L_MASS]
+    workers = reg[WORKERS]
     K = x.size
     delta = np.empty(K)
     rho = np.empty(K)
@@ -158,16 +176,15 @@ def _jacobian(x, lam, par, reg, Phi, out):
     for i in range(K):
         e = L * workers[i]
         for p in range(K):
-            e += H * lam[i * K + p] * par[_NPAR + i * K + p] * rho[p]
+            e += H * lam[i * K + p] * par[_THETA + i * K + p] * rho[p]
         f = b / max(e, _TINY)
         for k in range(K):
             acc = 0.0
             for p in range(K):
-                acc += H * lam[i * K + p] * par[_NPAR + i * K + p] * PC[p, k]
+                acc += H * lam[i * K + p] * par[_THETA + i * K + p] * PC[p, k]
             out[i, k] = f * acc
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
 class HeadquartersPlant(Model):
     """Headquarters and plants of multi-unit firms (Fujita & Thisse 2006), K regions.
 
@@ -176,10 +193,9 @@ class HeadquartersPlant(Model):
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures, in (0, 1).
-    phi : freeness of trade in goods per unit distance in (0, 1]; or ``T=`` the iceberg factor.
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    (phi is the freeness of trade in goods.)
     communication : c >= 1, the factor by which a plant's marginal cost rises per unit distance
         from its headquarters (``inf``, the default: separation is prohibitive, only integrated
         firms; the model is then the footloose-entrepreneur model).
@@ -201,66 +217,23 @@ class HeadquartersPlant(Model):
     ``tax``.
     """
 
-    sigma: float
-    mu: float
-    phi: float | None = None
-    geography: Geography | None = None
-    communication: float = float("inf")
-    workers: np.ndarray | None = None
-    H: float = 1.0
-    L: float = 1.0
-    T: float | None = dataclasses.field(default=None, kw_only=True)
-    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-
-    fixed_point_map = staticmethod(_expenditure_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
-    payoff_kernel = staticmethod(_payoff)
+    parameters = PARAMS
+    positional = ("sigma", "mu", "phi", "geography", "communication", "workers", "H", "L")
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.GROUPED_STATE})
+    kernels = Kernels(_expenditure_map, _outputs, _jacobian, _payoff)
     mobile_factor = "entrepreneurs"
     mobile_group = "skilled"  # its welfare group (neg.welfare)
-    regional_params = ("workers",)
-    regional_rates = ("tax", "cost")  # share_cap is per configuration: validated in _validate
+    mobile_mass_of = None  # the state is not one distribution over the regions
 
     def _validate(self) -> None:
-        object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
-        object.__setattr__(self, "H", check_greater("H", self.H, 0.0))
-        object.__setattr__(self, "L", check_greater("L", self.L, 0.0))
-        try:
-            c = float(self.communication)
-        except (TypeError, ValueError):
-            raise TypeError(f"communication: expected a number, got {self.communication!r}") from None
-        if np.isnan(c) or c < 1.0:
-            raise ValueError(f"communication: the cost factor per unit distance must be >= 1 "
-                             f"(inf: prohibitive), got {c:g}")
-        object.__setattr__(self, "communication", c)
         object.__setattr__(self, "share_cap", self._check_caps(self.share_cap))
 
     def _check_caps(self, value) -> np.ndarray:
-        K = self.K
-        if value is None:
-            caps = np.ones((K, K))
-        else:
-            try:
-                caps = np.array(value, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"share_cap: expected numbers, got {value!r}") from None
-            if caps.ndim == 0 or caps.size == 1:
-                caps = np.full((K, K), float(caps.reshape(-1)[0]))
-            elif caps.shape != (K, K):
-                raise ValueError(f"share_cap: expected one number or a {K} x {K} array (one cap per "
-                                 f"configuration: rows HQ region, columns plant region), got shape "
-                                 f"{caps.shape}")
-            if not np.all(np.isfinite(caps)):
-                raise ValueError("share_cap: values must be finite")
-            if np.any(caps < 0) or np.any(caps > 1):
-                raise ValueError(f"share_cap: values must lie in [0, 1], got min {caps.min():g}, "
-                                 f"max {caps.max():g}")
-            if caps.sum() < 1.0 - 1e-12:
-                raise ValueError(f"share_cap: the caps sum to {caps.sum():g} < 1, so no distribution "
-                                 "of firms satisfies them")
-        caps.setflags(write=False)
+        caps = check_table("share_cap", value, (self.K, self.K), 0.0, 1.0, 1.0,
+                           layout="one cap per configuration: rows HQ region, columns plant region")
+        if caps.sum() < 1.0 - 1e-12:
+            raise ValueError(f"share_cap: the caps sum to {caps.sum():g} < 1, so no distribution "
+                             "of firms satisfies them")
         return caps
 
     def share_caps(self) -> np.ndarray | None:
@@ -323,10 +296,11 @@ class HeadquartersPlant(Model):
         """c_p = (1 + cost_p)^(1 - sigma) (K): the factor on the sales of plants in p."""
         return (1.0 + self.cost) ** (1.0 - self.sigma)
 
-    def kernel_args(self):
+    def kernel_extras(self):
+        """par: theta_hp c_p (K*K, row h = HQ region), the communication matrix times the plants'
+        cost factors (the ``cost`` row of reg is not read)."""
         theta = self.communication_matrix() * self.cost_factors()[None, :]
-        par = np.concatenate([[self.sigma, self.mu, self.H, self.L], theta.ravel()])
-        return par, np.array([self.workers, self.tax])
+        return theta.ravel(), None
 
     # ------------------------------------------------------------------ summaries
     def _configurations(self, lam) -> np.ndarray:

@@ -56,17 +56,29 @@ gross w_i; ``real_wage`` = ``payoff`` = y_i G_i^(-mu) p_i^(-(1-mu)).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography, freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
+from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Model, check_open_unit
+from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors
+from neg.models.params import Param, slots
 
 RENTS = ("local", "national")
+
+#: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
+PARAMS = (
+    Param("mu", "scalar", "expenditure share of manufactures (1 - mu is spent on housing)",
+          "manufacturing share", lower=0.0, upper=1.0, slot="par"),
+    Param("housing", "shares", "shares of the housing stock (total 1), every one > 0", "housing shares",
+          default=None, slot="reg", role="immobile"),
+    Param("rents", "choice", "who receives the housing rents: the region's residents per head "
+          "(local) or everyone equally (national)", "rent rule", default="local", choices=RENTS,
+          slot="par"),
+)
+SIGMA, MU, NATIONAL = slots(PARAMS, "par", "sigma", "mu", "rents")
+HOUSING, TAX, COST = slots(PARAMS, "reg", "housing", "tax", "cost")
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -91,10 +103,10 @@ def _incomes(w, lam, mu, national, tax, Y, y):
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _wage_map(x, lam, par, reg, Phi, out, work):
-    s, mu, national = par[0], par[1], par[2] > 0.5
+    s, mu, national = par[SIGMA], par[MU], par[NATIONAL] > 0.5
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
+    _cost_factors(reg[COST], s, cf)
     w = np.empty(K)
     a = np.empty(K)
     for j in range(K):
@@ -104,7 +116,7 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
     freeness_tdot(Phi, a, g)  # G^(1-s)
     Y = np.empty(K)
     y = np.empty(K)
-    _incomes(w, lam, mu, national, reg[1], Y, y)
+    _incomes(w, lam, mu, national, reg[TAX], Y, y)
     b = np.empty(K)
     for j in range(K):
         b[j] = Y[j] / g[j]
@@ -120,11 +132,11 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    s, mu, national = par[0], par[1], par[2] > 0.5
-    housing = reg[0]
+    s, mu, national = par[SIGMA], par[MU], par[NATIONAL] > 0.5
+    housing = reg[HOUSING]
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
+    _cost_factors(reg[COST], s, cf)
     w = np.empty(K)
     a = np.empty(K)
     for j in range(K):
@@ -134,7 +146,7 @@ def _outputs(x, lam, par, reg, Phi, out):
     freeness_tdot(Phi, a, g)
     Y = np.empty(K)
     y = np.empty(K)
-    _incomes(w, lam, mu, national, reg[1], Y, y)
+    _incomes(w, lam, mu, national, reg[TAX], Y, y)
     for j in range(K):
         G = g[j] ** (1.0 / (1.0 - s))
         p = (1.0 - mu) * Y[j] / housing[j]  # 0 in an empty region: omega = +inf
@@ -151,11 +163,11 @@ def _jacobian(x, lam, par, reg, Phi, out):
     dz/dx = (1/s) diag(1/h) Phi [dY/dx / g - diag(Y/g^2) M1], h = Phi (Y/g),
     M1 = Phi^T diag((1-s) a); dY_j/dx_k = lam_j w_j/mu delta_jk (local) or
     lam_j [(1 - tax_j) w_j delta_jk + (k + tax_k) lam_k w_k] (national)."""
-    s, mu, national = par[0], par[1], par[2] > 0.5
-    tax = reg[1]
+    s, mu, national = par[SIGMA], par[MU], par[NATIONAL] > 0.5
+    tax = reg[TAX]
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
+    _cost_factors(reg[COST], s, cf)
     w = np.empty(K)
     D = np.zeros((K, K))
     for j in range(K):
@@ -205,17 +217,13 @@ def _jacobian(x, lam, par, reg, Phi, out):
             out[i, k] = Z[i, k] - m
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
 class Helpman(Model):
     """Helpman (1998): mobile labour, a fixed housing stock per region.
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures (1 - mu is spent on housing), in (0, 1).
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     housing : shares of the housing stock (total 1), every one > 0; default uniform.
     rents : ``"local"`` (rents go to the region's residents, per head) or ``"national"``
         (rents pooled and shared equally by everyone).
@@ -229,42 +237,18 @@ class Helpman(Model):
         enforced by the long-run solvers), default 1 (none).
     """
 
-    sigma: float
-    mu: float
-    phi: float | None = None
-    geography: Geography | None = None
-    housing: np.ndarray | None = None
-    rents: str = "local"
-    T: float | None = dataclasses.field(default=None, kw_only=True)
-    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-
-    fixed_point_map = staticmethod(_wage_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    parameters = PARAMS
+    positional = ("sigma", "mu", "phi", "geography", "housing", "rents")
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
+    kernels = Kernels(_wage_map, _outputs, _jacobian)
     mobile_factor = "workers"
-    regional_params = ("housing",)
-    regional_rates = ("tax", "cost", "share_cap")
 
     def _validate(self) -> None:
-        object.__setattr__(self, "mu", check_open_unit("mu", self.mu))
-        if self.rents not in RENTS:
-            raise ValueError(f"rents: must be one of {RENTS}, got {self.rents!r}")
         empty = np.flatnonzero(np.asarray(self.housing) <= 0.0)
         if empty.size:
             raise ValueError(f"housing: every region needs a positive housing stock; region(s) "
                              f"{empty.tolist()} have none")
 
-    def kernel_args(self):
-        return (np.array([self.sigma, self.mu, 1.0 if self.rents == "national" else 0.0]),
-                np.array([self.housing, self.tax, self.cost]))
-
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, 1 (workers): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return 1.0
 
     def _income_per_head(self, sr, lam) -> np.ndarray:
         w = np.asarray(sr.wage, dtype=float)

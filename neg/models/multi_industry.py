@@ -81,16 +81,15 @@ distribution over the regions.
 
 from __future__ import annotations
 
-import dataclasses
 from functools import cached_property
 
 import numpy as np
 import xarray as xr
 from numba import njit
 
-from neg.geography import Geography
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
-from neg.models.base import Model, _as_float, check_greater
+from neg.models.base import Capability, Kernels, Model
+from neg.models.params import Param, check_greater, check_table, n_slots, slots
 from neg.operators import (
     FreenessOperator,
     freeness_dot_block_op,
@@ -101,26 +100,61 @@ from neg.operators import (
 
 __all__ = ["MultiIndustry"]
 
-_HEAD = 5  # par: I, eta, labour_total, demand, core; then sigma, ell, beta, freeness operator, io
-_COST = 2  # reg: labour, tax, then I rows of cost factors (1 + cost_ik)^(1 - s_k) (row k: industry k)
+#: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY); the
+#: "array" ones are validated in MultiIndustry._validate
+PARAMS = (
+    Param("beta", "array", "consumers' expenditure share of each industry (I values, sum in (0, 1))",
+          "expenditure shares"),
+    Param("io", "array", "input-output matrix a_hk (I x I): cost share of industry h's composite in "
+          "industry k's costs", "input-output matrix", default=None),
+    Param("labour", "shares", "shares of the immobile labour force, by region", "labour shares",
+          default=None, slot="reg", role="immobile"),
+    Param("labour_total", "scalar", "total labour", "total labour", units="workers", lower=0.0,
+          default=1.0, slot="par"),
+    Param("eta", "scalar", "labour elasticity of agricultural output", "agricultural labour share",
+          lower=0.0, upper=1.0, upper_closed=True, default=1.0, slot="par"),
+    Param("demand", "scalar", "endowment of the numeraire held by region core's consumers",
+          "extra demand", units="numeraire", lower=0.0, lower_closed=True, default=0.0, slot="par"),
+    Param("core", "index", "the region that holds demand", "core region", lower=0.0, lower_closed=True,
+          default=0, slot="par"),
+    Param("sigma_industry", "array", "per-industry elasticities of substitution (default sigma)",
+          "industry elasticities", default=None),
+    Param("phi_industry", "array", "per-industry freeness per unit distance (None: the common phi)",
+          "industry freeness", default=None),
+    Param("industry_names", "array", "names of the I industries", "industry names", default=None),
+    Param("pollution", "array", "each industry's share of the regional cost (I intensities >= 0)",
+          "pollution intensity", default=None),
+    Param("industry_cost", "array", "extra unit costs per (region, industry), K x I, >= 0",
+          "industry cost", default=None),
+    Param("share_cap", "array", "development zones: upper bounds on the share of region i's labour "
+          "in industry k (one number, K values or a K x I array)", "share cap", default=None),
+)
+LABOUR_TOTAL, ETA, DEMAND, CORE = slots(PARAMS, "par", "labour_total", "eta", "demand", "core")
+LABOUR, TAX = slots(PARAMS, "reg", "labour", "tax")
+#: par beyond the declared slots (kernel_extras): I, then sigma, ell, beta, each industry's
+#: operator in the freeness stack, io
+_I = n_slots(PARAMS, "par")
+_HEAD = _I + 1
+#: reg beyond the declared rows: I rows of cost factors (1 + cost_ik)^(1 - s_k) (row k: industry k)
+_CF = n_slots(PARAMS, "reg")
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def _freeness(par, h, I):
-    """Industry h's operator in the model's stack (0: the common freeness phi)."""
+    """Industry h's operator in the model's freeness stack (0: the common freeness phi)."""
     return int(par[_HEAD + 3 * I + h])
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def _economy(x, lam, par, reg):
     """Employment L (K, I), wages w, log G, log q, income Y (K), expenditure E (K, I)."""
-    I = int(par[0])
-    eta, Ltot, demand, core = par[1], par[2], par[3], int(par[4])
+    I = int(par[_I])
+    eta, Ltot, demand, core = par[ETA], par[LABOUR_TOTAL], par[DEMAND], int(par[CORE])
     sig = par[_HEAD:_HEAD + I]
     ell = par[_HEAD + I:_HEAD + 2 * I]
     beta = par[_HEAD + 2 * I:_HEAD + 3 * I]
     a0 = _HEAD + 4 * I
-    labour = reg[0]
+    labour = reg[LABOUR]
     K = labour.size
     L = np.empty((K, I))
     w = np.empty((K, I))
@@ -156,7 +190,7 @@ def _economy(x, lam, par, reg):
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
-    I = int(par[0])
+    I = int(par[_I])
     K = reg.shape[1]
     a0 = _HEAD + 4 * I
     L, w, b, lq, Y, E, sig, ell, beta = _economy(x, lam, par, reg)
@@ -169,7 +203,7 @@ def _map(x, lam, par, reg, Phi, out, work):
         s = sig[h]
         ahh = par[a0 + h * I + h]
         c = 1.0 - s + s * ahh
-        cf = reg[_COST + h]
+        cf = reg[_CF + h]
         for j in range(K):
             u[j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
             e[j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
@@ -196,7 +230,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
         da'_ih/da_jk = Phi^h_ij e^((s_h-1) b_jh) D_j[h, k] / (s_h ell_h H_ih)
         da'_ih/db_jm = ((s_h - 1) Phi^h_ij e_jh [m = h] / (s_h H_ih) - a_mh [j = i]) / ell_h
     """
-    I = int(par[0])
+    I = int(par[_I])
     K = reg.shape[1]
     KI = K * I
     a0 = _HEAD + 4 * I
@@ -211,7 +245,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
         s = sig[h]
         ahh = par[a0 + h * I + h]
         c = 1.0 - s + s * ahh
-        cf = reg[_COST + h]
+        cf = reg[_CF + h]
         for j in range(K):
             U[j, j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
             Ed[j, j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
@@ -244,16 +278,16 @@ def _jacobian(x, lam, par, reg, Phi, out):
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    I = int(par[0])
-    eta, Ltot = par[1], par[2]
+    I = int(par[_I])
+    eta, Ltot = par[ETA], par[LABOUR_TOTAL]
     K = reg.shape[1]
     L, w, b, lq, Y, E, sig, ell, beta = _economy(x, lam, par, reg)
-    tax = reg[1]
+    tax = reg[TAX]
     B = 0.0
     for k in range(I):
         B += beta[k]
     for i in range(K):
-        Li = Ltot * reg[0, i]
+        Li = Ltot * reg[LABOUR, i]
         s = lam[i * (I + 1)]
         bill = Li * s ** eta  # agricultural wage bill: w^A L^A = s^(eta-1) L_i s
         manuf = 0.0
@@ -274,44 +308,14 @@ def _outputs(x, lam, par, reg, Phi, out):
 def _payoff(x, lam, par, reg, Phi, out):
     """The wage each sector pays a worker: agriculture's marginal product, each industry's
     zero-profit wage net of the region's wage tax."""
-    I = int(par[0])
-    eta = par[1]
+    I = int(par[_I])
+    eta = par[ETA]
     K = reg.shape[1]
-    tax = reg[1]
+    tax = reg[TAX]
     for i in range(K):
         out[i * (I + 1)] = lam[i * (I + 1)] ** (eta - 1.0)
         for k in range(I):
             out[i * (I + 1) + 1 + k] = (1.0 - tax[i]) * np.exp(x[i * I + k])
-
-
-def _region_industry(name: str, value, K: int, I: int, lo: float, hi: float, default: float,
-                     per_region: bool) -> np.ndarray:
-    """A (K, I) array of a policy instrument: None (the default everywhere), one number for all,
-    K values (one per region, every industry; if ``per_region``) or a K x I array; values in
-    [lo, hi] (hi = inf: [lo, inf)). Read-only."""
-    if value is None:
-        arr = np.full((K, I), default)
-    else:
-        try:
-            arr = np.array(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name}: expected numbers, got {value!r}") from None
-        if arr.ndim == 0 or arr.size == 1:
-            arr = np.full((K, I), float(arr.reshape(-1)[0]))
-        elif per_region and arr.shape == (K,):
-            arr = np.repeat(arr[:, None], I, axis=1)
-        elif arr.shape != (K, I):
-            shapes = f"one number, {K} values (one per region) or" if per_region else "one number or"
-            raise ValueError(f"{name}: expected {shapes} a {K} x {I} array (rows: regions, columns: "
-                             f"industries), got shape {arr.shape}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name}: values must be finite")
-        if np.any(arr < lo) or np.any(arr > hi):
-            interval = f"[{lo:g}, {hi:g}]" if np.isfinite(hi) else f"[{lo:g}, inf)"
-            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
-                             f"max {arr.max():g}")
-    arr.setflags(write=False)
-    return arr
 
 
 def _vector(name: str, value, n: int | None = None) -> np.ndarray:
@@ -324,7 +328,6 @@ def _vector(name: str, value, n: int | None = None) -> np.ndarray:
     return arr
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
 class MultiIndustry(Model):
     """Several industries with input-output linkages; labour immobile across regions, mobile
     between agriculture and the industries (Puga & Venables 1996; FKV 1999 ch. 15-16).
@@ -340,7 +343,6 @@ class MultiIndustry(Model):
         labour share is ell_k = 1 - sum_h a_hk; needs sigma_k ell_k > 1.
     phi : freeness of trade per unit distance in (0, 1] (common to all industries without their
         own); or ``T=`` the iceberg factor >= 1, with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
     labour : shares of the immobile labour force by region (default uniform).
     labour_total : total labour (default 1).
     eta : labour elasticity of agricultural output in (0, 1]: agricultural wage s^(eta - 1),
@@ -373,33 +375,13 @@ class MultiIndustry(Model):
         array; default 1 (none). Enforced by the long-run solvers through ``share_caps()``.
     """
 
-    sigma: float
-    beta: np.ndarray
-    io: np.ndarray | None = None
-    phi: float | None = None
-    geography: Geography | None = None
-    labour: np.ndarray | None = None
-    labour_total: float = 1.0
-    eta: float = 1.0
-    demand: float = 0.0
-    core: int = 0
-    sigma_industry: np.ndarray | None = None
-    phi_industry: np.ndarray | None = None
-    industry_names: tuple | None = None
-    T: float | None = dataclasses.field(default=None, kw_only=True)
-    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    pollution: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    industry_cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-
-    fixed_point_map = staticmethod(_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
-    payoff_kernel = staticmethod(_payoff)
+    parameters = PARAMS
+    positional = ("sigma", "beta", "io", "phi", "geography", "labour", "labour_total", "eta", "demand",
+                  "core", "sigma_industry", "phi_industry", "industry_names")
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.GROUPED_STATE})
+    kernels = Kernels(_map, _outputs, _jacobian, _payoff)
     mobile_factor = "workers (between sectors)"
-    regional_params = ("labour",)
-    regional_rates = ("tax", "cost")  # share_cap is per (region, industry): validated in _validate
+    mobile_mass_of = None  # the state is not one distribution over the regions
 
     def _validate(self) -> None:
         beta = _vector("beta", self.beta)
@@ -446,15 +428,7 @@ class MultiIndustry(Model):
             if np.any(bad):
                 raise ValueError(f"phi_industry: each freeness must lie in (0, 1] (or be None), "
                                  f"got {phis.tolist()}")
-        Ltot = check_greater("labour_total", self.labour_total, 0.0)
-        eta = _as_float("eta", self.eta)
-        if not 0.0 < eta <= 1.0:
-            raise ValueError(f"eta: must lie in (0, 1], got {eta:g}")
-        demand = _as_float("demand", self.demand)
-        if demand < 0:
-            raise ValueError(f"demand: must be >= 0, got {demand:g}")
-        core = _as_float("core", self.core)
-        if core != int(core) or not 0 <= core < self.K:
+        if not self.core < self.K:
             raise ValueError(f"core: must be a region index in [0, {self.K - 1}], got {self.core!r}")
         if self.industry_names is None:
             names = tuple(f"ind{k + 1}" for k in range(I))
@@ -468,10 +442,11 @@ class MultiIndustry(Model):
             pollution = _vector("pollution", self.pollution, I)
             if not np.all(np.isfinite(pollution)) or np.any(pollution < 0):
                 raise ValueError(f"pollution: intensities must be finite and >= 0, got {pollution.tolist()}")
-        industry_cost = _region_industry("industry_cost", self.industry_cost, self.K, I, 0.0, np.inf,
-                                         0.0, per_region=False)
-        share_cap = _region_industry("share_cap", self.share_cap, self.K, I, 0.0, 1.0, 1.0,
-                                     per_region=True)
+        layout = "rows: regions, columns: industries"
+        industry_cost = check_table("industry_cost", self.industry_cost, (self.K, I), 0.0, np.inf, 0.0,
+                                    layout=layout)
+        share_cap = check_table("share_cap", self.share_cap, (self.K, I), 0.0, 1.0, 1.0, per_row=True,
+                                layout=layout)
         banned = np.flatnonzero(np.all(share_cap == 0.0, axis=0))
         if banned.size:
             raise ValueError(f"share_cap: industry {banned[0]} is prohibited in every region (a cap of 0 "
@@ -482,7 +457,6 @@ class MultiIndustry(Model):
             object.__setattr__(self, "sigma_industry", sig)
         object.__setattr__(self, "_sigmas", sig)  # sigma_industry None: follows sigma
         for name, value in (("beta", beta), ("io", io), ("phi_industry", phis),
-                            ("labour_total", Ltot), ("eta", eta), ("demand", demand), ("core", int(core)),
                             ("industry_names", names), ("pollution", pollution),
                             ("industry_cost", industry_cost), ("share_cap", share_cap)):
             object.__setattr__(self, name, value)
@@ -549,21 +523,20 @@ class MultiIndustry(Model):
     def _industry_operators(self) -> np.ndarray:
         """Each industry's operator in :attr:`freeness_operator` (0: the common freeness)."""
         own = np.isfinite(self.phi_industry)
-        return np.where(own, np.cumsum(own), 0).astype(float)
+        return np.where(own, np.cumsum(own), 0)
 
     @cached_property
     def freeness_operator(self) -> FreenessOperator:
         """A stack: the common freeness phi, then each industry's own ``phi_industry``."""
-        return FreenessOperator.stack([self.geography.freeness(p) for p in
-                                       [self.phi, *self.phi_industry[np.isfinite(self.phi_industry)]]])
+        own = self.phi_industry[np.isfinite(self.phi_industry)]
+        return FreenessOperator.stack([self.geography.freeness(float(p)) for p in [self.phi, *own]])
 
-    def kernel_args(self):
-        par = np.concatenate([[self.I, self.eta, self.labour_total, self.demand, self.core],
-                              self.sigmas, self.labour_share, self.beta, self._industry_operators(),
-                              self.io.ravel()])
-        cf = self.cost_factors().T  # row k: industry k's factors over the regions
-        reg = np.vstack([self.labour[None], self.tax[None], cf])
-        return par, np.ascontiguousarray(reg)
+    def kernel_extras(self):
+        """par: I, then sigma, ell, beta, each industry's operator in the freeness stack, io;
+        reg: I rows of cost factors (see _I, _HEAD, _CF)."""
+        par = np.concatenate([[self.I], self.sigmas, self.labour_share, self.beta,
+                              self._industry_operators(), self.io.ravel()])
+        return par, self.cost_factors().T  # row k: industry k's factors over the regions
 
     def cost_factors(self) -> np.ndarray:
         """(1 + cost_ik)^(1 - sigma_k) (K, I): the factor on the price^(1 - sigma) of a variety."""
@@ -574,7 +547,7 @@ class MultiIndustry(Model):
         L = self.employment(lam) * self.cost_factors()
         I, K = self.I, self.K
         b = np.empty((K, I))
-        ops = self._industry_operators().astype(int)
+        ops = self._industry_operators()
         for k in range(I):
             g = self.freeness_operator.tdot(L[:, k], ops[k])
             b[:, k] = np.log(np.maximum(g, 1e-300)) / (1.0 - self.sigmas[k])

@@ -42,15 +42,26 @@ are unchanged, and
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography, freeness_dot, freeness_tdot
+from neg.geography import freeness_dot, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Model, check_greater
+from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors
+from neg.models.params import Param, slots
+
+#: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
+PARAMS = (
+    Param("workers", "scalar", "total mass L of immobile workers (entrepreneurs total 1)", "workers",
+          units="workers", lower=0.0, default=2.0, slot="par"),
+    Param("alpha", "scalar", "weight of ln C_M in utility = every consumer's spending on manufactures",
+          "manufactures spending", units="numeraire", lower=0.0, default=1.0, slot="par"),
+    Param("worker_shares", "shares", "shares of the immobile workers, by region", "workers' shares",
+          default=None, slot="reg", role="immobile"),
+)
+SIGMA, WORKERS, ALPHA = slots(PARAMS, "par", "sigma", "workers", "alpha")
+SHARES, TAX, COST = slots(PARAMS, "reg", "worker_shares", "tax", "cost")
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -60,11 +71,11 @@ def _null_map(x, lam, par, reg, Phi, out, work):
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    s, alpha, L = par[0], par[1], par[2]
-    shares, tax = reg[0], reg[1]
+    s, alpha, L = par[SIGMA], par[ALPHA], par[WORKERS]
+    shares, tax = reg[SHARES], reg[TAX]
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
+    _cost_factors(reg[COST], s, cf)
     lc = np.empty(K)
     for j in range(K):
         lc[j] = lam[j] * cf[j]
@@ -91,16 +102,12 @@ def _jacobian(x, lam, par, reg, Phi, out):
     out[:, :] = 0.0
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
 class Pflueger(Model):
     """Pflüger (2004) quasi-linear footloose-entrepreneur model.
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma).
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     workers : total mass L of immobile workers, > 0 (entrepreneurs total 1).
     alpha : the weight of ln C_M in utility = every consumer's spending on manufactures, > 0.
     worker_shares : shares of the immobile workers, default uniform.
@@ -114,37 +121,12 @@ class Pflueger(Model):
         zones, enforced by the long-run solvers), default 1 (none).
     """
 
-    sigma: float
-    phi: float | None = None
-    geography: Geography | None = None
-    workers: float = 2.0
-    alpha: float = 1.0
-    worker_shares: np.ndarray | None = None
-    T: float | None = dataclasses.field(default=None, kw_only=True)
-    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-
-    fixed_point_map = staticmethod(_null_map)
-    outputs_kernel = staticmethod(_outputs)
-    jacobian_kernel = staticmethod(_jacobian)
+    parameters = PARAMS
+    positional = ("sigma", "phi", "geography", "workers", "alpha", "worker_shares")
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.QUASI_LINEAR})
+    kernels = Kernels(_null_map, _outputs, _jacobian)
     mobile_factor = "entrepreneurs"
-    regional_params = ("worker_shares",)
-    regional_rates = ("tax", "cost", "share_cap")
 
-    def _validate(self) -> None:
-        object.__setattr__(self, "workers", check_greater("workers", self.workers, 0.0))
-        object.__setattr__(self, "alpha", check_greater("alpha", self.alpha, 0.0))
-
-    def kernel_args(self):
-        return (np.array([self.sigma, self.alpha, self.workers]),
-                np.array([self.worker_shares, self.tax, self.cost]))
-
-    @property
-    def mobile_mass(self) -> float:
-        """Total mass of the mobile factor, 1 (entrepreneurs): lam times it is the mass in each region
-        (the tax base of ``tax`` is mobile_mass lam wage)."""
-        return 1.0
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Per group: ``population`` by region, nominal ``income`` per head and ``utility`` per

@@ -75,23 +75,20 @@ policy instruments (ValueError if any is set).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from numba import njit
 
-from neg.geography import Geography, freeness_dot_at, freeness_tdot_at
+from neg.geography import freeness_dot_at, freeness_tdot_at
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
-from neg.models.base import Model, _as_float, check_open_unit, workers_and_farmers
+from neg.models.base import Capability, Kernels, Model, workers_and_farmers
 from neg.models.core_periphery import _cost_factors, cost_factor
-
-LABOUR = ("mobile", "immobile")
+from neg.models.vertical_linkages_immobile import ALPHA, COST, FARMERS, GAMMA, PARAMS, SIGMA, TAX
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
-    s, gamma, alpha = par[0], par[1], par[2]
+    s, gamma, alpha = par[SIGMA], par[GAMMA], par[ALPHA]
     K = lam.size
     mu_e = gamma + alpha * (1.0 - gamma)
     c = 1.0 - s * (1.0 - alpha)
@@ -99,9 +96,9 @@ def _map(x, lam, par, reg, Phi, out, work):
     # [3K:4K] Phi^T u, [4K:5K] Phi e
     for j in range(K):
         a, b = x[j], x[K + j]
-        work[j] = cost_factor(reg[2, j], s)
+        work[j] = cost_factor(reg[COST, j], s)
         work[K + j] = lam[j] * work[j] * np.exp(c * a - s * alpha * b)
-        work[2 * K + j] = (mu_e * lam[j] * np.exp(a) + (1.0 - mu_e) * reg[0, j]) * np.exp((s - 1.0) * b)
+        work[2 * K + j] = (mu_e * lam[j] * np.exp(a) + (1.0 - mu_e) * reg[FARMERS, j]) * np.exp((s - 1.0) * b)
     freeness_tdot_at(Phi, work, K, work, 3 * K)
     freeness_dot_at(Phi, work, 2 * K, work, 4 * K)
     for i in range(K):
@@ -112,8 +109,8 @@ def _map(x, lam, par, reg, Phi, out, work):
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    gamma = par[1]
-    farmers, tax = reg[0], reg[1]
+    gamma = par[GAMMA]
+    farmers, tax = reg[FARMERS], reg[TAX]
     K = lam.size
     for j in range(K):
         w = np.exp(x[j])
@@ -136,11 +133,11 @@ def _jacobian(x, lam, par, reg, Phi, out):
         da'_i/db_k = (Phi_ik (s - 1) e_k / (s h_i) - alpha delta_ik) / (1 - alpha)
     The cost factors c_j multiply u_j; in a'_i, c_i is a constant factor of h_i and drops out.
     """
-    s, gamma, alpha = par[0], par[1], par[2]
-    farmers = reg[0]
+    s, gamma, alpha = par[SIGMA], par[GAMMA], par[ALPHA]
+    farmers = reg[FARMERS]
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[2], s, cf)
+    _cost_factors(reg[COST], s, cf)
     mu_e = gamma + alpha * (1.0 - gamma)
     c = 1.0 - s * (1.0 - alpha)
     U = np.zeros((K, K))
@@ -156,20 +153,21 @@ def _jacobian(x, lam, par, reg, Phi, out):
     _imm.assemble_jacobian(Phi, U, Ea, Eb, s, alpha, out)
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+_MOBILE = Kernels(_map, _outputs, _jacobian)
+_IMMOBILE = Kernels(_imm._map, _imm._outputs, _imm._jacobian, _imm._payoff)
+
+
 class VerticalLinkages(Model):
     """Vertical linkages through intermediate inputs (Krugman & Venables 1995; FKV 1999 ch. 14;
     Puga 1999).
 
     Parameters
     ----------
-    sigma : elasticity of substitution between varieties, > 1.
+    sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     gamma : consumers' expenditure share of manufactures = mass of manufacturing workers, in (0, 1).
     alpha : cost share of intermediate manufactures in production, in [0, (sigma - 1)/sigma).
         alpha = 0 is ``CorePeriphery(sigma, mu=gamma)``.
-    phi : freeness of trade per unit distance in (0, 1]; or ``T=`` the iceberg factor >= 1,
-        with phi = T**(1 - sigma). Intermediates bear the same trade costs as final goods.
-    geography : a :class:`neg.Geography` (default: two regions one unit apart).
+    (Intermediates bear the same trade costs ``phi`` as final goods.)
     labour : ``"mobile"`` (workers move between regions) or ``"immobile"`` (Puga 1999:
         workers immobile across regions, moving between manufacturing and agriculture).
     farmers : mobile closure: shares of the immobile farmers (total 1 - gamma, wage 1); immobile
@@ -198,60 +196,31 @@ class VerticalLinkages(Model):
     wage of its workers, ``income``, ``price_index`` G, ``real_wage`` = wage G^(-gamma).
     """
 
-    sigma: float
-    gamma: float
-    alpha: float
-    phi: float | None = None
-    geography: Geography | None = None
-    labour: str = "mobile"
-    farmers: np.ndarray | None = None
-    eta: float | None = None
-    T: float | None = dataclasses.field(default=None, kw_only=True)
-    tax: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    cost: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
-    share_cap: np.ndarray | None = dataclasses.field(default=None, kw_only=True)
+    parameters = PARAMS
+    positional = ("sigma", "gamma", "alpha", "phi", "geography", "labour", "farmers", "eta")
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})  # mobile closure
 
     # the kernels depend on the labour closure (mobile: the module's; immobile: _imm's)
     @property
-    def fixed_point_map(self):
-        return _imm._map if self.labour == "immobile" else _map
+    def kernels(self) -> Kernels:
+        return _IMMOBILE if self.labour == "immobile" else _MOBILE
 
-    @property
-    def outputs_kernel(self):
-        return _imm._outputs if self.labour == "immobile" else _outputs
-
-    @property
-    def jacobian_kernel(self):
-        return _imm._jacobian if self.labour == "immobile" else _jacobian
-
-    @property
-    def payoff_kernel(self):
-        return _imm._payoff if self.labour == "immobile" else None
     mobile_factor = "workers"
-    regional_params = ("farmers",)
-    regional_rates = ("tax", "cost", "share_cap")  # mobile closure only (see _validate)
+    mobile_mass_of = "gamma"  # mobile closure
 
     def _validate(self) -> None:
-        object.__setattr__(self, "gamma", check_open_unit("gamma", self.gamma))
-        alpha = _as_float("alpha", self.alpha)
-        if not 0.0 <= alpha < 1.0:
-            raise ValueError(f"alpha: must lie in [0, 1), got {alpha:g}")
+        alpha = self.alpha
         rho = (self.sigma - 1.0) / self.sigma
         if not alpha < rho:
             raise ValueError(
                 f"alpha: must be < (sigma - 1)/sigma = {rho:g} so that sigma (1 - alpha) > 1 "
                 f"(otherwise the price index rises with the number of firms), got {alpha:g}")
-        object.__setattr__(self, "alpha", alpha)
-        if self.labour not in LABOUR:
-            raise ValueError(f"labour: must be one of {LABOUR}, got {self.labour!r}")
         if self.labour == "immobile":
             if self.eta is None:
                 raise ValueError("eta: required with labour='immobile' (labour's share in "
                                  "agriculture, in (0, 1]; 1 = constant agricultural wage)")
-            eta = _as_float("eta", self.eta)
-            if not 0.0 < eta <= 1.0:
-                raise ValueError(f"eta: must lie in (0, 1], got {eta:g}")
-            object.__setattr__(self, "eta", eta)
+            # the immobile closure: a grouped state, no welfare accounts or policy instruments
+            object.__setattr__(self, "capabilities", frozenset({Capability.GROUPED_STATE}))
             unsupported = [name for name in ("tax", "cost") if np.any(getattr(self, name) != 0.0)]
             if np.any(self.share_cap < 1.0):
                 unsupported.append("share_cap")
@@ -264,12 +233,6 @@ class VerticalLinkages(Model):
             raise ValueError("eta: only used with labour='immobile' (agriculture with diminishing "
                              "returns); leave it None for labour='mobile'")
 
-    def kernel_args(self):
-        if self.labour == "immobile":
-            return np.array([self.sigma, self.gamma, self.alpha, self.eta]), np.array([self.farmers])
-        return (np.array([self.sigma, self.gamma, self.alpha]),
-                np.array([self.farmers, self.tax, self.cost]))
-
     # ------------------------------------------------------------ policy and welfare (mobile)
     def _mobile_only(self, what: str) -> None:
         if self.labour == "immobile":
@@ -278,10 +241,9 @@ class VerticalLinkages(Model):
 
     @property
     def mobile_mass(self) -> float:
-        """Mobile closure: total mass of the mobile factor, gamma (manufacturing workers): lam
-        times it is the mass in each region (the tax base of ``tax`` is mobile_mass lam wage)."""
+        """Mobile closure: the mass of manufacturing workers, gamma (see Model.mobile_mass)."""
         self._mobile_only("mobile_mass")
-        return self.gamma
+        return super().mobile_mass
 
     def welfare_groups(self, sr, lam) -> dict[str, dict[str, np.ndarray]]:
         """Mobile closure, per group: ``population`` by region, nominal ``income`` per head and

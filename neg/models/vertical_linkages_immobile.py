@@ -40,8 +40,29 @@ from numba import njit
 
 from neg.geography import freeness_dot_at, freeness_dot_block, freeness_tdot_at, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
+from neg.models.params import Param, slots
 
-__all__ = ["manufacturing_share", "initial_state", "two_region_break_points"]
+__all__ = ["manufacturing_share", "initial_state", "two_region_break_points", "PARAMS", "LABOUR"]
+
+LABOUR = ("mobile", "immobile")
+
+#: the parameters of VerticalLinkages (both closures) beyond the common ones
+#: (neg.models.params.COMMON, POLICY); declared here, where both closures' kernels read them
+PARAMS = (
+    Param("gamma", "scalar", "consumers' expenditure share of manufactures = mass of manufacturing "
+          "workers", "manufacturing share", lower=0.0, upper=1.0, slot="par"),
+    Param("alpha", "scalar", "cost share of intermediate manufactures in production",
+          "intermediate share", lower=0.0, upper=1.0, lower_closed=True, slot="par"),
+    Param("labour", "choice", "workers move between regions (mobile) or only between sectors "
+          "(immobile, Puga 1999)", "labour closure", default="mobile", choices=LABOUR),
+    Param("farmers", "shares", "mobile: shares of the immobile farmers (total 1 - gamma); immobile: "
+          "each region's share of the world's labour (total 1)", "farmers' shares", default=None,
+          slot="reg", role="immobile"),
+    Param("eta", "scalar", "immobile closure only: labour's share in agriculture", "agricultural "
+          "labour share", lower=0.0, upper=1.0, upper_closed=True, default=None, slot="par"),
+)
+SIGMA, GAMMA, ALPHA, ETA = slots(PARAMS, "par", "sigma", "gamma", "alpha", "eta")
+FARMERS, TAX, COST = slots(PARAMS, "reg", "farmers", "tax", "cost")
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -76,8 +97,8 @@ def assemble_jacobian(Phi, U, Ea, Eb, s, alpha, out):
 @njit(cache=True, error_model="numpy", nogil=True)
 def _split(lam, par, reg, K):
     """(L^M, Y^A) per region from the state lam = (m_0, a_0, m_1, a_1, ...)."""
-    eta = par[3]
-    L = reg[0]
+    eta = par[ETA]
+    L = reg[FARMERS]
     LM = np.empty(K)
     YA = np.empty(K)
     for j in range(K):
@@ -88,7 +109,7 @@ def _split(lam, par, reg, K):
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
-    s, gamma, alpha = par[0], par[1], par[2]
+    s, gamma, alpha = par[SIGMA], par[GAMMA], par[ALPHA]
     K = reg.shape[1]
     LM, YA = _split(lam, par, reg, K)
     mu_e = gamma + alpha * (1.0 - gamma)
@@ -111,10 +132,10 @@ def _outputs(x, lam, par, reg, Phi, out):
     """Per region: wage = the average wage of the region's workers m w + a w^A (in a long-run
     equilibrium with both sectors active, the wage of each), income Y, price index G,
     real wage = wage G^(-gamma), and (row 4, unused: see _payoff) the real wage again."""
-    gamma = par[1]
+    gamma = par[GAMMA]
     K = reg.shape[1]
     LM, YA = _split(lam, par, reg, K)
-    eta = par[3]
+    eta = par[ETA]
     for j in range(K):
         w = np.exp(x[j])
         G = np.exp(x[K + j])
@@ -129,7 +150,7 @@ def _outputs(x, lam, par, reg, Phi, out):
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """(manufacturing wage, agricultural wage) of every region: w_i and a_i^(eta - 1)."""
-    eta = par[3]
+    eta = par[ETA]
     K = reg.shape[1]
     for j in range(K):
         out[2 * j] = np.exp(x[j])
@@ -140,7 +161,7 @@ def _payoff(x, lam, par, reg, Phi, out):
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx for x = (a, b) = (log w, log G): the mobile closure's Jacobian with lam -> L^M
     and the farmers' term -> (1 - alpha) gamma Y^A (which does not depend on x)."""
-    s, gamma, alpha = par[0], par[1], par[2]
+    s, gamma, alpha = par[SIGMA], par[GAMMA], par[ALPHA]
     K = reg.shape[1]
     LM, YA = _split(lam, par, reg, K)
     mu_e = gamma + alpha * (1.0 - gamma)

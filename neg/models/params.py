@@ -1,0 +1,317 @@
+"""Parameter declarations: each parameter of a model written down once, with its metadata.
+
+A :class:`Param` says what a parameter is (its ``kind``), its admissible values (``lower``,
+``upper`` and whether each bound is attained, or ``choices``), its default, its meaning, units
+and long name, its ``role`` (``"immobile"``: the shares of the immobile factor) and its slot in
+the kernel arguments (``slot="par"``: one entry of the scalar vector ``par``; ``slot="reg"``:
+one row of the per-region matrix ``reg``). Everything else is derived from the declarations:
+the dataclass fields of a model, validation and its error messages, ``kernel_args``,
+``params()``, ``numeric_params()``, ``regional_params``, ``regional_rates``, and the kernels'
+named slots (:func:`slots`).
+
+Kinds
+-----
+``scalar``  a real number (``float``); ``index``: a whole number (``int``);
+``shares``  K shares of a distribution over the regions (non-negative, summing to 1; default
+            uniform): sweepable per region as ``"name[i]"``, rescaling the others;
+``rates``   K rates, one per region (one number stands for all; default ``default``):
+            sweepable per region as ``"name[i]"``;
+``choice``  one of ``choices`` (a string; in ``par`` its position in ``choices``);
+``array``   anything else (matrices, per-industry vectors, names): validated by the model's
+            ``_validate``;
+``geography`` the :class:`neg.Geography`.
+
+The common declarations (:data:`COMMON`: sigma, phi, T, geography) and the policy instruments
+(:data:`POLICY`: tax, cost, share_cap) are written here once; a model declares only its own
+parameters (a model's declaration of a common name replaces the common one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Param", "COMMON", "POLICY", "POLICY_RATES", "KINDS", "slots", "n_slots", "kernel_layout",
+           "check_greater", "check_open_unit", "check_distribution", "check_rates", "check_value",
+           "check_table", "split_param", "MISSING"]
+
+class _Required:
+    """The default of a parameter without one (it must be given)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+#: the ``default`` of a required parameter
+MISSING: Any = _Required()
+
+KINDS = ("scalar", "index", "shares", "rates", "choice", "array", "geography")
+
+#: the annotation of each kind's dataclass field (the study schema reads "float"/"int" as numbers)
+_ANNOTATION = {"scalar": "float", "index": "int", "shares": "np.ndarray | None",
+               "rates": "np.ndarray | None", "choice": "str", "array": "np.ndarray | None",
+               "geography": "Geography | None"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Param:
+    """The declaration of one model parameter (see the module docstring)."""
+
+    name: str
+    kind: str
+    meaning: str
+    long_name: str = ""
+    units: str = "1"
+    lower: float | None = None
+    upper: float | None = None
+    lower_closed: bool = False
+    upper_closed: bool = False
+    default: Any = MISSING
+    slot: str | None = None
+    role: str | None = None
+    choices: tuple[str, ...] = ()
+    finite: bool = True  # False: +-inf is admissible (e.g. a prohibitive cost)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: unknown parameter kind {self.kind!r} (one of {KINDS})")
+        if self.slot not in (None, "par", "reg"):
+            raise ValueError(f"{self.name}: slot must be 'par', 'reg' or None, got {self.slot!r}")
+        if self.kind == "choice" and not self.choices:
+            raise ValueError(f"{self.name}: a choice needs its choices")
+
+    @property
+    def annotation(self) -> str:
+        """The type annotation of the model's field."""
+        if self.kind == "scalar" and self.default is None:
+            return "float | None"
+        return _ANNOTATION[self.kind]
+
+    @property
+    def interval(self) -> str:
+        """The admissible range as words, for error messages: "> 1", "in (0, 1]", ..."""
+        lo, hi = self.lower, self.upper
+        if hi is None:
+            return f"be {'>=' if self.lower_closed else '>'} {lo:g}"
+        if lo is None:
+            return f"be {'<=' if self.upper_closed else '<'} {hi:g}"
+        if (lo, hi) == (0.0, 1.0) and not (self.lower_closed or self.upper_closed):
+            return "lie in the open interval (0, 1)"
+        return (f"lie in {'[' if self.lower_closed else '('}{lo:g}, {hi:g}"
+                f"{']' if self.upper_closed else ')'}")
+
+    def admits(self, v):
+        """True where ``v`` (a number or an array) lies in the admissible range."""
+        lo, hi = self.lower, self.upper
+        ok_lo = True if lo is None else (v >= lo if self.lower_closed else v > lo)
+        ok_hi = True if hi is None else (v <= hi if self.upper_closed else v < hi)
+        return ok_lo & ok_hi
+
+
+def _as_float(name: str, value, finite: bool = True) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a number, got {value!r}") from None
+    if math.isnan(v) or (finite and math.isinf(v)):
+        raise ValueError(f"{name}: must be finite, got {v}")
+    return v
+
+
+def check_value(p: Param, value, K: int):
+    """``value`` validated against the declaration ``p`` (K regions); returns the stored value."""
+    if p.kind == "scalar" or p.kind == "index":
+        if value is None and p.default is None:
+            return None
+        v = _as_float(p.name, value, p.finite)
+        if not p.admits(v):
+            raise ValueError(f"{p.name}: must {p.interval}, got {v:g}")
+        if p.kind == "index":
+            if v != int(v):
+                raise ValueError(f"{p.name}: must be a whole number, got {value!r}")
+            return int(v)
+        return v
+    if p.kind == "shares":
+        return check_distribution(p.name, value, K)
+    if p.kind == "rates":
+        return check_rates(p, value, K)
+    if p.kind == "choice":
+        if value not in p.choices:
+            raise ValueError(f"{p.name}: must be one of {p.choices}, got {value!r}")
+        return value
+    return value  # array, geography: validated by the model
+
+
+def check_greater(name: str, value: float, bound: float) -> float:
+    value = _as_float(name, value)
+    if not value > bound:
+        raise ValueError(f"{name}: must be > {bound:g}, got {value:g}")
+    return value
+
+
+def check_open_unit(name: str, value: float) -> float:
+    value = _as_float(name, value)
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name}: must lie in the open interval (0, 1), got {value:g}")
+    return value
+
+
+def check_distribution(name: str, value, K: int) -> np.ndarray:
+    """Shares over K regions: non-negative, finite, summing to 1 (None means uniform)."""
+    if value is None:
+        arr = np.full(K, 1.0 / K)
+    else:
+        arr = np.array(value, dtype=np.float64).reshape(-1)
+        if arr.size != K:
+            raise ValueError(f"{name}: expected {K} shares (one per region), got {arr.size}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: shares must be finite")
+        if np.any(arr < 0) or np.any(arr > 1):
+            raise ValueError(f"{name}: shares must lie in [0, 1], got min {arr.min():g}, max {arr.max():g}")
+        if abs(arr.sum() - 1.0) > 1e-9:
+            raise ValueError(f"{name}: shares must sum to 1, got {arr.sum():.12g}")
+        if abs(arr.sum() - 1.0) > 4 * np.finfo(float).eps:  # idempotent: replace() keeps shares
+            arr = arr / arr.sum()
+    arr.setflags(write=False)
+    return arr
+
+
+def check_rates(p: Param | str, value, K: int) -> np.ndarray:
+    """A per-region rate vector of the declaration ``p`` (or the name of a policy instrument);
+    one number stands for every region; None: the default everywhere."""
+    if isinstance(p, str):
+        p = _POLICY_BY_NAME[p]
+    name = p.name
+    if value is None:
+        arr = np.full(K, p.default)
+    else:
+        arr = np.array(value, dtype=np.float64).reshape(-1)
+        if arr.size == 1:
+            arr = np.full(K, arr[0])
+        if arr.size != K:
+            raise ValueError(f"{name}: expected {K} values (one per region) or one for all, got {arr.size}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: values must be finite")
+        if not np.all(p.admits(arr)):
+            lo = -np.inf if p.lower is None else p.lower
+            hi = np.inf if p.upper is None else p.upper
+            interval = (f"{'[' if p.lower_closed else '('}{lo:g}, {hi:g}"
+                        f"{']' if p.upper_closed else ')'}")
+            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
+                             f"max {arr.max():g}")
+    arr.setflags(write=False)
+    return arr
+
+
+def check_table(name: str, value, shape: tuple[int, int], lower: float, upper: float, default: float,
+                *, per_row: bool = False, layout: str = "") -> np.ndarray:
+    """A 2-d array of the given ``shape`` (a policy instrument per (region, x)): None (the
+    default everywhere), one number for all, one value per row (if ``per_row``) or the whole
+    array (``layout`` says what its rows and columns are); finite values in [lower, upper]
+    (upper = inf: [lower, inf)). Read-only."""
+    rows, cols = shape
+    if value is None:
+        arr = np.full(shape, float(default))
+    else:
+        try:
+            arr = np.array(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}: expected numbers, got {value!r}") from None
+        if arr.ndim == 0 or arr.size == 1:
+            arr = np.full(shape, float(arr.reshape(-1)[0]))
+        elif per_row and arr.shape == (rows,):
+            arr = np.repeat(arr[:, None], cols, axis=1)
+        elif arr.shape != shape:
+            forms = f"one number, {rows} values (one per region) or" if per_row else "one number or"
+            raise ValueError(f"{name}: expected {forms} a {rows} x {cols} array ({layout}), got shape "
+                             f"{arr.shape}")
+        if not np.all(np.isfinite(arr)):
+            raise ValueError(f"{name}: values must be finite")
+        if np.any(arr < lower) or np.any(arr > upper):
+            interval = f"[{lower:g}, {upper:g}]" if np.isfinite(upper) else f"[{lower:g}, inf)"
+            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
+                             f"max {arr.max():g}")
+    arr.setflags(write=False)
+    return arr
+
+
+def split_param(name: str) -> tuple[str, int | None]:
+    """``"farmers[2]"`` -> ("farmers", 2); ``"phi"`` -> ("phi", None)."""
+    name = str(name).strip()
+    if name.endswith("]") and "[" in name:
+        base, idx = name[:-1].split("[", 1)
+        try:
+            return base.strip(), int(idx)
+        except ValueError:
+            raise ValueError(f"{name}: the index of a per-region parameter must be an integer") from None
+    return name, None
+
+
+# --------------------------------------------------------------------------- the common fields
+#: sigma, trade costs and the geography: every model has them (phi and T are validated together
+#: by :class:`neg.models.base.Model`, one given, the other derived)
+COMMON: tuple[Param, ...] = (
+    Param("sigma", "scalar", "elasticity of substitution between varieties", "elasticity of substitution",
+          lower=1.0, slot="par"),
+    Param("phi", "scalar", "freeness of trade per unit distance, phi = T**(1 - sigma)",
+          "freeness of trade", lower=0.0, upper=1.0, upper_closed=True, default=None),
+    Param("geography", "geography", "the regions and their distances (default: two regions one "
+          "unit apart)", "geography", default=None),
+    Param("T", "scalar", "iceberg trade cost factor per unit distance, T = phi**(1/(1 - sigma))",
+          "iceberg factor", lower=1.0, lower_closed=True, default=None),
+)
+
+#: the standard per-region policy instruments (models with ``Capability.POLICY``)
+POLICY: tuple[Param, ...] = (
+    Param("tax", "rates", "tax rate on the mobile factor's income, by region (negative: a subsidy)",
+          "tax rate", lower=-1.0, upper=1.0, lower_closed=True, default=0.0, slot="reg"),
+    Param("cost", "rates", "extra production cost per unit on firms, by region (environmental "
+          "regulation): marginal cost times 1 + cost", "extra unit cost", lower=0.0, upper=np.inf,
+          lower_closed=True, default=0.0, slot="reg"),
+    Param("share_cap", "rates", "upper bound on the region's share of the mobile factor "
+          "(development zones: 0 = prohibited, 1 = unrestricted)", "share cap", lower=0.0, upper=1.0,
+          lower_closed=True, upper_closed=True, default=1.0),
+)
+_POLICY_BY_NAME = {p.name: p for p in POLICY}
+
+#: the policy instruments as name -> (lower, upper, default, meaning) (derived from POLICY)
+POLICY_RATES: dict[str, tuple[float, float, float, str]] = {
+    p.name: (p.lower, p.upper, p.default, p.meaning) for p in POLICY}
+
+
+def merge(own: tuple[Param, ...], policy: bool) -> tuple[Param, ...]:
+    """The full declarations of a model: the common ones, the model's own (which replace a
+    common one of the same name) and, with ``policy``, the policy instruments."""
+    names = {p.name for p in own}
+    rest = tuple(p for p in POLICY if p.name not in names) if policy else ()
+    return tuple(p for p in COMMON if p.name not in names) + tuple(own) + rest
+
+
+def kernel_layout(declared: tuple[Param, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(names in ``par``, names of the rows of ``reg``), in declaration order."""
+    return (tuple(p.name for p in declared if p.slot == "par"),
+            tuple(p.name for p in declared if p.slot == "reg"))
+
+
+def slots(own: tuple[Param, ...], where: str, *names: str, policy: bool = True) -> tuple[int, ...] | int:
+    """The kernel slots of ``names`` in ``par`` (``where="par"``) or ``reg`` (``"reg"``) of a
+    model declaring ``own`` (with the policy instruments unless ``policy=False``): module-level
+    integer constants for its kernels (numba freezes them), e.g.
+    ``SIGMA, MU = slots(PARAMS, "par", "sigma", "mu")``. One name gives one int."""
+    par, reg = kernel_layout(merge(own, policy))
+    layout = {"par": par, "reg": reg}[where]
+    missing = [n for n in names if n not in layout]
+    if missing:
+        raise ValueError(f"slots: {', '.join(missing)} not in {where} ({', '.join(layout)})")
+    out = tuple(layout.index(n) for n in names)
+    return out[0] if len(out) == 1 else out
+
+
+def n_slots(own: tuple[Param, ...], where: str, policy: bool = True) -> int:
+    """Number of declared slots in ``par`` or ``reg`` (where a model's extra kernel arguments,
+    :meth:`neg.models.base.Model.kernel_extras`, begin)."""
+    par, reg = kernel_layout(merge(own, policy))
+    return len({"par": par, "reg": reg}[where])
