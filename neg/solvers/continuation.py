@@ -17,7 +17,7 @@ import xarray as xr
 from neg.solvers._output import dim_name, model_attrs, state_dim
 from neg.solvers.diagram import bifurcation_diagram
 from neg.solvers.fixed_point import SolverOptions
-from neg.solvers.long_run import long_run
+from neg.solvers.long_run import _modes, long_run
 from neg.state import StateSpace
 
 __all__ = ["trace", "bifurcation_diagram"]
@@ -30,16 +30,53 @@ def _nudge(lam: np.ndarray, size: float, rng: np.random.Generator, space: StateS
     return space.normalise((1.0 - size) * lam + size * r)
 
 
+_ESCAPE_STEPS = (1e-3, 1e-2, 1e-1)  # sizes of the step off an unstable state (max-norm)
+_ESCAPE_MAX_STEPS = 5000  # dynamics steps allowed per try (a degenerate point may creep forever)
+
+
+def _leave_unstable(model, eq, toward: np.ndarray, tol: float, opts: SolverOptions,
+                    space: StateSpace):
+    """The stable equilibrium reached from the unstable equilibrium ``eq`` along its unstable
+    direction, or None.
+
+    The direction is the eigenvector of the leading eigenvalue of the migration dynamics'
+    Jacobian (:func:`neg.stability`; for an empty region, mass entering it). Steps of growing
+    size (``_ESCAPE_STEPS``) are tried first on the side of ``toward`` (where the perturbation
+    pushed the state), then on the other; :func:`neg.long_run` integrates from each (at most
+    ``_ESCAPE_MAX_STEPS`` steps) until it reaches an equilibrium; the first stable one is returned.
+    """
+    _, _, v = _modes(model, eq.lam)
+    if v is None or not np.all(np.isfinite(v)) or not np.any(v):
+        return None
+    v = v / np.max(np.abs(v))
+    side = 1.0 if v @ (toward - eq.lam) >= 0 else -1.0
+    for size in _ESCAPE_STEPS:
+        for sign in (side, -side):
+            lam = space.project(np.maximum(eq.lam + sign * size * v, 0.0))
+            cand = long_run(model, lam, tol=tol, max_steps=_ESCAPE_MAX_STEPS, options=opts)
+            if cand.converged and cand.stable:
+                return cand
+    return None
+
+
 def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol: float = 1e-10,
           perturbation: float = 1e-6, seed: int = 0, options: SolverOptions | None = None,
           **solver_kwargs) -> xr.Dataset:
     """Follow the stable long-run equilibrium along ``param``.
 
-    Each step starts :func:`neg.long_run` from the previous equilibrium mixed with a tiny
-    perturbation (``perturbation``, seeded), so the path jumps when the equilibrium it follows
-    loses stability. ``direction``: "up" (ascending values from ``lam0``, default: the uniform
-    distribution), "down" (descending from ``lam0``), or "both" (up, then down starting from where
-    the up pass ended: the hysteresis loop).
+    At each value, the state carried over from the previous one is kept if it is still an
+    equilibrium there; otherwise :func:`neg.long_run` starts from it mixed with a tiny
+    perturbation (``perturbation``, seeded). Where the state so found is unstable (the carried
+    state has lost stability; a small perturbation alone leaves it only slowly just past a
+    break point, where its unstable eigenvalue is near 0), the trace leaves it along the
+    unstable direction (the eigenvector of the leading eigenvalue of the dynamics' Jacobian, see
+    :func:`neg.stability`) and reports the stable state reached. So the path jumps at the first
+    value where the state it follows is unstable. A point where no stable state is found has
+    ``converged=False`` (its values are where the search stopped, not a state of the path).
+
+    ``direction``: "up" (ascending values from ``lam0``, default: the uniform distribution),
+    "down" (descending from ``lam0``), or "both" (up, then down starting from where the up pass
+    ended: the hysteresis loop).
 
     ``param`` is any numeric model parameter (``"phi"``, ``"T"``, ``"mu"``, ...) or one entry of a
     per-region share vector (``"farmers[2]"``; the other entries are rescaled).
@@ -73,11 +110,18 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
             lam = start
         for i in order:
             m = model.with_param(param, vals[i])
-            eq = long_run(m, _nudge(lam, perturbation, rng, space), tol=tol, options=opts)
+            nudged = _nudge(lam, perturbation, rng, space)
+            if long_run(m, lam, tol=tol, max_steps=0, stability=False, options=opts).converged:
+                eq = long_run(m, lam, tol=tol, options=opts)  # still an equilibrium: is it stable?
+            else:
+                eq = long_run(m, nudged, tol=tol, options=opts)
+            if eq.converged and not eq.stable:
+                eq = _leave_unstable(m, eq, nudged, tol, opts, space) or eq
             lam = eq.lam
             out["lam"][d, i], out["real_wage"][d, i] = eq.lam, eq.real_wage
             out["wage"][d, i], out["income"][d, i] = eq.wage, eq.income
-            stable[d, i], converged[d, i], residual[d, i] = eq.stable, eq.converged, eq.residual
+            stable[d, i], residual[d, i] = eq.stable, eq.residual
+            converged[d, i] = eq.converged and eq.stable  # an unstable state is not the path
             lead[d, i] = np.max(np.real(eq.eigenvalues)) if eq.eigenvalues.size else np.nan
     dim = dim_name(param)
     sdim, labels = state_dim(model)
@@ -93,7 +137,8 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
                                           "units": "numeraire"}),
             "income": (dims3, out["income"], {"long_name": "regional income", "units": "numeraire"}),
             "stable": (dims2, stable, {"long_name": "equilibrium is stable"}),
-            "converged": (dims2, converged, {"long_name": "long run converged"}),
+            "converged": (dims2, converged,
+                          {"long_name": "long run converged to a stable equilibrium"}),
             "residual": (dims2, residual, {"long_name": "relative payoff gap", "units": "1"}),
             "leading_eigenvalue": (dims2, lead, {"long_name": "largest real part of the eigenvalues"}),
         },
