@@ -3,10 +3,11 @@ stability as the unit freeness phi varies. Model-agnostic (numerical), so they h
 geography on which the uniform distribution is an equilibrium (two regions, racetrack, ...).
 
 * :func:`break_point` - the first phi (scanning up from 0) at which the leading eigenvalue of the
-  replicator at the uniform distribution crosses zero from below (FKV 1999, ch. 5.3; for the
-  racetrack Akamatsu, Takayama & Ikeda 2012). Located by Brent's method on that eigenvalue, so its
-  accuracy is that of the eigenvalue (central differences with Richardson extrapolation,
-  about 1e-11), not the scan's grid.
+  replicator at the uniform distribution crosses zero, either way by default: from below in the
+  core-periphery family (FKV 1999, ch. 5.3; for the racetrack Akamatsu, Takayama & Ikeda 2012),
+  from above in Helpman's model (Helpman 1998); :func:`break_points` lists every crossing.
+  Located by Brent's method on that eigenvalue, so its accuracy is that of the eigenvalue
+  (central differences with Richardson extrapolation, about 1e-11), not the scan's grid.
 * :func:`sustain_point` - the smallest phi above which full agglomeration in one region is an
   equilibrium: max_{i != r} (omega_i - omega_r) at lam = e_r crosses zero (FKV 1999, ch. 5.2).
 
@@ -110,15 +111,22 @@ def _first_crossing(f, grid, rising: bool, zero: float = 1e-13):
     return None
 
 
-def break_point(model, *, direction: str = "lose", grid=None) -> float:
-    """Unit freeness phi at which the uniform distribution (the symmetric state) changes
-    stability as phi rises.
+_KINDS = {"lose": "loses", "gain": "gains"}
 
-    ``direction``: "lose" (default: the first phi where it becomes unstable, the break point of
-    the core-periphery family), "gain" (the first phi where it becomes stable, e.g. Helpman's
-    model, or the re-dispersion of Puga 1999), "any" (the first change). NaN (with a
-    :class:`NoBifurcationWarning`) where there is none in (0, 1): e.g. footloose capital, or
-    black-hole parameters (unstable already at the smallest phi). Raises ValueError if the
+
+def break_point(model, *, direction: str = "any", grid=None) -> float:
+    """Unit freeness phi at which the uniform distribution (the symmetric state) changes
+    stability as phi rises: a root of its leading eigenvalue (see :func:`break_points`).
+
+    ``direction``: "any" (default: the first change as phi rises, whichever way: the break point
+    of the core-periphery family, where it becomes unstable, and Helpman's, where it becomes
+    stable), "lose" (the first phi where it becomes unstable; for Puga 1999 the break below the
+    re-dispersion) or "gain" (the first phi where it becomes stable, e.g. Puga's re-dispersion).
+
+    NaN, with a :class:`NoBifurcationWarning` saying why, where there is none in the scan grid
+    (default: :func:`default_phi_grid`, (1e-6, 1 - 1e-8)): the state is stable at every phi
+    (footloose capital), unstable at every phi (black-hole parameters, e.g. mu >= (sigma-1)/sigma
+    in the CP model), or changes stability only the other way. Raises ValueError if the
     symmetric state is not an equilibrium.
     """
     if direction not in ("lose", "gain", "any"):
@@ -128,13 +136,16 @@ def break_point(model, *, direction: str = "lose", grid=None) -> float:
     hits = [phi for phi, kind in found if direction in ("any", kind)]
     if hits:
         return hits[0]
-    lead = uniform_leading_eigenvalue(model, grid[0])
-    if direction == "lose" and lead >= 0:
-        reason = (f"the uniform distribution is unstable already at phi={grid[0]:g} "
-                  "(black-hole parameters, e.g. mu >= (sigma-1)/sigma)")
+    span = f"[{grid[0]:g}, {grid[-1]:g}]"
+    if found:  # it changes stability, but only the other way
+        phi, kind = found[0]
+        reason = (f"the uniform distribution never {_KINDS[direction]} stability as phi rises in "
+                  f"{span} (it {_KINDS[kind]} it at phi={phi:.6g})")
+    elif uniform_leading_eigenvalue(model, grid[0]) >= 0:
+        reason = (f"the uniform distribution is unstable at every phi in {span} (black-hole "
+                  "parameters, e.g. mu >= (sigma-1)/sigma in the CP model)")
     else:
-        state = "stable" if lead < 0 else "unstable"
-        reason = f"the uniform distribution is {state} for every phi in [{grid[0]:g}, {grid[-1]:g}]"
+        reason = f"the uniform distribution is stable for every phi in {span}"
     warnings.warn(f"{model.name}: {reason}; no break point ({direction})", NoBifurcationWarning,
                   stacklevel=2)
     return float("nan")
