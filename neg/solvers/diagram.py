@@ -39,6 +39,10 @@ _TIGHT = SolverOptions(tol=1e-13, max_iter=1000)
 
 
 # ----------------------------------------------------------------------------- diagram
+class _Lost(Exception):
+    """A branch cannot be followed further; the message says what neg was doing."""
+
+
 @dataclass
 class _Branch:
     support: tuple[int, ...]
@@ -47,6 +51,7 @@ class _Branch:
     lam: list = field(default_factory=list)
     stable: list = field(default_factory=list)
     stalled: bool = False
+    lost: str = ""  # why the branch could not be followed to its end ("" if it was)
 
 
 @dataclass
@@ -128,6 +133,21 @@ class _Face:
         return J
 
 
+def _jacobian(face, u, what: str):
+    """The Jacobian of G at u; raises _Lost, saying ``what`` neg was doing, where it is not
+    finite (the equilibrium conditions cannot be solved next to u)."""
+    J = face.jacobian(u)
+    if not np.all(np.isfinite(J)):
+        raise _Lost(f"{what} on the face of regions {face.S.tolist()} at {face.param}="
+                    f"{face.p(u):.6g}: the equilibrium conditions cannot be solved next to it")
+    return J
+
+
+def _tangent(face, u, what: str, prev=None):
+    """The unit tangent of the branch through u (null vector of the Jacobian of G)."""
+    return _null_vector(_jacobian(face, u, what), prev)
+
+
 def _null_vector(J, prev=None):
     _, _, vt = np.linalg.svd(J)
     t = vt[-1]
@@ -203,23 +223,41 @@ class _Diagram:
     def face(self, support):
         return _Face(self.model, self.param, support, self.lo, self.hi)
 
+    def lost_branch(self, support, kind: str, reason: str) -> None:
+        """Record a branch that could not even be started (no points), flagged ``lost``."""
+        if len(self.branches) < self.max_branches:
+            self.branches.append(_Branch(tuple(int(s) for s in support), kind, lost=reason))
+
     # -- continuation of one branch
     def run_branch(self, support, u0, t0, kind, depth, origin=None):
         """Continue from u0 along t0 until the range ends or the branch meets a corner.
-        ``origin``: a point (e.g. the branch point it left) recorded first."""
+        ``origin``: a point (e.g. the branch point it left) recorded first. Where the branch
+        cannot be followed (a point that cannot be corrected onto it, a special point that
+        cannot be located, non-finite payoffs), it is kept up to there and ``lost`` says why."""
         if len(self.branches) >= self.max_branches:
             return
-        face = self.face(support)
         br = _Branch(tuple(int(s) for s in support), kind)
         b_id = len(self.branches)
         self.branches.append(br)
+        try:
+            self._follow(br, b_id, u0, t0, depth, origin)
+        except _Lost as e:
+            br.lost = str(e)
+        except (np.linalg.LinAlgError, FloatingPointError) as e:
+            p = br.p[-1] if br.p else self.face(support).p(u0)
+            br.lost = (f"following the {kind} branch on the face of regions {list(br.support)} "
+                       f"from {self.param}={p:.6g}: {e}")
+
+    def _follow(self, br, b_id, u0, t0, depth, origin):
+        support = br.support
+        face = self.face(support)
         if origin is not None:
             self._record(br, *_point_data(face, origin)[:4])
         self.covered.add(self._key(face.lam(u0), face.p(u0), support))
         u = _correct(face, u0, t0) if face.rows.size else u0
         if u is None:
             u = u0
-        J = face.jacobian(u) if face.rows.size else None
+        J = _jacobian(face, u, f"starting the {br.kind} branch") if face.rows.size else None
         t = _null_vector(J, t0) if J is not None else t0
         lam, p, eig, excess, empty = _point_data(face, u)
         self._record(br, lam, p, eig, excess)
@@ -230,21 +268,23 @@ class _Diagram:
             u_new = _correct(face, u_pred, t, J)
             if u_new is None or np.linalg.norm(u_new - u) > 3 * ds:
                 ds *= 0.5
-                if ds < 1e-7:
-                    break  # the branch cannot be followed further (e.g. a degenerate point)
+                if ds < 1e-7:  # e.g. a degenerate point, or no equilibrium can be solved beyond
+                    raise _Lost(f"following the {br.kind} branch on the face of regions "
+                                f"{list(br.support)} beyond {self.param}={face.p(u):.6g}: no point "
+                                "on it within an arclength step of 1e-7")
                 continue
             lam_n, p_n, eig_n, exc_n, _ = _point_data(face, u_new)
-            J_n = face.jacobian(u_new)
+            J_n = _jacobian(face, u_new, f"following the {br.kind} branch")
             t_n = _null_vector(J_n, t)
             # events, in order of precedence
             if np.any(lam_n[face.S] < 0):
-                self._hit_boundary(face, br, b_id, u, t, ds, lam_n, depth)
+                self._hit_boundary(face, br, b_id, u, t, ds, lam_n, depth, u_new)
                 return
             if u_new[-1] < 0 or u_new[-1] > 1:
                 self._end_at_bound(face, br, u, t, ds, u_new)
                 return
             if np.any(exc_n > 0):
-                self._lose_corner(face, br, b_id, u, t, ds, exc_n, empty, depth)
+                self._lose_corner(face, br, b_id, u, t, ds, exc_n, empty, depth, u_new)
                 return
             fold = t_n[-1] * t[-1] < 0 and min(abs(t_n[-1]), abs(t[-1])) > 1e-9
             if fold:
@@ -271,17 +311,40 @@ class _Diagram:
     def _along(self, face, u, t, s, J=None):
         return _correct(face, u + s * t, t, J)
 
-    def _locate(self, face, u, t, ds, f):
-        """Root s* in (0, ds) of f(u(s)) and the point u(s*)."""
-        def g(s):
-            us = self._along(face, u, t, s)
-            return f(us) if us is not None else np.nan
-        s_star = brentq(g, 0.0, ds, xtol=1e-13, rtol=1e-14, maxiter=100)
-        return self._along(face, u, t, s_star)
+    def _locate(self, face, u, t, ds, f, what, u_end=None):
+        """Root s* in (0, ds) of f(u(s)) and the point u(s*). ``u_end``: the point already
+        found at s = ds (the step that crossed the root), used as that end of the bracket.
+        Raises _Lost, saying what was located where, if f has no finite bracket there."""
+        values = {}
 
-    def _hit_boundary(self, face, br, b_id, u, t, ds, lam_n, depth):
+        def g(s):
+            if s not in values:
+                us = u_end if (s == ds and u_end is not None) else self._along(face, u, t, s)
+                values[s] = float(f(us)) if us is not None else np.nan
+            return values[s]
+
+        def lost(why):
+            return _Lost(f"locating {what} on the face of regions {face.S.tolist()} between "
+                         f"{self.param}={face.p(u):.6g} and {face.p(u + ds * t):.6g}: {why}")
+
+        ga, gb = g(0.0), g(ds)
+        if not (np.isfinite(ga) and np.isfinite(gb)):
+            raise lost(f"the equilibrium conditions cannot be solved at an end (values {ga}, {gb})")
+        if ga * gb > 0:
+            raise lost(f"no sign change (values {ga:.3g}, {gb:.3g})")
+        try:
+            s_star = brentq(g, 0.0, ds, xtol=1e-13, rtol=1e-14, maxiter=100)
+        except (ValueError, RuntimeError) as e:
+            raise lost(str(e)) from e
+        u_s = self._along(face, u, t, s_star)
+        if u_s is None:
+            raise lost(f"the point found (s={s_star:.3g}) cannot be corrected onto the branch")
+        return u_s
+
+    def _hit_boundary(self, face, br, b_id, u, t, ds, lam_n, depth, u_new):
         i = int(face.S[np.argmin(lam_n[face.S])])
-        u_s = self._locate(face, u, t, ds, lambda us: face.lam(us)[i])
+        u_s = self._locate(face, u, t, ds, lambda us: face.lam(us)[i],
+                           f"the corner where the share of region {i} reaches 0", u_new)
         lam, p, eig, exc, _ = _point_data(face, u_s)
         gone = [int(j) for j in face.S if lam[j] <= 1e-9]  # symmetric patterns empty several at once
         lam[gone] = 0.0
@@ -295,15 +358,16 @@ class _Diagram:
 
     def _end_at_bound(self, face, br, u, t, ds, u_new):
         q = 0.0 if u_new[-1] < 0 else 1.0
-        u_b = self._locate(face, u, t, ds, lambda us: us[-1] - q)
-        if u_b is not None:
-            lam, p, eig, exc, _ = _point_data(face, u_b)
-            self._record(br, lam, p, eig, exc)
+        u_b = self._locate(face, u, t, ds, lambda us: us[-1] - q,
+                           f"the end of the range ({self.param}={face.p(np.array([q])):.6g})", u_new)
+        lam, p, eig, exc, _ = _point_data(face, u_b)
+        self._record(br, lam, p, eig, exc)
 
-    def _lose_corner(self, face, br, b_id, u, t, ds, exc_n, empty, depth):
+    def _lose_corner(self, face, br, b_id, u, t, ds, exc_n, empty, depth, u_new):
         k = int(np.argmax(exc_n))
         i = int(empty[k])
-        u_s = self._locate(face, u, t, ds, lambda us: _point_data(face, us)[3][k])
+        u_s = self._locate(face, u, t, ds, lambda us: _point_data(face, us)[3][k],
+                           f"the corner where empty region {i}'s payoff reaches the average", u_new)
         lam, p, eig, exc, _ = _point_data(face, u_s)
         self._record(br, lam, p, eig, exc)
         self.add_special("corner", p, lam, b_id)
@@ -314,22 +378,20 @@ class _Diagram:
         def tp(us):
             return _null_vector(face.jacobian(us), t)[-1]
         try:
-            u_f = self._locate(face, u, t, ds, tp)
-        except ValueError:
-            return
-        if u_f is not None:
-            lam, p, *_ = _point_data(face, u_f)
-            self.add_special("fold", p, lam, b_id)
+            u_f = self._locate(face, u, t, ds, tp, "a fold")
+        except _Lost:
+            return  # not located: not recorded (the branch itself goes on)
+        lam, p, *_ = _point_data(face, u_f)
+        self.add_special("fold", p, lam, b_id)
 
     def _branch_point(self, face, br, b_id, u, t, ds, index, depth, fold):
         if fold:
             return  # the eigenvalue crossing is the fold itself
         try:
-            u_b = self._locate(face, u, t, ds, lambda us: _leading(_point_data(face, us)[2], index))
-        except ValueError:
-            return
-        if u_b is None:
-            return
+            u_b = self._locate(face, u, t, ds, lambda us: _leading(_point_data(face, us)[2], index),
+                               "a branch point")
+        except _Lost:
+            return  # not located: not recorded (the branch itself goes on)
         lam, p, eig, *_ = _point_data(face, u_b)
         self.add_special("branch", p, lam, b_id)
         if depth >= self.max_depth or face.rows.size == 0:
@@ -360,8 +422,11 @@ class _Diagram:
     def _spawn_face(self, support, lam, p, leaving, depth):
         face = self.face(support)
         u = face.u_of(lam, p)
-        J = face.jacobian(u)
-        t = _null_vector(J)
+        try:
+            t = _tangent(face, u, "starting the branch that leaves the corner")
+        except _Lost as e:
+            self.lost_branch(support, "face", str(e))
+            return
 
         def excess(s):
             _, sr = face.solve(u + s * t)
@@ -377,7 +442,11 @@ class _Diagram:
             return
         face = self.face(support)
         u = face.u_of(lam, p)
-        t = _null_vector(face.jacobian(u))
+        try:
+            t = _tangent(face, u, f"starting the branch on which region {entering} enters")
+        except _Lost as e:
+            self.lost_branch(support, "face", str(e))
+            return
         dlam = face.lam(u + 1e-6 * t)[entering] - lam[entering]
         if dlam < 0:
             t = -t
@@ -394,9 +463,13 @@ class _Diagram:
                     continue
                 if self._on_existing(face.lam(u_new), face.p(u_new), tol=5e-4, skip=parent):
                     continue
-                t_new = _null_vector(face.jacobian(u_new), t)
-                self.run_branch(support, u_new, t_new, "secondary" if depth > 1 else "interior", depth,
-                                origin=u)
+                kind = "secondary" if depth > 1 else "interior"
+                try:
+                    t_new = _tangent(face, u_new, "switching branches at a branch point", t)
+                except _Lost as e:
+                    self.lost_branch(support, kind, str(e))
+                    continue
+                self.run_branch(support, u_new, t_new, kind, depth, origin=u)
             else:
                 key = self._key(lam0, face.p(u), support)
                 if key in self.covered and self._on_existing(face.lam(u + 1e-3 * t), face.p(u + 1e-3 * t)):
@@ -447,9 +520,14 @@ def _corner_branches(diag: _Diagram, n_grid: int):
         lam[r] = 1.0
         # segments where the corner is an equilibrium (advantage <= 0), with exact endpoints
         edges = []
-        for a, b, fa, fb in zip(grid[:-1], grid[1:], vals[:-1], vals[1:], strict=True):
-            if fa * fb < 0:
-                edges.append(brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps))
+        try:
+            for a, b, fa, fb in zip(grid[:-1], grid[1:], vals[:-1], vals[1:], strict=True):
+                if fa * fb < 0:
+                    edges.append(brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps))
+        except (ValueError, RuntimeError) as e:
+            diag.lost_branch((r,), "agglomerated", f"locating where full agglomeration in region {r} "
+                             f"gains or loses equilibrium status, {param} in [{a:.6g}, {b:.6g}]: {e}")
+            continue
         cuts = [diag.lo] + edges + [diag.hi]
         for a, b in zip(cuts[:-1], cuts[1:], strict=True):
             mid = 0.5 * (a + b)
@@ -489,10 +567,14 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 
 
     Returns a Dataset with dims ``branch``, ``point``, ``region``, ``special``: variables
     ``<param>(branch, point)`` (NaN-padded), ``lam(branch, point, region)``,
-    ``stable(branch, point)``, ``branch_kind(branch)``, ``support_size(branch)``;
-    ``special_kind(special)`` ("branch", "fold", "corner"), ``special_value(special)``,
-    ``special_lam(special, region)``, ``special_branch(special)``. ``attrs["short_run_solves"]``
-    counts the short runs used.
+    ``stable(branch, point)``, ``branch_kind(branch)``, ``support_size(branch)``,
+    ``stalled(branch)`` (no progress: a nearly degenerate branch), ``lost(branch)`` and
+    ``lost_reason(branch)`` (the branch could not be followed to its end, or not started: no
+    equilibrium within the smallest step, a special point that could not be located, payoffs
+    that cannot be solved; its points up to there are kept and the reason says what neg was
+    doing where; the rest of the diagram is computed as usual); ``special_kind(special)``
+    ("branch", "fold", "corner"), ``special_value(special)``, ``special_lam(special, region)``,
+    ``special_branch(special)``. ``attrs["short_run_solves"]`` counts the short runs used.
     """
     lo, hi = float(lo), float(hi)
     if not hi > lo:
@@ -526,10 +608,15 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 
             if face.rows.size == 0:
                 continue
             u = face.u_of(eq.lam, p)
-            t = _null_vector(face.jacobian(u))
+            kind = "interior" if len(S) == space.n else "face"
+            try:
+                t = _tangent(face, u, f"starting from the stable equilibrium at {param}={p:.6g}")
+            except _Lost as e:
+                diag.lost_branch(S, kind, str(e))
+                continue
             if (t[-1] < 0) == (p == lo):
                 t = -t
-            diag.run_branch(S, u, t, "interior" if len(S) == space.n else "face", 1)
+            diag.run_branch(S, u, t, kind, 1)
             diag.drain()
     return _to_dataset(diag, model, param, short_run_count() - solves0)
 
@@ -557,6 +644,10 @@ def _to_dataset(diag: _Diagram, model, param: str, solves: int) -> xr.Dataset:
             "support_size": (("branch",), np.array([len(b.support) for b in diag.branches], dtype=int)),
             "stalled": (("branch",), np.array([b.stalled for b in diag.branches], dtype=bool),
                         {"long_name": "continuation stopped without progress (degenerate branch)"}),
+            "lost": (("branch",), np.array([bool(b.lost) for b in diag.branches], dtype=bool),
+                     {"long_name": "the branch could not be followed to its end"}),
+            "lost_reason": (("branch",), np.array([b.lost for b in diag.branches], dtype=str),
+                            {"long_name": "what neg was doing when the branch was lost"}),
             "special_kind": (("special",), np.array([s.kind for s in sp], dtype=str)),
             "special_value": (("special",), np.array([s.value for s in sp], dtype=float),
                               {"long_name": f"{param} at the special point"}),
