@@ -54,12 +54,12 @@ def test_racetrack_16_depth_2_returns_the_diagram():
 def test_branch_through_unsolvable_parameters_is_flagged_and_the_rest_returned(monkeypatch):
     """Where the equilibrium conditions cannot be solved (made NaN for 0.2 < phi < 0.3), the
     uniform branch stops there, flagged, and the rest of the tomahawk is computed as usual."""
-    G = diagram._Face.G
+    G = diagram.Face.G
 
     def G_with_a_hole(self, u):
         return np.full(self.rows.size, np.nan) if 0.2 < self.p(u) < 0.3 else G(self, u)
 
-    monkeypatch.setattr(diagram._Face, "G", G_with_a_hole)
+    monkeypatch.setattr(diagram.Face, "G", G_with_a_hole)
     ds = neg.bifurcation_diagram(neg.CorePeriphery(SIGMA, MU, phi=0.3), "phi", 0.05, 0.5)
     _check_flags(ds)
     kinds = ds.branch_kind.values.tolist()
@@ -83,8 +83,8 @@ def test_a_special_point_that_cannot_be_located_names_what_neg_was_doing():
     face = d.face((0, 1))
     u = face.u_of(np.array([0.5, 0.5]), 0.1)
     t = np.array([0.0, 1.0])
-    with pytest.raises(diagram._Lost, match=r"locating a fold on the face of regions \[0, 1\] between "
+    with pytest.raises(diagram.Lost, match=r"locating a fold on the face of regions \[0, 1\] between "
                        r"phi=0.1 and 0.1045: .*cannot be solved"):
         d._locate(face, u, t, 0.01, lambda us: np.nan, "a fold")
-    with pytest.raises(diagram._Lost, match="no sign change"):
+    with pytest.raises(diagram.Lost, match="no sign change"):
         d._locate(face, u, t, 0.01, lambda us: 1.0, "a fold")

@@ -14,9 +14,10 @@ simplex, with the special points located by a root-finder:
                 adjacent face.
 
 Equilibria on the face S (the occupied regions) solve G(y, p) = (omega_i - omega_last)_{i in S} = 0,
-with y the shares of all but the last region of S. Jacobians are central differences of
-warm-started short runs. Works for any model through the generic solver interface. :func:`neg.trace` (in
-:mod:`neg.solvers.continuation`, which re-exports this function) follows the stable state only.
+with y the shares of all but the last region of S (:mod:`neg.solvers._face`). Jacobians are
+central differences of warm-started short runs. Works for any model through the generic solver
+interface. :func:`neg.trace` (in :mod:`neg.solvers.continuation`, which re-exports this function)
+follows the stable state only.
 """
 
 from __future__ import annotations
@@ -27,22 +28,29 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import brentq
 
+from neg.solvers._face import (
+    TIGHT,
+    Face,
+    Lost,
+    branch_tangent,
+    checked_jacobian,
+    correct,
+    count_pos,
+    leading,
+    null_vector,
+    orthonormal,
+    point_data,
+)
 from neg.solvers._output import dim_name, model_attrs, state_dim
 from neg.solvers.bifurcation import _corner_advantage, _is_vertex_transitive
-from neg.solvers.fixed_point import SolverOptions, short_run, short_run_count, solve_short_run
-from neg.solvers.long_run import long_run, stability
+from neg.solvers.fixed_point import short_run, short_run_count
+from neg.solvers.long_run import long_run
 from neg.state import StateSpace
 
 __all__ = ["bifurcation_diagram"]
 
-_TIGHT = SolverOptions(tol=1e-13, max_iter=1000)
-
 
 # ----------------------------------------------------------------------------- diagram
-class _Lost(Exception):
-    """A branch cannot be followed further; the message says what neg was doing."""
-
-
 @dataclass
 class _Branch:
     support: tuple[int, ...]
@@ -60,144 +68,6 @@ class _Special:
     value: float
     lam: np.ndarray
     branch: int
-
-
-class _Face:
-    """Equilibrium conditions on the face S of the simplex, in scaled coordinates u = (y, q),
-    y = shares of S[:-1], q = (p - lo)/(hi - lo)."""
-
-    def __init__(self, model, param, support, lo, hi):
-        self.model, self.param, self.S = model, param, np.asarray(support, dtype=int)
-        self.space = StateSpace.of(model)
-        self.lo, self.hi, self.n = lo, hi, self.space.n
-        mask = np.zeros(self.n, dtype=bool)
-        mask[self.S] = True
-        _, self.rows, self.lasts = self.space.free_basis(mask)
-        self.singles = np.array([g for g in range(self.space.G)
-                                 if np.count_nonzero(mask & (self.space.gid == g)) == 1], dtype=int)
-        self.single_idx = np.array([int(np.flatnonzero(mask & (self.space.gid == g))[0])
-                                    for g in self.singles], dtype=int)
-        self.x = None
-        self.scale = None
-        self._models = {}
-
-    def p(self, u):
-        return self.lo + u[-1] * (self.hi - self.lo)
-
-    def lam(self, u):
-        lam = np.zeros(self.n)
-        y = u[:-1]
-        lam[self.rows] = y
-        if self.rows.size:
-            sums = np.bincount(self.space.gid[self.rows], weights=y, minlength=self.space.G)
-            last = np.unique(self.lasts)
-            lam[last] = 1.0 - sums[self.space.gid[last]]
-        lam[self.single_idx] = 1.0
-        return lam
-
-    def u_of(self, lam, p):
-        return np.append(np.asarray(lam)[self.rows], (p - self.lo) / (self.hi - self.lo))
-
-    def model_at(self, p):
-        """The model at parameter value p (cached: rebuilding the freeness matrix is costly)."""
-        m = self._models.get(p)
-        if m is None:
-            if len(self._models) > 64:
-                self._models.clear()
-            m = self._models[p] = self.model.with_param(self.param, p)
-        return m
-
-    def solve(self, u):
-        m = self.model_at(self.p(u))
-        sr = solve_short_run(m, self.lam(u), self.x, _TIGHT)
-        if np.all(np.isfinite(sr.state)):
-            self.x = sr.state
-        if self.scale is None:
-            self.scale = max(float(np.max(np.abs(sr.payoff))), 1e-300)
-        return m, sr
-
-    def G(self, u):
-        try:
-            _, sr = self.solve(u)
-        except ValueError:  # the step left the parameter's valid range
-            return np.full(self.rows.size, np.nan)
-        w = sr.payoff
-        return (w[self.rows] - w[self.lasts]) / self.scale
-
-    def jacobian(self, u, h=1e-6):
-        J = np.empty((self.rows.size, u.size))
-        for k in range(u.size):
-            e = np.zeros(u.size)
-            e[k] = h
-            J[:, k] = (self.G(u + e) - self.G(u - e)) / (2 * h)
-        return J
-
-
-def _jacobian(face, u, what: str):
-    """The Jacobian of G at u; raises _Lost, saying ``what`` neg was doing, where it is not
-    finite (the equilibrium conditions cannot be solved next to u)."""
-    J = face.jacobian(u)
-    if not np.all(np.isfinite(J)):
-        raise _Lost(f"{what} on the face of regions {face.S.tolist()} at {face.param}="
-                    f"{face.p(u):.6g}: the equilibrium conditions cannot be solved next to it")
-    return J
-
-
-def _tangent(face, u, what: str, prev=None):
-    """The unit tangent of the branch through u (null vector of the Jacobian of G)."""
-    return _null_vector(_jacobian(face, u, what), prev)
-
-
-def _null_vector(J, prev=None):
-    _, _, vt = np.linalg.svd(J)
-    t = vt[-1]
-    if prev is not None and t @ prev < 0:
-        t = -t
-    return t / np.linalg.norm(t)
-
-
-def _correct(face, u_pred, t, J=None, tol=1e-12, max_iter=15):
-    """Newton (chord) on [G(u) = 0, t.(u - u_pred) = 0]. Returns u or None."""
-    u = u_pred.copy()
-    for it in range(max_iter):
-        g = face.G(u)
-        if not np.all(np.isfinite(g)):
-            return None
-        r = np.append(g, t @ (u - u_pred))
-        if np.max(np.abs(r)) <= tol:
-            return u
-        if J is None or it == 4:
-            J = face.jacobian(u)
-        A = np.vstack([J, t])
-        try:
-            du = np.linalg.solve(A, -r)
-        except np.linalg.LinAlgError:
-            return None
-        u = u + du
-        if np.max(np.abs(du)) < 1e-15:
-            return u
-    return None
-
-
-def _point_data(face, u):
-    """(lam, p, face eigenvalues (real parts, sorted desc), corner payoff excess (empty regions))."""
-    m, sr = face.solve(u)
-    lam = face.lam(u)
-    n_face = face.rows.size
-    if np.any(lam < 0):
-        lam_ok = np.clip(lam, 0, None)
-        lam_ok /= lam_ok.sum()
-    _, eig = stability(m, lam, sr) if np.all(lam >= 0) else (False, np.full(n_face, np.nan))
-    eig = np.asarray(eig)
-    face_eig = eig[:n_face]
-    empty = np.setdiff1d(np.arange(face.n), face.S)
-    excess = face.space.deviation(lam, sr.payoff)[empty] / face.scale
-    return lam, face.p(u), face_eig, excess, empty
-
-
-def _leading(face_eig, index):
-    re = np.sort(np.real(face_eig))[::-1]
-    return re[index] if index < re.size else -np.inf
 
 
 class _Diagram:
@@ -221,7 +91,7 @@ class _Diagram:
         self.specials.append(_Special(kind, float(p), np.asarray(lam, dtype=float), branch))
 
     def face(self, support):
-        return _Face(self.model, self.param, support, self.lo, self.hi)
+        return Face(self.model, self.param, support, self.lo, self.hi)
 
     def lost_branch(self, support, kind: str, reason: str) -> None:
         """Record a branch that could not even be started (no points), flagged ``lost``."""
@@ -241,7 +111,7 @@ class _Diagram:
         self.branches.append(br)
         try:
             self._follow(br, b_id, u0, t0, depth, origin)
-        except _Lost as e:
+        except Lost as e:
             br.lost = str(e)
         except (np.linalg.LinAlgError, FloatingPointError) as e:
             p = br.p[-1] if br.p else self.face(support).p(u0)
@@ -252,30 +122,30 @@ class _Diagram:
         support = br.support
         face = self.face(support)
         if origin is not None:
-            self._record(br, *_point_data(face, origin)[:4])
+            self._record(br, *point_data(face, origin)[:4])
         self.covered.add(self._key(face.lam(u0), face.p(u0), support))
-        u = _correct(face, u0, t0) if face.rows.size else u0
+        u = correct(face, u0, t0) if face.rows.size else u0
         if u is None:
             u = u0
-        J = _jacobian(face, u, f"starting the {br.kind} branch") if face.rows.size else None
-        t = _null_vector(J, t0) if J is not None else t0
-        lam, p, eig, excess, empty = _point_data(face, u)
+        J = checked_jacobian(face, u, f"starting the {br.kind} branch") if face.rows.size else None
+        t = null_vector(J, t0) if J is not None else t0
+        lam, p, eig, excess, empty = point_data(face, u)
         self._record(br, lam, p, eig, excess)
         ds = self.ds0
         history = [u]
         for _ in range(self.max_points):
             u_pred = u + ds * t
-            u_new = _correct(face, u_pred, t, J)
+            u_new = correct(face, u_pred, t, J)
             if u_new is None or np.linalg.norm(u_new - u) > 3 * ds:
                 ds *= 0.5
                 if ds < 1e-7:  # e.g. a degenerate point, or no equilibrium can be solved beyond
-                    raise _Lost(f"following the {br.kind} branch on the face of regions "
+                    raise Lost(f"following the {br.kind} branch on the face of regions "
                                 f"{list(br.support)} beyond {self.param}={face.p(u):.6g}: no point "
                                 "on it within an arclength step of 1e-7")
                 continue
-            lam_n, p_n, eig_n, exc_n, _ = _point_data(face, u_new)
-            J_n = _jacobian(face, u_new, f"following the {br.kind} branch")
-            t_n = _null_vector(J_n, t)
+            lam_n, p_n, eig_n, exc_n, _ = point_data(face, u_new)
+            J_n = checked_jacobian(face, u_new, f"following the {br.kind} branch")
+            t_n = null_vector(J_n, t)
             # events, in order of precedence
             if np.any(lam_n[face.S] < 0):
                 self._hit_boundary(face, br, b_id, u, t, ds, lam_n, depth, u_new)
@@ -289,7 +159,7 @@ class _Diagram:
             fold = t_n[-1] * t[-1] < 0 and min(abs(t_n[-1]), abs(t[-1])) > 1e-9
             if fold:
                 self._fold(face, br, b_id, u, t, ds)
-            n_pos, n_pos_new = _count_pos(eig), _count_pos(eig_n)
+            n_pos, n_pos_new = count_pos(eig), count_pos(eig_n)
             for index in range(min(n_pos, n_pos_new), max(n_pos, n_pos_new)):  # each crossing
                 self._branch_point(face, br, b_id, u, t, ds, index, depth, fold=fold)
             u, t, J, eig = u_new, t_n, J_n, eig_n
@@ -309,12 +179,12 @@ class _Diagram:
         br.stable.append(bool(np.all(np.real(eig) < -1e-12) and np.all(excess < -1e-12)))
 
     def _along(self, face, u, t, s, J=None):
-        return _correct(face, u + s * t, t, J)
+        return correct(face, u + s * t, t, J)
 
     def _locate(self, face, u, t, ds, f, what, u_end=None):
         """Root s* in (0, ds) of f(u(s)) and the point u(s*). ``u_end``: the point already
         found at s = ds (the step that crossed the root), used as that end of the bracket.
-        Raises _Lost, saying what was located where, if f has no finite bracket there."""
+        Raises Lost, saying what was located where, if f has no finite bracket there."""
         values = {}
 
         def g(s):
@@ -324,7 +194,7 @@ class _Diagram:
             return values[s]
 
         def lost(why):
-            return _Lost(f"locating {what} on the face of regions {face.S.tolist()} between "
+            return Lost(f"locating {what} on the face of regions {face.S.tolist()} between "
                          f"{self.param}={face.p(u):.6g} and {face.p(u + ds * t):.6g}: {why}")
 
         ga, gb = g(0.0), g(ds)
@@ -345,7 +215,7 @@ class _Diagram:
         i = int(face.S[np.argmin(lam_n[face.S])])
         u_s = self._locate(face, u, t, ds, lambda us: face.lam(us)[i],
                            f"the corner where the share of region {i} reaches 0", u_new)
-        lam, p, eig, exc, _ = _point_data(face, u_s)
+        lam, p, eig, exc, _ = point_data(face, u_s)
         gone = [int(j) for j in face.S if lam[j] <= 1e-9]  # symmetric patterns empty several at once
         lam[gone] = 0.0
         lam = face.space.normalise(lam)
@@ -360,15 +230,15 @@ class _Diagram:
         q = 0.0 if u_new[-1] < 0 else 1.0
         u_b = self._locate(face, u, t, ds, lambda us: us[-1] - q,
                            f"the end of the range ({self.param}={face.p(np.array([q])):.6g})", u_new)
-        lam, p, eig, exc, _ = _point_data(face, u_b)
+        lam, p, eig, exc, _ = point_data(face, u_b)
         self._record(br, lam, p, eig, exc)
 
     def _lose_corner(self, face, br, b_id, u, t, ds, exc_n, empty, depth, u_new):
         k = int(np.argmax(exc_n))
         i = int(empty[k])
-        u_s = self._locate(face, u, t, ds, lambda us: _point_data(face, us)[3][k],
+        u_s = self._locate(face, u, t, ds, lambda us: point_data(face, us)[3][k],
                            f"the corner where empty region {i}'s payoff reaches the average", u_new)
-        lam, p, eig, exc, _ = _point_data(face, u_s)
+        lam, p, eig, exc, _ = point_data(face, u_s)
         self._record(br, lam, p, eig, exc)
         self.add_special("corner", p, lam, b_id)
         bigger = tuple(sorted(set(face.S.tolist()) | {i}))
@@ -376,23 +246,23 @@ class _Diagram:
 
     def _fold(self, face, br, b_id, u, t, ds):
         def tp(us):
-            return _null_vector(face.jacobian(us), t)[-1]
+            return null_vector(face.jacobian(us), t)[-1]
         try:
             u_f = self._locate(face, u, t, ds, tp, "a fold")
-        except _Lost:
+        except Lost:
             return  # not located: not recorded (the branch itself goes on)
-        lam, p, *_ = _point_data(face, u_f)
+        lam, p, *_ = point_data(face, u_f)
         self.add_special("fold", p, lam, b_id)
 
     def _branch_point(self, face, br, b_id, u, t, ds, index, depth, fold):
         if fold:
             return  # the eigenvalue crossing is the fold itself
         try:
-            u_b = self._locate(face, u, t, ds, lambda us: _leading(_point_data(face, us)[2], index),
+            u_b = self._locate(face, u, t, ds, lambda us: leading(point_data(face, us)[2], index),
                                "a branch point")
-        except _Lost:
+        except Lost:
             return  # not located: not recorded (the branch itself goes on)
-        lam, p, eig, *_ = _point_data(face, u_b)
+        lam, p, eig, *_ = point_data(face, u_b)
         self.add_special("branch", p, lam, b_id)
         if depth >= self.max_depth or face.rows.size == 0:
             return
@@ -400,7 +270,7 @@ class _Diagram:
         _, sv, vt = np.linalg.svd(np.vstack([J, np.zeros(J.shape[1])]))
         null = vt[sv < 1e-6 * max(sv[0], 1.0)]  # scaled G and u: an absolute test is meaningful
         null = null - np.outer(null @ t, t)  # directions other than the branch itself
-        basis = _orthonormal(null)
+        basis = orthonormal(null)
         if basis.shape[0] == 0:
             return
         if basis.shape[0] == 1:
@@ -423,8 +293,8 @@ class _Diagram:
         face = self.face(support)
         u = face.u_of(lam, p)
         try:
-            t = _tangent(face, u, "starting the branch that leaves the corner")
-        except _Lost as e:
+            t = branch_tangent(face, u, "starting the branch that leaves the corner")
+        except Lost as e:
             self.lost_branch(support, "face", str(e))
             return
 
@@ -443,8 +313,8 @@ class _Diagram:
         face = self.face(support)
         u = face.u_of(lam, p)
         try:
-            t = _tangent(face, u, f"starting the branch on which region {entering} enters")
-        except _Lost as e:
+            t = branch_tangent(face, u, f"starting the branch on which region {entering} enters")
+        except Lost as e:
             self.lost_branch(support, "face", str(e))
             return
         dlam = face.lam(u + 1e-6 * t)[entering] - lam[entering]
@@ -458,15 +328,15 @@ class _Diagram:
             face = self.face(support)
             lam0 = face.lam(u)
             if kind == "switch":
-                u_new = _correct(face, u + 1e-3 * t, t)
+                u_new = correct(face, u + 1e-3 * t, t)
                 if u_new is None or np.any(face.lam(u_new) < 0):
                     continue
                 if self._on_existing(face.lam(u_new), face.p(u_new), tol=5e-4, skip=parent):
                     continue
                 kind = "secondary" if depth > 1 else "interior"
                 try:
-                    t_new = _tangent(face, u_new, "switching branches at a branch point", t)
-                except _Lost as e:
+                    t_new = branch_tangent(face, u_new, "switching branches at a branch point", t)
+                except Lost as e:
                     self.lost_branch(support, kind, str(e))
                     continue
                 self.run_branch(support, u_new, t_new, kind, depth, origin=u)
@@ -491,18 +361,6 @@ class _Diagram:
             if np.min(np.linalg.norm(a + w[:, None] * ab - x, axis=1)) < tol:
                 return True
         return False
-
-
-def _count_pos(eig, zero=1e-9):
-    """Eigenvalues with real part above round-off (the FD eigenvalues carry ~1e-11 noise)."""
-    return int(np.sum(np.real(eig) > zero))
-
-
-def _orthonormal(rows, tol=1e-8):
-    if rows.size == 0:
-        return rows
-    u, s, vt = np.linalg.svd(rows, full_matrices=False)
-    return vt[s > tol * max(s[0], 1e-300)]
 
 
 def _corner_branches(diag: _Diagram, n_grid: int):
@@ -546,7 +404,7 @@ def _corner_branches(diag: _Diagram, n_grid: int):
                 if e in edges:
                     diag.add_special("corner", e, lam, b_id)
                     m = model.with_param(param, e)
-                    sr = short_run(m, lam, options=_TIGHT)
+                    sr = short_run(m, lam, options=TIGHT)
                     others = np.delete(np.arange(model.K), r)
                     i = int(others[np.argmax(sr.payoff[others])])
                     diag._spawn_entering(tuple(sorted((r, i))), lam, e, entering=i, depth=1)
@@ -586,7 +444,7 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 
     gaps = []
     for p in (lo, hi):
         m = model.with_param(param, p)
-        sr = short_run(m, m.symmetric_state(), options=_TIGHT)
+        sr = short_run(m, m.symmetric_state(), options=TIGHT)
         gaps.append(space.gap(m.symmetric_state(), sr.payoff))
     sym = model.with_param(param, lo).symmetric_state()
     if max(gaps) <= 1e-9 and np.all(sym > 0):
@@ -610,8 +468,8 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 
             u = face.u_of(eq.lam, p)
             kind = "interior" if len(S) == space.n else "face"
             try:
-                t = _tangent(face, u, f"starting from the stable equilibrium at {param}={p:.6g}")
-            except _Lost as e:
+                t = branch_tangent(face, u, f"starting from the stable equilibrium at {param}={p:.6g}")
+            except Lost as e:
                 diag.lost_branch(S, kind, str(e))
                 continue
             if (t[-1] < 0) == (p == lo):
