@@ -34,22 +34,22 @@ _ESCAPE_STEPS = (1e-3, 1e-2, 1e-1)  # sizes of the step off an unstable state (m
 _ESCAPE_MAX_STEPS = 5000  # dynamics steps allowed per try (a degenerate point may creep forever)
 
 
-def _leave_unstable(model, eq, toward: np.ndarray, tol: float, opts: SolverOptions,
+def _leave_unstable(model, eq, drift: np.ndarray, tol: float, opts: SolverOptions,
                     space: StateSpace):
     """The stable equilibrium reached from the unstable equilibrium ``eq`` along its unstable
     direction, or None.
 
     The direction is the eigenvector of the leading eigenvalue of the migration dynamics'
     Jacobian (:func:`neg.stability`; for an empty region, mass entering it). Steps of growing
-    size (``_ESCAPE_STEPS``) are tried first on the side of ``toward`` (where the perturbation
-    pushed the state), then on the other; :func:`neg.long_run` integrates from each (at most
+    size (``_ESCAPE_STEPS``) are tried first on the side of ``drift`` (the way the dynamics were
+    moving), then on the other; :func:`neg.long_run` integrates from each (at most
     ``_ESCAPE_MAX_STEPS`` steps) until it reaches an equilibrium; the first stable one is returned.
     """
     _, _, v = _modes(model, eq.lam)
     if v is None or not np.all(np.isfinite(v)) or not np.any(v):
         return None
     v = v / np.max(np.abs(v))
-    side = 1.0 if v @ (toward - eq.lam) >= 0 else -1.0
+    side = 1.0 if v @ drift >= 0 else -1.0
     for size in _ESCAPE_STEPS:
         for sign in (side, -side):
             lam = space.project(np.maximum(eq.lam + sign * size * v, 0.0))
@@ -64,12 +64,11 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
           **solver_kwargs) -> xr.Dataset:
     """Follow the stable long-run equilibrium along ``param``.
 
-    At each value, the state carried over from the previous one is kept if it is still an
-    equilibrium there; otherwise :func:`neg.long_run` starts from it mixed with a tiny
-    perturbation (``perturbation``, seeded). Where the state so found is unstable (the carried
-    state has lost stability; a small perturbation alone leaves it only slowly just past a
-    break point, where its unstable eigenvalue is near 0), the trace leaves it along the
-    unstable direction (the eigenvector of the leading eigenvalue of the dynamics' Jacobian, see
+    At each value, :func:`neg.long_run` starts from the state carried over from the previous
+    value mixed with a tiny perturbation (``perturbation``, seeded). Where the state so found is
+    unstable (the carried state has lost stability; a small perturbation alone leaves it only
+    slowly just past a break point, where its unstable eigenvalue is near 0), the trace leaves
+    it along the unstable direction (the eigenvector of the leading eigenvalue of the dynamics' Jacobian, see
     :func:`neg.stability`) and reports the stable state reached. So the path jumps at the first
     value where the state it follows is unstable. A point where no stable state is found has
     ``converged=False`` (its values are where the search stopped, not a state of the path).
@@ -111,12 +110,13 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
         for i in order:
             m = model.with_param(param, vals[i])
             nudged = _nudge(lam, perturbation, rng, space)
-            if long_run(m, lam, tol=tol, max_steps=0, stability=False, options=opts).converged:
-                eq = long_run(m, lam, tol=tol, options=opts)  # still an equilibrium: is it stable?
-            else:
-                eq = long_run(m, nudged, tol=tol, options=opts)
+            eq = long_run(m, nudged, tol=tol, options=opts)
             if eq.converged and not eq.stable:
-                eq = _leave_unstable(m, eq, nudged, tol, opts, space) or eq
+                # settled on a state that has lost stability (near a break point its unstable
+                # eigenvalue is small, so the perturbation grows slowly): leave it the way the
+                # dynamics were drifting (from the carried state; else the perturbation's way)
+                drift = eq.lam - lam if np.any(eq.lam != lam) else nudged - lam
+                eq = _leave_unstable(m, eq, drift, tol, opts, space) or eq
             lam = eq.lam
             out["lam"][d, i], out["real_wage"][d, i] = eq.lam, eq.real_wage
             out["wage"][d, i], out["income"][d, i] = eq.wage, eq.income
