@@ -90,7 +90,8 @@ VARIABLES: dict[str, Variable] = _table(
       "True if every eigenvalue of the migration dynamics (on the simplex, plus the corner "
       "conditions of empty regions) has negative real part.", flags=((0, "unstable"), (1, "stable"))),
     V("converged", "solve converged", None,
-      "The solve behind the values converged: the long run at this point (trace, equilibrium), the "
+      "The solve behind the values converged: the long run at this point to a stable equilibrium "
+      "(trace: an unstable state is never the path), the long run (equilibrium), the "
       "short run at this time (simulate), or the point's solve (study result files).",
       flags=((0, "not_converged"), (1, "converged"))),
     V("residual", "residual of the solve", "1",
@@ -142,6 +143,13 @@ VARIABLES: dict[str, Variable] = _table(
       "Number of regions with a positive share on the branch."),
     V("stalled", "continuation stalled", None,
       "Continuation of the branch stopped without progress (a degenerate branch).", flags=_BOOL),
+    V("lost", "branch lost", None,
+      "The branch could not be followed to its end (or not started): no equilibrium within the "
+      "smallest step, a special point that could not be located, or payoffs that cannot be solved; "
+      "its points up to there are kept.", flags=_BOOL),
+    V("lost_reason", "why the branch was lost", None,
+      "What neg was doing, on which face and at which parameter value, when the branch was lost "
+      "(empty for branches followed to their end)."),
     V("special_kind", "kind of special point", None,
       "Kind of special point: branch (bifurcation), fold or corner (sustain)."),
     V("special_value", "parameter value at the special point", "1",

@@ -152,7 +152,7 @@ def test_break_point_closed_form(sigma, mu, rents):
     assert neg.break_point(m, direction="gain") == pytest.approx(pb, abs=1e-8)
     assert [k for _, k in neg.break_points(m)] == ["gain"]
     with pytest.warns(neg.NoBifurcationWarning):
-        assert np.isnan(neg.break_point(m))  # it never LOSES stability as phi rises
+        assert np.isnan(neg.break_point(m, direction="lose"))  # it never LOSES stability as phi rises
 
 
 def test_rent_rules_differ():

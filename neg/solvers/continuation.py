@@ -1,65 +1,27 @@
-"""Following equilibria as a parameter moves.
+"""Following the stable long-run equilibrium as a parameter moves: :func:`trace`.
 
-* :func:`trace` - natural-parameter continuation of the *stable* long-run equilibrium, warm-started
-  from the previous step (plus a tiny perturbation, so that an equilibrium that has lost
-  stability is left), upward and then downward, so hysteresis shows.
-* :func:`bifurcation_diagram` - every branch of equilibria, stable and unstable, by
-  pseudo-arclength continuation (Keller 1977; Allgower & Georg 2003, ch. 2) on the faces of the
-  simplex, with the special points located by a root-finder:
+Natural-parameter continuation of the *stable* long-run equilibrium, warm-started from the
+previous step (plus a tiny perturbation), upward and then downward, so hysteresis shows. Where
+the state carried over from the previous point has lost stability, the trace leaves it along its
+unstable mode and reports the stable state the migration dynamics reach.
 
-  ``"branch"``  a bifurcation on a branch (an eigenvalue of the migration dynamics crosses zero
-                without a fold: e.g. the break point, where the uniform distribution loses
-                stability); new branches are started there along the critical eigenvector;
-  ``"fold"``    a limit point of a branch (the branch turns back in the parameter);
-  ``"corner"``  a branch meets the boundary of the simplex (a share reaches 0) or an empty
-                region's payoff reaches the average (an agglomerated pattern gains or loses
-                equilibrium status, e.g. the sustain point); the branch continues on the
-                adjacent face.
-
-Equilibria on the face S (the occupied regions) solve G(y, p) = (omega_i - omega_last)_{i in S} = 0,
-with y the shares of all but the last region of S. Jacobians are central differences of
-warm-started short runs. Works for any model through the generic solver interface.
+Every branch of equilibria, stable and unstable, is drawn by :func:`bifurcation_diagram`
+(:mod:`neg.solvers.diagram`, re-exported here).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-
 import numpy as np
 import xarray as xr
-from scipy.optimize import brentq
 
-from neg.solvers.fixed_point import SolverOptions, short_run, short_run_count, solve_short_run
-from neg.solvers.long_run import long_run, stability
+from neg.solvers._output import dim_name, model_attrs, state_dim
+from neg.solvers.diagram import bifurcation_diagram
+from neg.solvers.fixed_point import SolverOptions
+from neg.solvers.long_run import _modes, long_run
 from neg.state import StateSpace
 from neg.variables import attrs, parameter_attrs
 
 __all__ = ["trace", "bifurcation_diagram"]
-
-_TIGHT = SolverOptions(tol=1e-13, max_iter=1000)
-
-
-def _dim_name(param: str) -> str:
-    return param.replace("[", "_").replace("]", "").strip()
-
-
-def _state_dim(model) -> tuple[str, list[str]]:
-    """The dim of the long-run state: "region" for one-group models, otherwise "state"."""
-    dim = "region" if model.state_is_regions() else "state"
-    return dim, list(model.state_labels())
-
-
-def _model_attrs(model, param: str) -> dict:
-    import neg
-
-    return {
-        "model": model.name,
-        "model_params": json.dumps(model.params(), default=float),
-        "geography": model.geography.kind,
-        "param": param,
-        "neg_version": neg.__version__,
-    }
 
 
 # ----------------------------------------------------------------------------- trace
@@ -69,16 +31,52 @@ def _nudge(lam: np.ndarray, size: float, rng: np.random.Generator, space: StateS
     return space.normalise((1.0 - size) * lam + size * r)
 
 
+_ESCAPE_STEPS = (1e-3, 1e-2, 1e-1)  # sizes of the step off an unstable state (max-norm)
+_ESCAPE_MAX_STEPS = 5000  # dynamics steps allowed per try (a degenerate point may creep forever)
+
+
+def _leave_unstable(model, eq, drift: np.ndarray, tol: float, opts: SolverOptions,
+                    space: StateSpace):
+    """The stable equilibrium reached from the unstable equilibrium ``eq`` along its unstable
+    direction, or None.
+
+    The direction is the eigenvector of the leading eigenvalue of the migration dynamics'
+    Jacobian (:func:`neg.stability`; for an empty region, mass entering it). Steps of growing
+    size (``_ESCAPE_STEPS``) are tried first on the side of ``drift`` (the way the dynamics were
+    moving), then on the other; :func:`neg.long_run` integrates from each (at most
+    ``_ESCAPE_MAX_STEPS`` steps) until it reaches an equilibrium; the first stable one is returned.
+    """
+    _, _, v = _modes(model, eq.lam)
+    if v is None or not np.all(np.isfinite(v)) or not np.any(v):
+        return None
+    v = v / np.max(np.abs(v))
+    side = 1.0 if v @ drift >= 0 else -1.0
+    for size in _ESCAPE_STEPS:
+        for sign in (side, -side):
+            lam = space.project(np.maximum(eq.lam + sign * size * v, 0.0))
+            cand = long_run(model, lam, tol=tol, max_steps=_ESCAPE_MAX_STEPS, options=opts)
+            if cand.converged and cand.stable:
+                return cand
+    return None
+
+
 def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol: float = 1e-10,
           perturbation: float = 1e-6, seed: int = 0, options: SolverOptions | None = None,
           **solver_kwargs) -> xr.Dataset:
     """Follow the stable long-run equilibrium along ``param``.
 
-    Each step starts :func:`neg.long_run` from the previous equilibrium mixed with a tiny
-    perturbation (``perturbation``, seeded), so the path jumps when the equilibrium it follows
-    loses stability. ``direction``: "up" (ascending values from ``lam0``, default: the uniform
-    distribution), "down" (descending from ``lam0``), or "both" (up, then down starting from where
-    the up pass ended: the hysteresis loop).
+    At each value, :func:`neg.long_run` starts from the state carried over from the previous
+    value mixed with a tiny perturbation (``perturbation``, seeded). Where the state so found is
+    unstable (the carried state has lost stability; a small perturbation alone leaves it only
+    slowly just past a break point, where its unstable eigenvalue is near 0), the trace leaves
+    it along the unstable direction (the eigenvector of the leading eigenvalue of the dynamics' Jacobian, see
+    :func:`neg.stability`) and reports the stable state reached. So the path jumps at the first
+    value where the state it follows is unstable. A point where no stable state is found has
+    ``converged=False`` (its values are where the search stopped, not a state of the path).
+
+    ``direction``: "up" (ascending values from ``lam0``, default: the uniform distribution),
+    "down" (descending from ``lam0``), or "both" (up, then down starting from where the up pass
+    ended: the hysteresis loop).
 
     ``param`` is any numeric model parameter (``"phi"``, ``"T"``, ``"mu"``, ...) or one entry of a
     per-region share vector (``"farmers[2]"``; the other entries are rescaled).
@@ -112,14 +110,22 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
             lam = start
         for i in order:
             m = model.with_param(param, vals[i])
-            eq = long_run(m, _nudge(lam, perturbation, rng, space), tol=tol, options=opts)
+            nudged = _nudge(lam, perturbation, rng, space)
+            eq = long_run(m, nudged, tol=tol, options=opts)
+            if eq.converged and not eq.stable:
+                # settled on a state that has lost stability (near a break point its unstable
+                # eigenvalue is small, so the perturbation grows slowly): leave it the way the
+                # dynamics were drifting (from the carried state; else the perturbation's way)
+                drift = eq.lam - lam if np.any(eq.lam != lam) else nudged - lam
+                eq = _leave_unstable(m, eq, drift, tol, opts, space) or eq
             lam = eq.lam
             out["lam"][d, i], out["real_wage"][d, i] = eq.lam, eq.real_wage
             out["wage"][d, i], out["income"][d, i] = eq.wage, eq.income
-            stable[d, i], converged[d, i], residual[d, i] = eq.stable, eq.converged, eq.residual
+            stable[d, i], residual[d, i] = eq.stable, eq.residual
+            converged[d, i] = eq.converged and eq.stable  # an unstable state is not the path
             lead[d, i] = np.max(np.real(eq.eigenvalues)) if eq.eigenvalues.size else np.nan
-    dim = _dim_name(param)
-    sdim, labels = _state_dim(model)
+    dim = dim_name(param)
+    sdim, labels = state_dim(model)
     coords = {"direction": ("direction", dirs, attrs("direction")), dim: (dim, vals, parameter_attrs(param)),
               "region": ("region", list(model.geography.names), attrs("region")),
               sdim: (sdim, labels, attrs(sdim))}
@@ -136,544 +142,7 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
             "leading_eigenvalue": (dims2, lead, attrs("leading_eigenvalue")),
         },
         coords=coords,
-        attrs={**_model_attrs(model, param), "study": "trace", "tol": tol,
+        attrs={**model_attrs(model, param), "study": "trace", "tol": tol,
                "perturbation": perturbation, "n_not_converged": int((~converged).sum())},
-    )
-    return ds
-
-
-# ----------------------------------------------------------------------------- diagram
-@dataclass
-class _Branch:
-    support: tuple[int, ...]
-    kind: str
-    p: list = field(default_factory=list)
-    lam: list = field(default_factory=list)
-    stable: list = field(default_factory=list)
-    stalled: bool = False
-
-
-@dataclass
-class _Special:
-    kind: str
-    value: float
-    lam: np.ndarray
-    branch: int
-
-
-class _Face:
-    """Equilibrium conditions on the face S of the simplex, in scaled coordinates u = (y, q),
-    y = shares of S[:-1], q = (p - lo)/(hi - lo)."""
-
-    def __init__(self, model, param, support, lo, hi):
-        self.model, self.param, self.S = model, param, np.asarray(support, dtype=int)
-        self.space = StateSpace.of(model)
-        self.lo, self.hi, self.n = lo, hi, self.space.n
-        mask = np.zeros(self.n, dtype=bool)
-        mask[self.S] = True
-        _, self.rows, self.lasts = self.space.free_basis(mask)
-        self.singles = np.array([g for g in range(self.space.G)
-                                 if np.count_nonzero(mask & (self.space.gid == g)) == 1], dtype=int)
-        self.single_idx = np.array([int(np.flatnonzero(mask & (self.space.gid == g))[0])
-                                    for g in self.singles], dtype=int)
-        self.x = None
-        self.scale = None
-        self._models = {}
-
-    def p(self, u):
-        return self.lo + u[-1] * (self.hi - self.lo)
-
-    def lam(self, u):
-        lam = np.zeros(self.n)
-        y = u[:-1]
-        lam[self.rows] = y
-        if self.rows.size:
-            sums = np.bincount(self.space.gid[self.rows], weights=y, minlength=self.space.G)
-            last = np.unique(self.lasts)
-            lam[last] = 1.0 - sums[self.space.gid[last]]
-        lam[self.single_idx] = 1.0
-        return lam
-
-    def u_of(self, lam, p):
-        return np.append(np.asarray(lam)[self.rows], (p - self.lo) / (self.hi - self.lo))
-
-    def model_at(self, p):
-        """The model at parameter value p (cached: rebuilding the freeness matrix is costly)."""
-        m = self._models.get(p)
-        if m is None:
-            if len(self._models) > 64:
-                self._models.clear()
-            m = self._models[p] = self.model.with_param(self.param, p)
-        return m
-
-    def solve(self, u):
-        m = self.model_at(self.p(u))
-        sr = solve_short_run(m, self.lam(u), self.x, _TIGHT)
-        if np.all(np.isfinite(sr.state)):
-            self.x = sr.state
-        if self.scale is None:
-            self.scale = max(float(np.max(np.abs(sr.payoff))), 1e-300)
-        return m, sr
-
-    def G(self, u):
-        try:
-            _, sr = self.solve(u)
-        except ValueError:  # the step left the parameter's valid range
-            return np.full(self.rows.size, np.nan)
-        w = sr.payoff
-        return (w[self.rows] - w[self.lasts]) / self.scale
-
-    def jacobian(self, u, h=1e-6):
-        J = np.empty((self.rows.size, u.size))
-        for k in range(u.size):
-            e = np.zeros(u.size)
-            e[k] = h
-            J[:, k] = (self.G(u + e) - self.G(u - e)) / (2 * h)
-        return J
-
-
-def _null_vector(J, prev=None):
-    _, _, vt = np.linalg.svd(J)
-    t = vt[-1]
-    if prev is not None and t @ prev < 0:
-        t = -t
-    return t / np.linalg.norm(t)
-
-
-def _correct(face, u_pred, t, J=None, tol=1e-12, max_iter=15):
-    """Newton (chord) on [G(u) = 0, t.(u - u_pred) = 0]. Returns u or None."""
-    u = u_pred.copy()
-    for it in range(max_iter):
-        g = face.G(u)
-        if not np.all(np.isfinite(g)):
-            return None
-        r = np.append(g, t @ (u - u_pred))
-        if np.max(np.abs(r)) <= tol:
-            return u
-        if J is None or it == 4:
-            J = face.jacobian(u)
-        A = np.vstack([J, t])
-        try:
-            du = np.linalg.solve(A, -r)
-        except np.linalg.LinAlgError:
-            return None
-        u = u + du
-        if np.max(np.abs(du)) < 1e-15:
-            return u
-    return None
-
-
-def _point_data(face, u):
-    """(lam, p, face eigenvalues (real parts, sorted desc), corner payoff excess (empty regions))."""
-    m, sr = face.solve(u)
-    lam = face.lam(u)
-    n_face = face.rows.size
-    if np.any(lam < 0):
-        lam_ok = np.clip(lam, 0, None)
-        lam_ok /= lam_ok.sum()
-    _, eig = stability(m, lam, sr) if np.all(lam >= 0) else (False, np.full(n_face, np.nan))
-    eig = np.asarray(eig)
-    face_eig = eig[:n_face]
-    empty = np.setdiff1d(np.arange(face.n), face.S)
-    excess = face.space.deviation(lam, sr.payoff)[empty] / face.scale
-    return lam, face.p(u), face_eig, excess, empty
-
-
-def _leading(face_eig, index):
-    re = np.sort(np.real(face_eig))[::-1]
-    return re[index] if index < re.size else -np.inf
-
-
-class _Diagram:
-    def __init__(self, model, param, lo, hi, ds0, ds_max, max_points, max_branches, max_depth):
-        self.model, self.param, self.lo, self.hi = model, param, lo, hi
-        self.ds0, self.ds_max, self.max_points = ds0, ds_max, max_points
-        self.max_branches, self.max_depth = max_branches, max_depth
-        self.branches: list[_Branch] = []
-        self.specials: list[_Special] = []
-        self.queue: list = []
-        self.covered: set = set()
-
-    # -- bookkeeping
-    def _key(self, lam, p, support):
-        return (round(float(p), 7), tuple(np.round(lam, 5)), tuple(support))
-
-    def add_special(self, kind, p, lam, branch):
-        for s in self.specials:
-            if s.kind == kind and abs(s.value - p) < 1e-8 and np.max(np.abs(s.lam - lam)) < 1e-6:
-                return
-        self.specials.append(_Special(kind, float(p), np.asarray(lam, dtype=float), branch))
-
-    def face(self, support):
-        return _Face(self.model, self.param, support, self.lo, self.hi)
-
-    # -- continuation of one branch
-    def run_branch(self, support, u0, t0, kind, depth, origin=None):
-        """Continue from u0 along t0 until the range ends or the branch meets a corner.
-        ``origin``: a point (e.g. the branch point it left) recorded first."""
-        if len(self.branches) >= self.max_branches:
-            return
-        face = self.face(support)
-        br = _Branch(tuple(int(s) for s in support), kind)
-        b_id = len(self.branches)
-        self.branches.append(br)
-        if origin is not None:
-            self._record(br, *_point_data(face, origin)[:4])
-        self.covered.add(self._key(face.lam(u0), face.p(u0), support))
-        u = _correct(face, u0, t0) if face.rows.size else u0
-        if u is None:
-            u = u0
-        J = face.jacobian(u) if face.rows.size else None
-        t = _null_vector(J, t0) if J is not None else t0
-        lam, p, eig, excess, empty = _point_data(face, u)
-        self._record(br, lam, p, eig, excess)
-        ds = self.ds0
-        history = [u]
-        for _ in range(self.max_points):
-            u_pred = u + ds * t
-            u_new = _correct(face, u_pred, t, J)
-            if u_new is None or np.linalg.norm(u_new - u) > 3 * ds:
-                ds *= 0.5
-                if ds < 1e-7:
-                    break  # the branch cannot be followed further (e.g. a degenerate point)
-                continue
-            lam_n, p_n, eig_n, exc_n, _ = _point_data(face, u_new)
-            J_n = face.jacobian(u_new)
-            t_n = _null_vector(J_n, t)
-            # events, in order of precedence
-            if np.any(lam_n[face.S] < 0):
-                self._hit_boundary(face, br, b_id, u, t, ds, lam_n, depth)
-                return
-            if u_new[-1] < 0 or u_new[-1] > 1:
-                self._end_at_bound(face, br, u, t, ds, u_new)
-                return
-            if np.any(exc_n > 0):
-                self._lose_corner(face, br, b_id, u, t, ds, exc_n, empty, depth)
-                return
-            fold = t_n[-1] * t[-1] < 0 and min(abs(t_n[-1]), abs(t[-1])) > 1e-9
-            if fold:
-                self._fold(face, br, b_id, u, t, ds)
-            n_pos, n_pos_new = _count_pos(eig), _count_pos(eig_n)
-            for index in range(min(n_pos, n_pos_new), max(n_pos, n_pos_new)):  # each crossing
-                self._branch_point(face, br, b_id, u, t, ds, index, depth, fold=fold)
-            u, t, J, eig = u_new, t_n, J_n, eig_n
-            self._record(br, lam_n, p_n, eig_n, exc_n)
-            history.append(u)
-            if len(history) > 40 and np.linalg.norm(history[-1] - history[-41]) < 1e-4:
-                br.stalled = True  # no progress: a (nearly) degenerate branch; stop here
-                # folds and crossings found while crawling are round-off, not structure
-                self.specials = [sp for sp in self.specials
-                                 if not (sp.branch == b_id and sp.kind in ("fold", "branch"))]
-                return
-            ds = min(self.ds_max, ds * 1.5)
-
-    def _record(self, br, lam, p, eig, excess):
-        br.p.append(p)
-        br.lam.append(lam)
-        br.stable.append(bool(np.all(np.real(eig) < -1e-12) and np.all(excess < -1e-12)))
-
-    def _along(self, face, u, t, s, J=None):
-        return _correct(face, u + s * t, t, J)
-
-    def _locate(self, face, u, t, ds, f):
-        """Root s* in (0, ds) of f(u(s)) and the point u(s*)."""
-        def g(s):
-            us = self._along(face, u, t, s)
-            return f(us) if us is not None else np.nan
-        s_star = brentq(g, 0.0, ds, xtol=1e-13, rtol=1e-14, maxiter=100)
-        return self._along(face, u, t, s_star)
-
-    def _hit_boundary(self, face, br, b_id, u, t, ds, lam_n, depth):
-        i = int(face.S[np.argmin(lam_n[face.S])])
-        u_s = self._locate(face, u, t, ds, lambda us: face.lam(us)[i])
-        lam, p, eig, exc, _ = _point_data(face, u_s)
-        gone = [int(j) for j in face.S if lam[j] <= 1e-9]  # symmetric patterns empty several at once
-        lam[gone] = 0.0
-        lam = face.space.normalise(lam)
-        self._record(br, lam, p, eig, exc)
-        self.add_special("corner", p, lam, b_id)
-        smaller = tuple(int(s) for s in face.S if s not in gone)
-        self.covered.add(self._key(lam, p, tuple(face.S)))
-        if self.face(smaller).rows.size:
-            self._spawn_face(smaller, lam, p, leaving=gone, depth=depth)
-
-    def _end_at_bound(self, face, br, u, t, ds, u_new):
-        q = 0.0 if u_new[-1] < 0 else 1.0
-        u_b = self._locate(face, u, t, ds, lambda us: us[-1] - q)
-        if u_b is not None:
-            lam, p, eig, exc, _ = _point_data(face, u_b)
-            self._record(br, lam, p, eig, exc)
-
-    def _lose_corner(self, face, br, b_id, u, t, ds, exc_n, empty, depth):
-        k = int(np.argmax(exc_n))
-        i = int(empty[k])
-        u_s = self._locate(face, u, t, ds, lambda us: _point_data(face, us)[3][k])
-        lam, p, eig, exc, _ = _point_data(face, u_s)
-        self._record(br, lam, p, eig, exc)
-        self.add_special("corner", p, lam, b_id)
-        bigger = tuple(sorted(set(face.S.tolist()) | {i}))
-        self._spawn_entering(bigger, lam, p, entering=i, depth=depth)
-
-    def _fold(self, face, br, b_id, u, t, ds):
-        def tp(us):
-            return _null_vector(face.jacobian(us), t)[-1]
-        try:
-            u_f = self._locate(face, u, t, ds, tp)
-        except ValueError:
-            return
-        if u_f is not None:
-            lam, p, *_ = _point_data(face, u_f)
-            self.add_special("fold", p, lam, b_id)
-
-    def _branch_point(self, face, br, b_id, u, t, ds, index, depth, fold):
-        if fold:
-            return  # the eigenvalue crossing is the fold itself
-        try:
-            u_b = self._locate(face, u, t, ds, lambda us: _leading(_point_data(face, us)[2], index))
-        except ValueError:
-            return
-        if u_b is None:
-            return
-        lam, p, eig, *_ = _point_data(face, u_b)
-        self.add_special("branch", p, lam, b_id)
-        if depth >= self.max_depth or face.rows.size == 0:
-            return
-        J = face.jacobian(u_b)
-        _, sv, vt = np.linalg.svd(np.vstack([J, np.zeros(J.shape[1])]))
-        null = vt[sv < 1e-6 * max(sv[0], 1.0)]  # scaled G and u: an absolute test is meaningful
-        null = null - np.outer(null @ t, t)  # directions other than the branch itself
-        basis = _orthonormal(null)
-        if basis.shape[0] == 0:
-            return
-        if basis.shape[0] == 1:
-            v = basis[0]
-        else:  # symmetric degeneracy: the pattern centred on the first region of the face
-            g0 = face.space.gid[face.S[0]]
-            d_lam = np.zeros(face.n)
-            in_g0 = face.S[face.space.gid[face.S] == g0]
-            d_lam[in_g0] = -1.0 / in_g0.size
-            d_lam[face.S[0]] += 1.0
-            d = np.append(d_lam[face.rows], 0.0)
-            v = basis.T @ (basis @ d)
-            if np.linalg.norm(v) < 1e-12:
-                v = basis[0]
-        v = v / np.linalg.norm(v)
-        for sign in (1.0, -1.0):
-            self.queue.append(("switch", tuple(face.S), u_b, sign * v, depth + 1, b_id))
-
-    def _spawn_face(self, support, lam, p, leaving, depth):
-        face = self.face(support)
-        u = face.u_of(lam, p)
-        J = face.jacobian(u)
-        t = _null_vector(J)
-
-        def excess(s):
-            _, sr = face.solve(u + s * t)
-            la = face.lam(u + s * t)
-            return np.max(sr.payoff[leaving]) - la @ sr.payoff
-        if excess(1e-5) > excess(-1e-5):
-            t = -t
-        self.queue.append(("start", tuple(support), u, t, depth, None))
-
-    def _spawn_entering(self, support, lam, p, entering, depth):
-        key = self._key(lam, p, support)
-        if key in self.covered:
-            return
-        face = self.face(support)
-        u = face.u_of(lam, p)
-        t = _null_vector(face.jacobian(u))
-        dlam = face.lam(u + 1e-6 * t)[entering] - lam[entering]
-        if dlam < 0:
-            t = -t
-        self.queue.append(("start", tuple(support), u, t, depth, None))
-
-    def drain(self):
-        while self.queue and len(self.branches) < self.max_branches:
-            kind, support, u, t, depth, parent = self.queue.pop(0)
-            face = self.face(support)
-            lam0 = face.lam(u)
-            if kind == "switch":
-                u_new = _correct(face, u + 1e-3 * t, t)
-                if u_new is None or np.any(face.lam(u_new) < 0):
-                    continue
-                if self._on_existing(face.lam(u_new), face.p(u_new), tol=5e-4, skip=parent):
-                    continue
-                t_new = _null_vector(face.jacobian(u_new), t)
-                self.run_branch(support, u_new, t_new, "secondary" if depth > 1 else "interior", depth,
-                                origin=u)
-            else:
-                key = self._key(lam0, face.p(u), support)
-                if key in self.covered and self._on_existing(face.lam(u + 1e-3 * t), face.p(u + 1e-3 * t)):
-                    continue
-                self.run_branch(support, u, t, "face" if len(support) < face.n else "interior",
-                                depth)
-
-    def _on_existing(self, lam, p, tol=2e-3, skip=None):
-        q = (p - self.lo) / (self.hi - self.lo)
-        for b_id, br in enumerate(self.branches):
-            if len(br.p) < 2 or b_id == skip:
-                continue
-            P = np.column_stack([np.asarray(br.lam), (np.asarray(br.p) - self.lo) / (self.hi - self.lo)])
-            x = np.append(lam, q)
-            a, b = P[:-1], P[1:]
-            ab = b - a
-            seg2 = np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-300)
-            w = np.clip(np.einsum("ij,ij->i", x - a, ab) / seg2, 0, 1)
-            if np.min(np.linalg.norm(a + w[:, None] * ab - x, axis=1)) < tol:
-                return True
-        return False
-
-
-def _count_pos(eig, zero=1e-9):
-    """Eigenvalues with real part above round-off (the FD eigenvalues carry ~1e-11 noise)."""
-    return int(np.sum(np.real(eig) > zero))
-
-
-def _orthonormal(rows, tol=1e-8):
-    if rows.size == 0:
-        return rows
-    u, s, vt = np.linalg.svd(rows, full_matrices=False)
-    return vt[s > tol * max(s[0], 1e-300)]
-
-
-def _corner_branches(diag: _Diagram, n_grid: int):
-    """Full agglomeration in one region: an equilibrium where no other region pays more."""
-    from neg.solvers.bifurcation import _corner_advantage, _is_vertex_transitive
-
-    model, param = diag.model, diag.param
-    symmetric = _is_vertex_transitive(model) and param in ("phi", "T") and model.K > 4
-    regions = [0] if symmetric else range(model.K)
-    grid = np.linspace(diag.lo, diag.hi, n_grid)
-    for r in regions:
-        def f(p, r=r):
-            m = model.with_param(param, p)
-            return _corner_advantage(m, m.phi, r)
-        vals = np.array([f(p) for p in grid])
-        lam = np.zeros(model.K)
-        lam[r] = 1.0
-        # segments where the corner is an equilibrium (advantage <= 0), with exact endpoints
-        edges = []
-        for a, b, fa, fb in zip(grid[:-1], grid[1:], vals[:-1], vals[1:], strict=True):
-            if fa * fb < 0:
-                edges.append(brentq(f, a, b, xtol=1e-15, rtol=4 * np.finfo(float).eps))
-        cuts = [diag.lo] + edges + [diag.hi]
-        for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-            mid = 0.5 * (a + b)
-            if f(mid) > 0:
-                continue
-            pts = np.unique(np.concatenate([[a, b], grid[(grid > a) & (grid < b)]]))
-            br = _Branch((r,), "agglomerated")
-            b_id = len(diag.branches)
-            diag.branches.append(br)
-            for p in pts:
-                adv = f(p)
-                br.p.append(float(p))
-                br.lam.append(lam.copy())
-                br.stable.append(bool(adv < -1e-12))
-            for e in (a, b):
-                if e in edges:
-                    diag.add_special("corner", e, lam, b_id)
-                    m = model.with_param(param, e)
-                    sr = short_run(m, lam, options=_TIGHT)
-                    others = np.delete(np.arange(model.K), r)
-                    i = int(others[np.argmax(sr.payoff[others])])
-                    diag._spawn_entering(tuple(sorted((r, i))), lam, e, entering=i, depth=1)
-
-
-def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 0.01,
-                        ds_max: float = 0.05, max_points: int = 500, max_branches: int = 40,
-                        max_depth: int = 1, n_grid: int = 61) -> xr.Dataset:
-    """Every branch of equilibria of ``model`` for ``param`` in [lo, hi], stable and unstable.
-
-    Seeds: the uniform distribution (when it is an equilibrium: symmetric settings), full
-    agglomeration in each region (one region on symmetric geographies), and the stable equilibria
-    reached by :func:`neg.long_run` at both ends of the range. Branches are continued by
-    pseudo-arclength continuation; at a "branch" point new branches start along the critical
-    eigenvector (up to ``max_depth`` generations); at a "corner" the branch continues on the
-    adjacent face. ``ds``/``ds_max``: initial/maximal arclength step in the scaled coordinates
-    (shares, (p - lo)/(hi - lo)).
-
-    Returns a Dataset with dims ``branch``, ``point``, ``region``, ``special``: variables
-    ``<param>(branch, point)`` (NaN-padded), ``lam(branch, point, region)``,
-    ``stable(branch, point)``, ``branch_kind(branch)``, ``support_size(branch)``;
-    ``special_kind(special)`` ("branch", "fold", "corner"), ``special_value(special)``,
-    ``special_lam(special, region)``, ``special_branch(special)``. ``attrs["short_run_solves"]``
-    counts the short runs used.
-    """
-    lo, hi = float(lo), float(hi)
-    if not hi > lo:
-        raise ValueError(f"lo, hi: need lo < hi, got {lo}, {hi}")
-    model.with_param(param, lo), model.with_param(param, hi)  # validates name and range
-    diag = _Diagram(model, param, lo, hi, ds, ds_max, max_points, max_branches, max_depth)
-    solves0 = short_run_count()
-    space = StateSpace.of(model)
-    gaps = []
-    for p in (lo, hi):
-        m = model.with_param(param, p)
-        sr = short_run(m, m.symmetric_state(), options=_TIGHT)
-        gaps.append(space.gap(m.symmetric_state(), sr.payoff))
-    sym = model.with_param(param, lo).symmetric_state()
-    if max(gaps) <= 1e-9 and np.all(sym > 0):
-        support = tuple(range(space.n))
-        face = diag.face(support)
-        u0 = face.u_of(sym, lo)
-        t0 = np.zeros(u0.size)
-        t0[-1] = 1.0
-        diag.run_branch(support, u0, t0, "uniform", 0)
-        diag.drain()
-    if model.state_is_regions():
-        _corner_branches(diag, n_grid)
-        diag.drain()
-    for p in (lo, hi):
-        eq = long_run(model.with_param(param, p), stability=False)
-        if eq.converged and not diag._on_existing(eq.lam, p, tol=1e-4):
-            S = tuple(int(i) for i in eq.support)
-            face = diag.face(S)
-            if face.rows.size == 0:
-                continue
-            u = face.u_of(eq.lam, p)
-            t = _null_vector(face.jacobian(u))
-            if (t[-1] < 0) == (p == lo):
-                t = -t
-            diag.run_branch(S, u, t, "interior" if len(S) == space.n else "face", 1)
-            diag.drain()
-    return _to_dataset(diag, model, param, short_run_count() - solves0)
-
-
-def _to_dataset(diag: _Diagram, model, param: str, solves: int) -> xr.Dataset:
-    K = StateSpace.of(model).n
-    nb = len(diag.branches)
-    npt = max((len(b.p) for b in diag.branches), default=0)
-    P = np.full((nb, npt), np.nan)
-    L = np.full((nb, npt, K), np.nan)
-    St = np.zeros((nb, npt), dtype=bool)
-    for i, b in enumerate(diag.branches):
-        n = len(b.p)
-        P[i, :n], L[i, :n], St[i, :n] = b.p, np.asarray(b.lam).reshape(n, K), b.stable
-    sp = sorted(diag.specials, key=lambda s: (s.value, s.kind))
-    dim = _dim_name(param)
-    sdim, labels = _state_dim(model)
-    ds = xr.Dataset(
-        {
-            dim: (("branch", "point"), P, parameter_attrs(param)),
-            "lam": (("branch", "point", sdim), L, attrs("lam")),
-            "stable": (("branch", "point"), St, attrs("stable")),
-            "branch_kind": (("branch",), np.array([b.kind for b in diag.branches], dtype=str),
-                            attrs("branch_kind")),
-            "support_size": (("branch",), np.array([len(b.support) for b in diag.branches], dtype=int),
-                             attrs("support_size")),
-            "stalled": (("branch",), np.array([b.stalled for b in diag.branches], dtype=bool),
-                        attrs("stalled")),
-            "special_kind": (("special",), np.array([s.kind for s in sp], dtype=str), attrs("special_kind")),
-            "special_value": (("special",), np.array([s.value for s in sp], dtype=float),
-                              attrs("special_value")),
-            "special_lam": (("special", sdim), np.array([s.lam for s in sp]).reshape(len(sp), K),
-                            attrs("special_lam")),
-            "special_branch": (("special",), np.array([s.branch for s in sp], dtype=int),
-                               attrs("special_branch")),
-        },
-        coords={sdim: (sdim, labels, attrs(sdim))},
-        attrs={**_model_attrs(model, param), "study": "bifurcation", "lo": diag.lo, "hi": diag.hi,
-               "short_run_solves": int(solves)},
     )
     return ds

@@ -276,8 +276,8 @@ KINDS: dict[str, Kind] = {
          "hi": Arg(_NUM, required=True), "ds": Arg(_POS), "ds_max": Arg(_POS),
          "max_points": Arg("pos_int"), "max_branches": Arg("pos_int"), "max_depth": Arg("nonneg_int"),
          "n_grid": Arg("pos_int")},
-        ("<param>", "lam", "stable", "branch_kind", "support_size", "stalled", "special_kind",
-         "special_value", "special_lam", "special_branch", "short_run_solves"),
+        ("<param>", "lam", "stable", "branch_kind", "support_size", "stalled", "lost", "lost_reason",
+         "special_kind", "special_value", "special_lam", "special_branch", "short_run_solves"),
         ("branch", "point", "region", "special"), "bifurcation_diagram",
         "every branch of equilibria in [lo, hi] and the special points"),
     "simulate": Kind(
