@@ -50,8 +50,8 @@ class Arg:
 
     ``type``: number, pos_number, nonneg_number, unit_interval, int, pos_int, nonneg_int, bool,
     choice, shares (K shares or null), values (an axis specification), param (a model parameter
-    name, maybe ``name[i]``), schedule. ``option``: set for a setting of the kind's options object
-    (the Arg is then derived from its :class:`~neg.options.OptionSpec`).
+    name, maybe ``name[i]``), schedule. The settings of a kind's options object are Args made by
+    :meth:`of` from their :class:`~neg.options.OptionSpec`.
     """
 
     type: str
@@ -59,12 +59,11 @@ class Arg:
     choices: tuple = ()
     nullable: bool = False
     help: str = ""
-    option: bool = False
 
     @classmethod
     def of(cls, spec: OptionSpec) -> Arg:
         """The argument for a setting of an options object."""
-        return cls(spec.type, choices=spec.choices, nullable=spec.nullable, help=spec.help, option=True)
+        return cls(spec.type, choices=spec.choices, nullable=spec.nullable, help=spec.help)
 
 
 @dataclass
