@@ -3,17 +3,28 @@
 from neg import metrics, policy
 from neg._version import __version__
 from neg.geography import Geography
-from neg.models import REGISTRY, CorePeriphery, FootlooseCapital, FootlooseEntrepreneur, Pflueger
+from neg.models import (
+    REGISTRY,
+    Capability,
+    CorePeriphery,
+    FootlooseCapital,
+    FootlooseEntrepreneur,
+    Model,
+    Param,
+    Pflueger,
+    register,
+)
 from neg.models.headquarters_plant import HeadquartersPlant
 from neg.models.helpman import Helpman
 from neg.models.multi_industry import MultiIndustry
 from neg.models.vertical_linkages import VerticalLinkages
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.bifurcation import NoBifurcationWarning, break_point, break_points, sustain_point
-from neg.solvers.continuation import bifurcation_diagram, trace
+from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
+from neg.solvers.diagram import DiagramOptions
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
-from neg.solvers.long_run import equilibria, long_run, stability
-from neg.solvers.simulate import Schedule, simulate
+from neg.solvers.long_run import EquilibriaOptions, LongRunOptions, equilibria, long_run, stability
+from neg.solvers.simulate import Schedule, SimulateOptions, simulate
 from neg.study import run  # YAML studies: neg.run(config, **overrides)
 from neg.welfare import compare, welfare
 
@@ -25,4 +36,6 @@ __all__ = [
     "break_point", "break_points", "sustain_point", "NoBifurcationWarning", "trace",
     "bifurcation_diagram", "run",
     "simulate", "Schedule", "metrics", "policy", "welfare", "compare",
+    "LongRunOptions", "EquilibriaOptions", "TraceOptions", "DiagramOptions", "SimulateOptions",
+    "Model", "Param", "Capability", "register",
 ]

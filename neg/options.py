@@ -29,8 +29,9 @@ TYPES = ("number", "pos_number", "nonneg_number", "unit_interval", "int", "pos_i
 @dataclass(frozen=True)
 class OptionSpec:
     """What a setting may be: ``type`` (one of :data:`TYPES`), ``choices`` (for "choice"),
-    ``bounds`` (inclusive ``(lo, hi)`` for ints, extra to the type), ``nullable`` (None allowed)
-    and ``help`` (its meaning, one line)."""
+    ``bounds`` (inclusive ``(lo, hi)``, extra to the type), ``nullable`` (None allowed) and
+    ``help`` (its meaning, one line). A number is finite unless its bounds reach an infinity
+    (``bounds=(0, math.inf)``: inf allowed)."""
 
     type: str
     choices: tuple = ()
@@ -67,10 +68,14 @@ class OptionSpec:
             v = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"{name}: must be a number, got {value!r}") from None
-        ok = {"number": not math.isnan(v), "pos_number": v > 0 and not math.isnan(v),
-              "nonneg_number": v >= 0, "unit_interval": 0 < v <= 1}[t]
-        if not ok:
+        lo, hi = self.bounds or (-math.inf, math.inf)
+        ok = {"number": True, "pos_number": v > 0, "nonneg_number": v >= 0, "unit_interval": 0 < v <= 1}[t]
+        if not (ok and lo <= v <= hi):
+            if self.bounds:
+                raise ValueError(f"{name}: {_NUMBER_WORDS[t]} and in [{lo:g}, {hi:g}], got {value}")
             raise ValueError(f"{name}: {_NUMBER_WORDS[t]}, got {value}")
+        if math.isinf(v) and not (self.bounds and math.isinf(hi if v > 0 else lo)):
+            raise ValueError(f"{name}: must be finite, got {value}")
         return v
 
 
@@ -131,6 +136,11 @@ class Options:
     def specs(cls) -> dict[str, OptionSpec]:
         """Each setting's :class:`OptionSpec`, in declaration order."""
         return dict(_specs(cls))
+
+    @classmethod
+    def nested_options(cls) -> dict[str, type[Options]]:
+        """The options classes of the algorithms this one calls, by field name (see :func:`nested`)."""
+        return dict(_nested(cls))
 
     @classmethod
     def resolve(cls: type[O], options: Options | None = None, **overrides) -> O:

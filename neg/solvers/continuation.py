@@ -11,9 +11,13 @@ Every branch of equilibria, stable and unstable, is drawn by :func:`bifurcation_
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 import numpy as np
 import xarray as xr
 
+from neg.options import Options, nested, option
 from neg.solvers._output import dim_name, model_attrs, state_dim
 from neg.solvers.diagram import bifurcation_diagram
 from neg.solvers.fixed_point import SolverOptions
@@ -21,7 +25,21 @@ from neg.solvers.long_run import _modes, long_run
 from neg.state import StateSpace
 from neg.variables import attrs, parameter_attrs
 
-__all__ = ["trace", "bifurcation_diagram"]
+__all__ = ["trace", "bifurcation_diagram", "TraceOptions"]
+
+
+@dataclass(frozen=True)
+class TraceOptions(Options):
+    """Settings of :func:`trace`."""
+
+    algorithm: ClassVar[str] = "trace"
+
+    tol: float = option(1e-10, "pos_number",
+                        help="long-run tolerance on the relative payoff gap at each value")
+    perturbation: float = option(1e-6, "nonneg_number", bounds=(0.0, 1.0),
+                                 help="weight of the seeded random mix added to the carried state")
+    seed: int = option(0, "nonneg_int", help="seed of the perturbations")
+    solver: SolverOptions = nested(SolverOptions)
 
 
 # ----------------------------------------------------------------------------- trace
@@ -60,9 +78,8 @@ def _leave_unstable(model, eq, drift: np.ndarray, tol: float, opts: SolverOption
     return None
 
 
-def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol: float = 1e-10,
-          perturbation: float = 1e-6, seed: int = 0, options: SolverOptions | None = None,
-          **solver_kwargs) -> xr.Dataset:
+def trace(model, param: str, values, lam0=None, direction: str = "both", *,
+          options: TraceOptions | SolverOptions | None = None, **settings) -> xr.Dataset:
     """Follow the stable long-run equilibrium along ``param``.
 
     At each value, :func:`neg.long_run` starts from the state carried over from the previous
@@ -78,6 +95,11 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
     "down" (descending from ``lam0``), or "both" (up, then down starting from where the up pass
     ended: the hysteresis loop).
 
+    ``options``: :class:`TraceOptions` (or the short run's :class:`SolverOptions` alone);
+    ``**settings``: any setting of :class:`TraceOptions` (``tol``, ``perturbation``, ``seed``) or
+    of the short run's :class:`SolverOptions` (``method``, ``max_iter``, ...) by name, overriding
+    ``options``.
+
     ``param`` is any numeric model parameter (``"phi"``, ``"T"``, ``"mu"``, ...) or one entry of a
     per-region share vector (``"farmers[2]"``; the other entries are rescaled).
 
@@ -91,7 +113,8 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
     if vals.size < 2:
         raise ValueError("values: need at least two distinct parameter values")
     model.with_param(param, vals[0])  # validates the name and the range early
-    opts = SolverOptions.from_kwargs(options, **solver_kwargs)
+    o = TraceOptions.resolve(options, **settings)
+    tol, perturbation, opts = o.tol, o.perturbation, o.solver
     space = StateSpace.of(model)
     dirs = ["up", "down"] if direction == "both" else [direction]
     shape = (len(dirs), vals.size)
@@ -101,7 +124,7 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *, tol:
     converged = np.zeros(shape, dtype=bool)
     residual = np.full(shape, np.nan)
     lead = np.full(shape, np.nan)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(o.seed)
     start = model.symmetric_state() if lam0 is None else space.validate(lam0, "lam0")
     lam = start
     for d, name in enumerate(dirs):

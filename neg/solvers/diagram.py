@@ -22,12 +22,15 @@ follows the stable state only.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import xarray as xr
 from scipy.optimize import brentq
 
+from neg.options import Options, option
 from neg.solvers._face import (
     TIGHT,
     Face,
@@ -48,7 +51,24 @@ from neg.solvers.long_run import long_run
 from neg.state import StateSpace
 from neg.variables import attrs, parameter_attrs
 
-__all__ = ["bifurcation_diagram"]
+__all__ = ["bifurcation_diagram", "DiagramOptions"]
+
+
+@dataclass(frozen=True)
+class DiagramOptions(Options):
+    """Settings of :func:`bifurcation_diagram` (its short runs use fixed tight tolerances)."""
+
+    algorithm: ClassVar[str] = "bifurcation_diagram"
+
+    ds: float = option(0.01, "pos_number",
+                       help="initial arclength step, in shares and (p - lo)/(hi - lo)")
+    ds_max: float = option(0.05, "pos_number", help="largest arclength step")
+    max_points: int = option(500, "pos_int", help="cap on the points of one branch")
+    max_branches: int = option(40, "pos_int", help="cap on the number of branches")
+    max_depth: int = option(1, "nonneg_int",
+                            help="generations of branches started at branch points")
+    n_grid: int = option(61, "pos_int", bounds=(2, math.inf),
+                         help="grid of the parameter on which corner branches are sought")
 
 
 # ----------------------------------------------------------------------------- diagram
@@ -411,9 +431,8 @@ def _corner_branches(diag: _Diagram, n_grid: int):
                     diag._spawn_entering(tuple(sorted((r, i))), lam, e, entering=i, depth=1)
 
 
-def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 0.01,
-                        ds_max: float = 0.05, max_points: int = 500, max_branches: int = 40,
-                        max_depth: int = 1, n_grid: int = 61) -> xr.Dataset:
+def bifurcation_diagram(model, param: str, lo: float, hi: float, *,
+                        options: DiagramOptions | None = None, **settings) -> xr.Dataset:
     """Every branch of equilibria of ``model`` for ``param`` in [lo, hi], stable and unstable.
 
     Seeds: the uniform distribution (when it is an equilibrium: symmetric settings), full
@@ -421,8 +440,12 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 
     reached by :func:`neg.long_run` at both ends of the range. Branches are continued by
     pseudo-arclength continuation; at a "branch" point new branches start along the critical
     eigenvector (up to ``max_depth`` generations); at a "corner" the branch continues on the
-    adjacent face. ``ds``/``ds_max``: initial/maximal arclength step in the scaled coordinates
-    (shares, (p - lo)/(hi - lo)).
+    adjacent face.
+
+    ``options``: :class:`DiagramOptions`; ``**settings``: any of its settings by name (``ds``,
+    ``ds_max``: initial/maximal arclength step in the scaled coordinates (shares,
+    (p - lo)/(hi - lo)); ``max_points``, ``max_branches``, ``max_depth``, ``n_grid``),
+    overriding ``options``.
 
     Returns a Dataset with dims ``branch``, ``point``, ``region``, ``special``: variables
     ``<param>(branch, point)`` (NaN-padded), ``lam(branch, point, region)``,
@@ -435,11 +458,12 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 
     ("branch", "fold", "corner"), ``special_value(special)``, ``special_lam(special, region)``,
     ``special_branch(special)``. ``attrs["short_run_solves"]`` counts the short runs used.
     """
+    o = DiagramOptions.resolve(options, **settings)
     lo, hi = float(lo), float(hi)
     if not hi > lo:
         raise ValueError(f"lo, hi: need lo < hi, got {lo}, {hi}")
     model.with_param(param, lo), model.with_param(param, hi)  # validates name and range
-    diag = _Diagram(model, param, lo, hi, ds, ds_max, max_points, max_branches, max_depth)
+    diag = _Diagram(model, param, lo, hi, o.ds, o.ds_max, o.max_points, o.max_branches, o.max_depth)
     solves0 = short_run_count()
     space = StateSpace.of(model)
     gaps = []
@@ -457,7 +481,7 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *, ds: float = 
         diag.run_branch(support, u0, t0, "uniform", 0)
         diag.drain()
     if model.state_is_regions():
-        _corner_branches(diag, n_grid)
+        _corner_branches(diag, o.n_grid)
         diag.drain()
     for p in (lo, hi):
         eq = long_run(model.with_param(param, p), stability=False)

@@ -62,13 +62,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import warnings
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import xarray as xr
 from scipy.integrate import solve_ivp
 
 from neg._version import __version__
+from neg.options import Options, nested, option
 from neg.solvers.fixed_point import SolverOptions
 from neg.solvers.migration import _Face, _Flow, _IntegrationFailed, _onto, _settle
 from neg.solvers.schedule import ParameterPaths, Schedule
@@ -76,7 +80,7 @@ from neg.state import StateSpace, payoff_scale
 from neg.variables import attrs as variable_attrs
 from neg.variables import parameter_attrs
 
-__all__ = ["simulate", "Schedule", "DYNAMICS", "INTEGRATORS", "ZERO_SHARE", "RELEASE_GAP"]
+__all__ = ["simulate", "SimulateOptions", "Schedule", "DYNAMICS", "INTEGRATORS", "ZERO_SHARE", "RELEASE_GAP"]
 
 DYNAMICS = ("replicator", "logit")
 INTEGRATORS = ("LSODA", "Radau", "BDF")
@@ -86,6 +90,28 @@ ZERO_SHARE = 1e-12
 #: payoff) below its group's free mean (hysteresis against chattering at the cap)
 RELEASE_GAP = 1e-10
 _OUTPUTS = ("wage", "income", "price_index", "real_wage", "payoff")
+
+
+@dataclass(frozen=True)
+class SimulateOptions(Options):
+    """Settings of :func:`simulate`: the dynamics' constants, the integration and the short run."""
+
+    algorithm: ClassVar[str] = "simulate"
+
+    speed: float = option(1.0, "pos_number", help="migration speed: per unit of payoff difference "
+                          "and time (replicator), per unit time (logit)")
+    dispersion: float | None = option(None, "pos_number", nullable=True,
+                                      help="eta of the logit choice probabilities, in payoff units "
+                                           "(logit only)")
+    migration_cost: float = option(0.0, "nonneg_number",
+                                   help="payoff gain a move must exceed, in payoff units")
+    integrator: str = option("LSODA", "choice", choices=INTEGRATORS,
+                             help="solve_ivp method (implicit or stiffness-switching)")
+    rtol: float = option(1e-8, "pos_number", help="relative tolerance of the integration")
+    atol: float = option(1e-12, "pos_number", help="absolute tolerance of the integration")
+    max_step: float = option(math.inf, "pos_number", bounds=(0.0, math.inf),
+                             help="largest integration step (inf: no limit)")
+    solver: SolverOptions = nested(SolverOptions)
 
 
 def _output_times(t_end, dt, steps) -> np.ndarray:
@@ -110,9 +136,7 @@ def _output_times(t_end, dt, steps) -> np.ndarray:
 
 # --------------------------------------------------------------------------- simulate
 def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = "replicator", *,
-             speed: float = 1.0, dispersion: float | None = None, migration_cost: float = 0.0,
-             options: SolverOptions | None = None, integrator: str = "LSODA", rtol: float = 1e-8,
-             atol: float = 1e-12, max_step: float = np.inf) -> xr.Dataset:
+             options: SimulateOptions | SolverOptions | None = None, **settings) -> xr.Dataset:
     """Relocation path: migration dynamics from ``lam0`` while parameters follow ``schedule``.
 
     Parameters
@@ -130,14 +154,16 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
     t_end : final time (> 0; the unit of time is whatever ``speed`` is per unit of).
     dt, steps : exactly one: output interval (the times 0, dt, 2 dt, ..., plus t_end if it is not
         a multiple) or number of output intervals (``linspace(0, t_end, steps + 1)``).
-    dynamics : "replicator" or "logit" (needs ``dispersion`` eta > 0).
-    speed : migration speed (> 0), per unit of payoff difference and time for the replicator, per
-        unit time for the logit relaxation.
-    dispersion : eta of the logit choice probabilities, in payoff units.
-    migration_cost : c >= 0 in payoff units; see the module docstring.
-    options : short-run :class:`SolverOptions`.
-    integrator, rtol, atol, max_step : passed to :func:`scipy.integrate.solve_ivp` (integrator is
-        one of "LSODA", "Radau", "BDF"; the state is log lam for the replicator, lam for the logit).
+    dynamics : "replicator" or "logit" (needs the setting ``dispersion`` eta > 0).
+    options : :class:`SimulateOptions` (or the short run's :class:`SolverOptions` alone).
+    **settings : any setting of :class:`SimulateOptions` or of the short run's
+        :class:`SolverOptions` by name, overriding ``options``: ``speed`` (> 0, per unit of payoff
+        difference and time for the replicator, per unit time for the logit relaxation),
+        ``dispersion`` (eta of the logit, in payoff units), ``migration_cost`` (c >= 0 in payoff
+        units; see the module docstring), ``integrator``, ``rtol``, ``atol``, ``max_step``
+        (passed to :func:`scipy.integrate.solve_ivp`; integrator is one of "LSODA", "Radau",
+        "BDF"; the state is log lam for the replicator, lam for the logit), and ``method``,
+        ``max_iter``, ... of the short run.
 
     Returns
     -------
@@ -156,27 +182,15 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
     """
     if dynamics not in DYNAMICS:
         raise ValueError(f"dynamics: must be one of {DYNAMICS}, got {dynamics!r}")
-    if integrator not in INTEGRATORS:
-        raise ValueError(f"integrator: must be one of {INTEGRATORS} (implicit or stiffness-switching), "
-                         f"got {integrator!r}")
-    speed = _positive("speed", speed)
-    migration_cost = float(migration_cost)
-    if not (np.isfinite(migration_cost) and migration_cost >= 0):
-        raise ValueError(f"migration_cost: must be a finite number >= 0, got {migration_cost}")
-    if dynamics == "logit":
-        if dispersion is None:
-            raise ValueError("dispersion: the logit dynamics needs a dispersion eta > 0 (dispersion=...)")
-        dispersion = _positive("dispersion", dispersion)
-    elif dispersion is not None:
+    o = SimulateOptions.resolve(options, **settings)
+    speed, dispersion, migration_cost = o.speed, o.dispersion, o.migration_cost
+    integrator, rtol, atol, max_step, opts = o.integrator, o.rtol, o.atol, o.max_step, o.solver
+    if dynamics == "logit" and dispersion is None:
+        raise ValueError("dispersion: the logit dynamics needs a dispersion eta > 0 (dispersion=...)")
+    if dynamics != "logit" and dispersion is not None:
         raise ValueError("dispersion: only used by dynamics='logit'; leave it None for the replicator")
-    for name, v in (("rtol", rtol), ("atol", atol)):
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"{name}: must be > 0, got {v}")
     times = _output_times(t_end, dt, steps)
     t_end = float(times[-1])
-    opts = options if options is not None else SolverOptions()
-    if not isinstance(opts, SolverOptions):
-        raise TypeError(f"options: expected a neg.SolverOptions, got {type(opts).__name__}")
     params = ParameterPaths(model, schedule)
 
     space = StateSpace.of(model)

@@ -14,7 +14,7 @@ import numpy as np
 
 from neg.geography import read_coordinates, read_distances, read_edges
 from neg.models import REGISTRY
-from neg.solvers.fixed_point import METHODS, SolverOptions
+from neg.solvers.fixed_point import SolverOptions
 from neg.study.errors import did_you_mean
 from neg.study.io import FLAT, POINT_VARS
 from neg.study.schema import _BAD, OUTPUT_KEYS, SOLVER_KEYS, SWEEP_KEYS, _Checker, _map_message, _model_fields
@@ -167,14 +167,15 @@ def _model(c: _Checker, section):
 
 
 def _solver(c: _Checker, section):
+    """The ``solver`` section: the short-run solver's settings (:class:`SolverOptions`)."""
     sec = c.mapping("solver", section, tuple(SOLVER_KEYS))
     if sec is None:
         return None
     out, ok = {}, True
-    for k, t in SOLVER_KEYS.items():
+    for k, spec in SolverOptions.specs().items():
         if sec.get(k) is None:
             continue
-        v = c.typed(f"solver.{k}", t, sec[k], choices=tuple(METHODS))
+        v = c.typed(f"solver.{k}", spec.type, sec[k], choices=spec.choices)
         if v is _BAD:
             ok = False
         else:
@@ -231,7 +232,25 @@ def _study(c: _Checker, section, K):
     if kind == "trace" and ok and np.unique(args["values"]).size < 2:
         c.err("study.values", "needs at least two distinct values")
         ok = False
+    if ok:
+        problem = _options_problem(kind, args)
+        if problem is not None:
+            c.err(*problem)
+            ok = False
     return kind, args if ok else None
+
+
+def _options_problem(kind: str, args: dict) -> tuple[str, str] | None:
+    """(key, message) if the kind's options object rejects the settings in ``args`` (its own
+    validation: ranges, bounds), else None."""
+    spec = KINDS[kind]
+    if spec.options is None:
+        return None
+    try:
+        spec.build_options(SolverOptions(), args)
+    except (ValueError, TypeError) as e:
+        return _map_message(str(e), {k: f"study.{k}" for k in spec.args}, "study")
+    return None
 
 
 def _study_arg(c: _Checker, key: str, a: Arg, v, K):
@@ -280,6 +299,10 @@ def _study_arg(c: _Checker, key: str, a: Arg, v, K):
     return c.typed(key, a.type, v, choices=a.choices, nullable=a.nullable)
 
 
+#: the value types a sweep axis can set
+_NUMERIC = ("number", "pos_number", "nonneg_number", "unit_interval", "int", "pos_int", "nonneg_int")
+
+
 def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind) -> Target | None:
     """What the axis ``name`` sets (``param`` if given, else looked up by name)."""
     text = name if param is None else param
@@ -302,11 +325,12 @@ def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind
     if geo_kind is not None:
         candidates["geography"] = {k: ("number", False) for k in GEOGRAPHY_KINDS[geo_kind][1]
                                    if k in ("unit_km", "K", "rows", "cols")}
-    candidates["solver"] = {k: ("number", t.endswith("int")) for k, t in SOLVER_KEYS.items() if k != "method"}
+    candidates["solver"] = {k: ("number", t.endswith("int")) for k, t in SOLVER_KEYS.items()
+                            if t in _NUMERIC}
     if kind is not None:
         candidates["study"] = {k: ("shares" if a.type == "shares" else "number", a.type.endswith("int"))
                                for k, a in KINDS[kind].args.items()
-                               if a.type.endswith(("number", "int")) or a.type == "shares"}
+                               if a.type in _NUMERIC or a.type == "shares"}
     if section is None:
         found = [s for s, names in candidates.items() if pname in names]
         if not found:

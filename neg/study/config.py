@@ -23,7 +23,7 @@ import yaml
 from neg.models import REGISTRY
 from neg.models.base import check_distribution, split_param
 from neg.state import StateSpace
-from neg.study.checks import _geography, _model, _output, _solver, _study, _sweep
+from neg.study.checks import _geography, _model, _options_problem, _output, _solver, _study, _sweep
 from neg.study.errors import ConfigError, Problem, did_you_mean
 from neg.study.schema import SECTIONS, SOLVER_KEYS, _Checker, _map_message, _model_fields
 from neg.study.source import Source, load_source
@@ -194,6 +194,9 @@ def _check_study_args(c, study: Study, model, args, values, found, by_target) ->
     if args.get("lam0") is not None:
         _check_lam0(args["lam0"], model, found, report)
     kind = study.kind
+    problem = _options_problem(kind, args)  # a swept setting of the kind's options
+    if problem is not None:
+        report(*problem)
     if kind in ("trace", "bifurcation"):
         p = args["param"]
         try:

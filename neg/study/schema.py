@@ -1,13 +1,15 @@
 """What a study config may contain: its sections and keys, the value types a key takes, and the
 checker that reports a wrong key or value under its dotted key (file and line from the
 :class:`~neg.study.source.Source`). A model's parameters and their types come from the model class
-itself (:func:`_model_fields`)."""
+itself (:func:`_model_fields`); the ``solver`` section's keys and the study kinds' settings from
+the algorithms' options objects (:mod:`neg.options`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import re
 
+from neg.solvers.fixed_point import SolverOptions
 from neg.study.errors import Problem, did_you_mean
 from neg.study.source import Source
 from neg.study.sweep import _num, describe
@@ -15,8 +17,8 @@ from neg.study.sweep import _num, describe
 __all__ = ["SECTIONS", "SOLVER_KEYS", "SWEEP_KEYS", "OUTPUT_KEYS"]
 
 SECTIONS = ("model", "geography", "solver", "study", "sweep", "output")
-SOLVER_KEYS = {"method": "choice", "tol": "pos_number", "max_iter": "pos_int", "memory": "pos_int",
-               "damping": "pos_number"}
+#: the ``solver`` section's keys and their types: the settings of the short-run solver
+SOLVER_KEYS = {k: spec.type for k, spec in SolverOptions.specs().items()}
 SWEEP_KEYS = ("mode", "axes", "samples", "seed", "chunk_size")
 OUTPUT_KEYS = ("path", "store", "attrs", "keep_unconverged")
 
@@ -57,7 +59,7 @@ class _Checker:
                 return None
             self.err(key, f"expected {_TYPE_WORDS.get(t, t)}, got nothing (null)")
             return _BAD
-        if t in ("number", "pos_number", "nonneg_number"):
+        if t in ("number", "pos_number", "nonneg_number", "unit_interval"):
             x = _num(self.err, key, v)
             if x is None:
                 return _BAD
@@ -66,6 +68,9 @@ class _Checker:
                 return _BAD
             if t == "nonneg_number" and not x >= 0:
                 self.err(key, f"must be >= 0, got {x:g}")
+                return _BAD
+            if t == "unit_interval" and not 0 < x <= 1:
+                self.err(key, f"must lie in (0, 1], got {x:g}")
                 return _BAD
             return x
         if t in ("int", "pos_int", "nonneg_int"):
@@ -113,6 +118,7 @@ class _Checker:
 
 _BAD = object()
 _TYPE_WORDS = {"number": "a number", "pos_number": "a number > 0", "nonneg_number": "a number >= 0",
+               "unit_interval": "a number in (0, 1]",
                "int": "a whole number", "pos_int": "a whole number >= 1",
                "nonneg_int": "a whole number >= 0", "bool": "true or false", "choice": "a name",
                "param": "a parameter name", "shares": "a list of shares", "numbers": "a list of numbers",

@@ -28,11 +28,14 @@ from typing import Any
 import numba
 import numpy as np
 
+from neg.options import Options, OptionSpec
 from neg.solvers.bifurcation import break_point, sustain_point, uniform_leading_eigenvalue
-from neg.solvers.continuation import bifurcation_diagram, trace
-from neg.solvers.fixed_point import short_run
-from neg.solvers.long_run import equilibria, long_run, payoff_gap
-from neg.solvers.simulate import simulate
+from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
+from neg.solvers.diagram import DiagramOptions
+from neg.solvers.fixed_point import SolverOptions, short_run
+from neg.solvers.long_run import DYNAMICS as LONG_RUN_DYNAMICS
+from neg.solvers.long_run import EquilibriaOptions, LongRunOptions, equilibria, long_run, payoff_gap
+from neg.solvers.simulate import DYNAMICS, SimulateOptions, simulate
 from neg.state import StateSpace
 from neg.study.io import flat_from_points
 from neg.variables import VARIABLES
@@ -45,9 +48,10 @@ __all__ = ["Arg", "Kind", "KINDS", "PointOutput", "run_point", "run_chunk"]
 class Arg:
     """One argument of a study kind, as written in the config's ``study`` section.
 
-    ``type``: number, pos_number, nonneg_number, int, pos_int, nonneg_int, bool, choice, shares
-    (K shares or null), values (an axis specification), param (a model parameter name, maybe
-    ``name[i]``), schedule.
+    ``type``: number, pos_number, nonneg_number, unit_interval, int, pos_int, nonneg_int, bool,
+    choice, shares (K shares or null), values (an axis specification), param (a model parameter
+    name, maybe ``name[i]``), schedule. The settings of a kind's options object are Args made by
+    :meth:`of` from their :class:`~neg.options.OptionSpec`.
     """
 
     type: str
@@ -55,6 +59,11 @@ class Arg:
     choices: tuple = ()
     nullable: bool = False
     help: str = ""
+
+    @classmethod
+    def of(cls, spec: OptionSpec) -> Arg:
+        """The argument for a setting of an options object."""
+        return cls(spec.type, choices=spec.choices, nullable=spec.nullable, help=spec.help)
 
 
 @dataclass
@@ -67,13 +76,34 @@ class PointOutput:
 
 @dataclass(frozen=True)
 class Kind:
+    """A study kind: ``run(model, solver options, args)`` computes one point. ``inputs`` are the
+    kind's own arguments (param, values, lam0, ...); ``options`` is the options class of the
+    algorithm it calls, whose settings are arguments too (:attr:`args`), so that a new setting of
+    the algorithm is a config key, checked, without another edit."""
+
     name: str
-    run: Callable[[Any, Any, dict], PointOutput]
-    args: dict[str, Arg]
+    run: Callable[[Any, SolverOptions, dict], PointOutput]
+    inputs: dict[str, Arg]
+    options: type[Options] | None
     variables: tuple[str, ...]  # what it can store (for output.store)
     dims: tuple[str, ...]  # its own dimensions ("<param>": named after study.param)
     function: str  # the neg function it calls
     doc: str = ""
+
+    @property
+    def args(self) -> dict[str, Arg]:
+        """Every argument of the ``study`` section: the inputs, then the options' settings."""
+        settings = self.options.specs() if self.options is not None else {}
+        return {**self.inputs, **{k: Arg.of(spec) for k, spec in settings.items()}}
+
+    def build_options(self, solver: SolverOptions, args: dict) -> Options:
+        """The kind's options object: its settings from ``args``, the short-run ``solver`` nested
+        (ValueError naming the setting, from the options class)."""
+        if self.options is None:
+            raise TypeError(f"study kind {self.name!r} has no options")  # pragma: no cover
+        given = {k: args[k] for k in self.options.specs() if k in args}
+        nests = SolverOptions in self.options.nested_options().values()
+        return self.options.resolve(solver if nests else None, **given)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -124,14 +154,10 @@ def param_dim(param: str) -> str:
     return str(param).replace("[", "_").replace("]", "").strip()
 
 
-def _kwargs(args: dict, names) -> dict:
-    return {k: args[k] for k in names if k in args and args[k] is not None}
-
-
 # --------------------------------------------------------------------------- kinds
 def _equilibrium(model, opts, args) -> PointOutput:
-    eq = long_run(model, args.get("lam0"), options=opts,
-                      **_kwargs(args, ("dynamics", "tol", "max_steps", "stability")))
+    eq = long_run(model, args.get("lam0"), args.get("dynamics", "replicator"),
+                  options=KINDS["equilibrium"].build_options(opts, args))
     out = PointOutput(converged=bool(eq.converged), residual=float(eq.residual))
     for name in ("lam", "real_wage", "wage", "income", "price_index", "payoff"):
         value = getattr(eq, name)
@@ -146,7 +172,7 @@ def _equilibrium(model, opts, args) -> PointOutput:
 
 
 def _equilibria(model, opts, args) -> PointOutput:
-    found = equilibria(model, options=opts, **_kwargs(args, ("tol", "n_random", "seed")))
+    found = equilibria(model, options=KINDS["equilibria"].build_options(opts, args))
     K, n = model.K, len(found)
     out = PointOutput(converged=all(e.converged for e in found),
                       residual=max((float(e.residual) for e in found), default=np.nan))
@@ -190,8 +216,7 @@ def _bifurcation_points(model, opts, args) -> PointOutput:
 
 def _trace(model, opts, args) -> PointOutput:
     ds = trace(model, args["param"], args["values"], lam0=args.get("lam0"),
-                   direction=args.get("direction", "both"), options=opts,
-                   **_kwargs(args, ("tol", "perturbation", "seed")))
+               direction=args.get("direction", "both"), options=KINDS["trace"].build_options(opts, args))
     out = _from_dataset(ds, {"converged": "trace_converged", "residual": "trace_residual"})
     conv = np.asarray(ds["converged"].values, dtype=bool)
     out.converged = bool(conv.all())
@@ -202,8 +227,7 @@ def _trace(model, opts, args) -> PointOutput:
 
 def _bifurcation(model, opts, args) -> PointOutput:
     ds = bifurcation_diagram(model, args["param"], args["lo"], args["hi"],
-                                 **_kwargs(args, ("ds", "ds_max", "max_points", "max_branches",
-                                                  "max_depth", "n_grid")))
+                             options=KINDS["bifurcation"].build_options(opts, args))
     out = _from_dataset(ds, {})
     _var(out, "short_run_solves", (), int(ds.attrs.get("short_run_solves", -1)))
     # residual: the largest payoff gap over all computed branch points (each an equilibrium)
@@ -221,9 +245,9 @@ def _bifurcation(model, opts, args) -> PointOutput:
 
 
 def _simulate(model, opts, args) -> PointOutput:
-    ds = simulate(model, args.get("schedule") or {}, args.get("lam0"), args["t_end"], options=opts,
-                      **_kwargs(args, ("dt", "steps", "dynamics", "speed", "dispersion", "migration_cost",
-                                       "integrator", "rtol", "atol", "max_step")))
+    ds = simulate(model, args.get("schedule") or {}, args.get("lam0"), args["t_end"], args.get("dt"),
+                  args.get("steps"), args.get("dynamics", "replicator"),
+                  options=KINDS["simulate"].build_options(opts, args))
     out = _from_dataset(ds, {"converged": "simulate_converged"})
     status = int(ds.attrs.get("integration_status", 0))
     _var(out, "integration_status", (), status)
@@ -238,56 +262,44 @@ def _simulate(model, opts, args) -> PointOutput:
     return out
 
 
-_NUM, _POS, _NONNEG = "number", "pos_number", "nonneg_number"
-_LONG_RUN_ARGS = {
-    "lam0": Arg("shares", nullable=True, help="starting shares (default: perturbed uniform)"),
-    "dynamics": Arg("choice", choices=("replicator",)),
-    "tol": Arg(_POS, help="long-run tolerance on the relative payoff gap"),
-    "max_steps": Arg("pos_int"),
-    "stability": Arg("bool"),
-}
+_NUM, _POS = "number", "pos_number"
+_LAM0 = Arg("shares", nullable=True, help="starting shares (default: perturbed uniform)")
 
 KINDS: dict[str, Kind] = {
     "equilibrium": Kind(
-        "equilibrium", _equilibrium, _LONG_RUN_ARGS,
+        "equilibrium", _equilibrium,
+        {"lam0": _LAM0, "dynamics": Arg("choice", choices=LONG_RUN_DYNAMICS)}, LongRunOptions,
         ("lam", "real_wage", "wage", "income", "price_index", "payoff", "stable", "iterations",
          "leading_eigenvalue"), ("region",), "long_run",
         "the long-run equilibrium reached by migration dynamics from lam0"),
     "equilibria": Kind(
-        "equilibria", _equilibria,
-        {"tol": Arg(_POS), "n_random": Arg("nonneg_int"), "seed": Arg("nonneg_int")},
+        "equilibria", _equilibria, {}, EquilibriaOptions,
         ("lam", "real_wage", "stable", "pattern", "equilibria_residual", "n_equilibria"),
         ("equilibrium", "region"), "equilibria", "every long-run equilibrium found"),
     "bifurcation_points": Kind(
-        "bifurcation_points", _bifurcation_points, {},
+        "bifurcation_points", _bifurcation_points, {}, None,
         ("break_point", "sustain_point", "break_T", "sustain_T", "has_break", "has_sustain"), (),
         "break_point", "break and sustain points (unit freeness phi and iceberg T)"),
     "trace": Kind(
         "trace", _trace,
         {"param": Arg("param", required=True), "values": Arg("values", required=True),
-         "lam0": Arg("shares", nullable=True), "direction": Arg("choice", choices=("both", "up", "down")),
-         "tol": Arg(_POS), "perturbation": Arg(_NONNEG), "seed": Arg("nonneg_int")},
+         "lam0": _LAM0, "direction": Arg("choice", choices=("both", "up", "down"))}, TraceOptions,
         ("lam", "real_wage", "wage", "income", "stable", "trace_converged", "trace_residual",
          "leading_eigenvalue"), ("direction", "<param>", "region"), "trace",
         "the stable equilibrium followed along param, up and down"),
     "bifurcation": Kind(
         "bifurcation", _bifurcation,
         {"param": Arg("param", required=True), "lo": Arg(_NUM, required=True),
-         "hi": Arg(_NUM, required=True), "ds": Arg(_POS), "ds_max": Arg(_POS),
-         "max_points": Arg("pos_int"), "max_branches": Arg("pos_int"), "max_depth": Arg("nonneg_int"),
-         "n_grid": Arg("pos_int")},
+         "hi": Arg(_NUM, required=True)}, DiagramOptions,
         ("<param>", "lam", "stable", "branch_kind", "support_size", "stalled", "lost", "lost_reason",
          "special_kind", "special_value", "special_lam", "special_branch", "short_run_solves"),
         ("branch", "point", "region", "special"), "bifurcation_diagram",
         "every branch of equilibria in [lo, hi] and the special points"),
     "simulate": Kind(
         "simulate", _simulate,
-        {"schedule": Arg("schedule"), "lam0": Arg("shares", nullable=True),
+        {"schedule": Arg("schedule"), "lam0": Arg("shares", nullable=True, help="starting shares"),
          "t_end": Arg(_POS, required=True), "dt": Arg(_POS), "steps": Arg("pos_int"),
-         "dynamics": Arg("choice", choices=("replicator", "logit")), "speed": Arg(_POS),
-         "dispersion": Arg(_POS, nullable=True), "migration_cost": Arg(_NONNEG),
-         "integrator": Arg("choice", choices=("LSODA", "Radau", "BDF")), "rtol": Arg(_POS),
-         "atol": Arg(_POS), "max_step": Arg(_POS)},
+         "dynamics": Arg("choice", choices=DYNAMICS)}, SimulateOptions,
         ("lam", "wage", "income", "price_index", "real_wage", "payoff", "simulate_converged",
          "integration_status", "short_run_solves", "<schedule>"), ("time", "region"), "simulate",
         "relocation path over time while parameters follow a schedule"),
