@@ -429,11 +429,11 @@ def _dataset(model, space, params, times, lam, outs, converged, param_vals, attr
     if space.caps is not None:
         coords["share_cap"] = (dim, space.caps, parameter_attrs("share_cap"))
     geo = model.geography
-    if getattr(geo, "coordinates", None) is not None:
+    if geo.coordinates is not None:
         coords["lat"] = ("region", geo.coordinates[:, 0], variable_attrs("lat"))
         coords["lon"] = ("region", geo.coordinates[:, 1], variable_attrs("lon"))
     base = {"model": model.name, "model_params": json.dumps(model.params()),
-            "geography": getattr(geo, "kind", "custom"), "K": int(model.K),
+            "geography": geo.kind, "K": int(model.K),
             "state_groups": json.dumps(list(space.sizes)),
             "scheduled": json.dumps(params.params)}
     return xr.Dataset(data, coords=coords, attrs={**base, **attrs})
