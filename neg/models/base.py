@@ -137,30 +137,8 @@ class ModelProtocol(Protocol):
     def initial_state(self, lam: np.ndarray) -> np.ndarray: ...  # start of the short run (x)
     def params(self) -> dict[str, Any]: ...
     def numeric_params(self) -> tuple[str, ...]: ...
-    @classmethod
-    def param_variable(cls, name: str) -> Variable:
-        """The declaration of parameter ``name`` (``"phi"``, ``"farmers[2]"``: its vector) as an
-        entry of the table of variables, for :func:`neg.variables.parameter_attrs`: every output
-        variable or coordinate named after a parameter (a traced or swept parameter, a
-        scheduled one) takes its CF attributes from ``parameter_attrs(name,
-        model.param_variable(name))``. Units that are not UDUNITS-2 strings become "1": values
-        in the numeraire say so in the comment, masses ("workers") in the meaning."""
-        p = cls._declaration(name)
-        units, meaning = p.units, p.meaning[:1].upper() + p.meaning[1:]
-        if units not in _UDUNITS:
-            meaning += "" if units == "numeraire" else f" (in {units})"
-            units = "1"
-        if not meaning.endswith("."):
-            meaning += "."
-        return Variable(p.name, p.long_name or p.name, units, meaning, numeraire=p.units == "numeraire")
-
-    @classmethod
-    def _declaration(cls, name: str) -> Param:
-        p = cls._field_declarations().get(split_param(name)[0])
-        if p is None:
-            raise ValueError(f"{name}: not a parameter of {cls.__name__}")
-        return p
-
+    def param_attrs(self, name: str) -> dict[str, str]: ...  # long_name, units, description
+    def param_variable(self, name: str) -> Variable | None: ...  # CF attrs of outputs (neg.variables)
     def get_param(self, name: str) -> float: ...
     def with_param(self, name: str, value: float) -> ModelProtocol: ...
     def replace(self, **changes) -> ModelProtocol: ...
@@ -477,14 +455,17 @@ class Model:
         return {"long_name": long_name, "units": p.units, "description": p.meaning}
 
     @classmethod
-    def param_variable(cls, name: str) -> Variable:
+    def param_variable(cls, name: str) -> Variable | None:
         """The declaration of parameter ``name`` (``"phi"``, ``"farmers[2]"``: its vector) as an
         entry of the table of variables, for :func:`neg.variables.parameter_attrs`: every output
         variable or coordinate named after a parameter (a traced or swept parameter, a
         scheduled one) takes its CF attributes from ``parameter_attrs(name,
         model.param_variable(name))``. Units that are not UDUNITS-2 strings become "1": values
-        in the numeraire say so in the comment, masses ("workers") in the meaning."""
-        p = cls._declaration(name)
+        in the numeraire say so in the comment, masses ("workers") in the meaning. None for a
+        field the class does not declare (a model written as a plain dataclass)."""
+        p = cls._field_declarations().get(split_param(name)[0])
+        if p is None:
+            return None
         units, meaning = p.units, p.meaning[:1].upper() + p.meaning[1:]
         if units not in _UDUNITS:
             meaning += "" if units == "numeraire" else f" (in {units})"
