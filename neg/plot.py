@@ -103,8 +103,9 @@ def _label(ds, name: str, sub: str | None = None) -> str:
 def _flag_words(ds, name: str) -> dict[bool, str]:
     """False/True -> the words of a flag (``stable``: unstable, stable), from its attributes or
     the table of variables."""
-    meanings = _attrs(ds, name).get("flag_meanings") or " ".join(f[1] for f in VARIABLES[name].flags)
-    words = str(meanings).split()
+    words = str(_attrs(ds, name).get("flag_meanings", "")).split()
+    if len(words) != 2:
+        words = [f[1] for f in VARIABLES[name].flags]
     return {False: words[0].replace("_", " "), True: words[1].replace("_", " ")}
 
 
@@ -273,7 +274,7 @@ def heatmap(ds, ax=None, path=None, var="lam", direction="up"):
     names = _region_names(ds)
     if len(names) <= 20:
         ax.set_yticks(np.arange(len(names)), names)
-    ax.set_ylabel("region")
+    ax.set_ylabel(_label(ds, "region"))
     ax.set_xlabel(_label(ds, xdim))
     if "direction" in ds[var].dims:
         ax.set_title(f"traced {direction}ward", fontsize="medium")
