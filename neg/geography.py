@@ -119,10 +119,13 @@ class Geography:
 
     @property
     def vertex_transitive(self) -> bool:
-        """True for the constructors whose regions are all alike (every region sees the same
-        distances to the others up to a relabelling): two regions and the racetrack. Then the
-        uniform distribution is an equilibrium of a model with uniform fundamentals."""
-        return self.kind in ("two_region", "racetrack")
+        """True if the regions are all alike because the distance matrix is circulant,
+        d[i, j] = d[0, (j - i) mod K]: the rotation i -> i + 1 maps the geography onto itself
+        (two regions, the racetrack, any ring read from a file). Then the uniform distribution
+        is an equilibrium of a model with uniform fundamentals. False does not prove the
+        contrary (a torus is vertex-transitive, but not circulant in its row-major order)."""
+        D = self.distance
+        return all(np.array_equal(np.roll(D[0], r), D[r]) for r in range(1, self.K))
 
     # ---------------------------------------------------------------- constructors
     @classmethod

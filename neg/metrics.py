@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from neg.geography import Geography
 from neg.variables import attrs as variable_attrs
 
 __all__ = [
@@ -233,7 +234,7 @@ def deindustrialisation_order(ds, threshold: float | None = None, dim: str | Non
 # --------------------------------------------------------------------------- location
 def _latlon(da: xr.DataArray, geography, obj) -> tuple[np.ndarray, np.ndarray]:
     if geography is not None:
-        coords = getattr(geography, "coordinates", None)
+        coords = geography.coordinates if isinstance(geography, Geography) else None
         if coords is None:
             raise ValueError("geography has no coordinates (use Geography.from_coordinates)")
         coords = np.asarray(coords, dtype=float)
@@ -294,7 +295,7 @@ def distance_from_core(ds, geography, core=None, *, dim: str | None = None) -> x
     of any other dimension.
     """
     da = _shares(ds)
-    D = np.asarray(getattr(geography, "distance", geography), dtype=float)
+    D = np.asarray(geography.distance if isinstance(geography, Geography) else geography, dtype=float)
     K = da.sizes[REGION]
     if D.shape != (K, K):
         raise ValueError(f"geography: expected a {K} x {K} distance matrix, got shape {D.shape}")

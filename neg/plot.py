@@ -35,14 +35,18 @@ if ("matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from neg.variables import PARAMETERS, VARIABLES  # noqa: E402
+
 __all__ = ["tomahawk", "heatmap", "paths", "map", "study_figure"]
 
-# symbols (mathtext) and descriptions of common parameters, for axis labels
+# math symbols (mathtext) of variables and parameters, appended to their labels in the figures;
+# the words (long_name, units) come from the dataset's attributes, else the table of variables
 _SYMBOL = {"phi": r"\phi", "T": "T", "mu": r"\mu", "sigma": r"\sigma", "tau": r"\tau",
            "alpha": r"\alpha", "beta": r"\beta", "gamma": r"\gamma", "delta": r"\delta",
-           "rho": r"\rho", "theta": r"\theta", "kappa": r"\kappa", "eta": r"\eta", "time": "t"}
-_NAME = {"phi": "freeness of trade", "T": "iceberg trade cost", "mu": "expenditure share",
-         "sigma": "elasticity of substitution", "time": "time"}
+           "rho": r"\rho", "theta": r"\theta", "kappa": r"\kappa", "eta": r"\eta", "time": "t",
+           "lam": r"\lambda", "break_point": r"\phi_B", "sustain_point": r"\phi_S"}
+# UDUNITS-2 strings as written on an axis
+_UNITS = {"degrees_east": "°E", "degrees_north": "°N", "percent": "%"}
 # special points: kind -> (legend word, subscript, marker, colour)
 _SPECIAL = {"branch": ("break", "B", "o", "C3"), "corner": ("sustain", "S", "D", "C0"),
             "fold": ("fold", "F", "s", "C2")}
@@ -75,15 +79,34 @@ def _symbol(name: str, sub: str | None = None) -> str:
     return f"${s}_{{{sub}}}$" if sub else f"${s}$"
 
 
-def _label(ds, name: str) -> str:
-    """Axis label for a coordinate or variable: description, symbol and units where known (a
-    ``long_name``/``units`` attribute is used for names neg does not know)."""
-    attrs = ds[name].attrs if name in ds.variables else {}
-    long_name = attrs.get("long_name", "")
-    text = _NAME.get(name) or (long_name if long_name != name else "")
-    text = f"{text} {_symbol(name)}".strip() if name in _SYMBOL else (text or name)
+def _attrs(ds, name: str) -> dict:
+    """``long_name`` and ``units`` of a coordinate or variable: its attributes in ``ds``, else its
+    entry in the table of variables (:mod:`neg.variables`; a dataset built by hand)."""
+    attrs = dict(ds[name].attrs) if name in ds.variables else {}
+    if "long_name" not in attrs:
+        v = VARIABLES.get(name) or PARAMETERS.get(name)
+        if v is not None:
+            attrs = {"long_name": v.long_name, **({"units": v.units} if v.units else {}), **attrs}
+    return attrs
+
+
+def _label(ds, name: str, sub: str | None = None) -> str:
+    """Axis label for a coordinate or variable: its long name (:func:`_attrs`), its math symbol
+    (subscripted by ``sub``) and its units where they are not "1"."""
+    attrs = _attrs(ds, name)
+    text = str(attrs.get("long_name", ""))
+    text = f"{text} {_symbol(name, sub)}".strip() if name in _SYMBOL else (text or name)
     units = str(attrs.get("units", ""))
-    return f"{text} ({units})" if units and units != "1" else text
+    return f"{text} ({_UNITS.get(units, units)})" if units and units != "1" else text
+
+
+def _flag_words(ds, name: str) -> dict[bool, str]:
+    """False/True -> the words of a flag (``stable``: unstable, stable), from its attributes or
+    the table of variables."""
+    words = str(_attrs(ds, name).get("flag_meanings", "")).split()
+    if len(words) != 2:
+        words = [f[1] for f in VARIABLES[name].flags]
+    return {False: words[0].replace("_", " "), True: words[1].replace("_", " ")}
 
 
 def _param_var(ds, param: str, kind: str) -> str:
@@ -172,8 +195,9 @@ def tomahawk(ds, ax=None, path=None, region=0):
         for xr, yr, st in _runs(x, y, s):
             ax.plot(xr, yr, color="black", linestyle="-" if st else "--",
                     linewidth=1.6 if st else 1.1, solid_capstyle="butt")
-    handles = [Line2D([], [], color="black", linewidth=1.6, label="stable"),
-               Line2D([], [], color="black", linestyle="--", linewidth=1.1, label="unstable")]
+    words = _flag_words(ds, "stable")
+    handles = [Line2D([], [], color="black", linewidth=1.6, label=words[True]),
+               Line2D([], [], color="black", linestyle="--", linewidth=1.1, label=words[False])]
 
     if "special" in ds.dims and ds.sizes["special"] > 0:
         _require(ds, kind, ("special_kind", "special_value", "special_lam"))
@@ -202,9 +226,9 @@ def tomahawk(ds, ax=None, path=None, region=0):
 
     ax.set_xlabel(_label(ds, pvar))
     if isinstance(region, str) and region == "max":
-        ax.set_ylabel(r"largest regional share $\lambda_{\max}$")
+        ax.set_ylabel(_label(ds, "lam", sub=r"\max") + ", largest over regions")
     else:
-        ax.set_ylabel(r"share $\lambda$ of region " + _region_names(ds)[_region_index(ds, region)])
+        ax.set_ylabel(f"{_label(ds, 'lam')}, region {_region_names(ds)[_region_index(ds, region)]}")
     ax.set_ylim(-0.03, 1.03)
     ax.legend(handles=handles, fontsize="small", loc="lower center", bbox_to_anchor=(0.5, 1.0),
               ncol=2, frameon=False)
@@ -250,12 +274,11 @@ def heatmap(ds, ax=None, path=None, var="lam", direction="up"):
     names = _region_names(ds)
     if len(names) <= 20:
         ax.set_yticks(np.arange(len(names)), names)
-    ax.set_ylabel("region")
+    ax.set_ylabel(_label(ds, "region"))
     ax.set_xlabel(_label(ds, xdim))
     if "direction" in ds[var].dims:
         ax.set_title(f"traced {direction}ward", fontsize="medium")
-    label = r"share $\lambda$" if shares else _label(ds, var)
-    ax.figure.colorbar(mesh, ax=ax, label=label)
+    ax.figure.colorbar(mesh, ax=ax, label=_label(ds, var))
     return _finish(ax, path)
 
 
@@ -326,7 +349,7 @@ def paths(ds, ax=None, path=None, regions=None, twin=None):
                     linestyle=styles.get(d, "-"), linewidth=1.4,
                     label=names[i] if d is None else f"{names[i]}, {d}")
     ax.set_xlabel(_label(ds, xdim))
-    ax.set_ylabel(r"share $\lambda_i$")
+    ax.set_ylabel(_label(ds, "lam", sub="i"))
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlim(np.nanmin(x), np.nanmax(x))
     handles, _ = ax.get_legend_handles_labels()
@@ -389,12 +412,12 @@ def map(ds, geography=None, ax=None, path=None, time=None, var="lam", sel=None,
     refs = [r for r in (0.5, 0.25, 0.1) if r <= max(v.max(), 0.1)]
     handles = [ax.scatter([], [], s=size * r, color="C0", alpha=0.75, edgecolors="black",
                           linewidths=0.5, label=f"{r:g}") for r in refs]
-    ax.legend(handles=handles, title=r"share $\lambda$", fontsize="small", labelspacing=1.3,
+    ax.legend(handles=handles, title=_label(ds, var), fontsize="small", labelspacing=1.3,
               borderpad=0.9, loc="best", framealpha=0.9)
     ax.set_aspect(1.0 / max(np.cos(np.radians(np.nanmean(lat))), 0.1))
     ax.margins(0.12)
-    ax.set_xlabel("longitude (°E)")
-    ax.set_ylabel("latitude (°N)")
+    ax.set_xlabel(_label(ds, "lon"))
+    ax.set_ylabel(_label(ds, "lat"))
     if sel:
         ax.set_title(", ".join(f"{_symbol(k) if k in _SYMBOL else k} = {_fmt(val)}"
                                for k, val in sel.items()), fontsize="medium")
@@ -490,7 +513,7 @@ def _bars(d):
     _, ax = plt.subplots(figsize=(5, 3.2), layout="constrained")
     names = [str(x) for x in d["region"].values]
     ax.bar(names, d["lam"].values)
-    ax.set_ylabel(r"share $\lambda$")
+    ax.set_ylabel(_label(d, "lam"))
     ax.set_ylim(0, 1)
     return ax
 
@@ -500,14 +523,15 @@ def _equilibria_figure(d):
     lam = np.asarray(d["lam"].values)
     stable = np.asarray(d["stable"].values, dtype=bool)
     x = np.arange(lam.shape[-1])
+    words = _flag_words(d, "stable")
     for e in range(lam.shape[0]):
         if not np.all(np.isfinite(lam[e])):
             continue
         ax.plot(x, lam[e], marker="o", linestyle="-" if stable[e] else "--",
                 markerfacecolor=None if stable[e] else "white",
-                label=f"#{e} {'stable' if stable[e] else 'unstable'}")
+                label=f"#{e} {words[bool(stable[e])]}")
     ax.set_xticks(x, [str(r) for r in d["region"].values])
-    ax.set_ylabel(r"share $\lambda$")
+    ax.set_ylabel(_label(d, "lam"))
     ax.set_ylim(-0.03, 1.03)
     if lam.shape[0] <= 10:
         ax.legend(fontsize="small")
@@ -517,23 +541,23 @@ def _equilibria_figure(d):
 def _bifurcation_points_figure(d, keep):
     if len(keep) == 2:
         fig, axs = plt.subplots(1, 2, figsize=(8.5, 3.4), layout="constrained")
-        for ax, var, label in zip(axs, ("break_point", "sustain_point"), (r"$\phi_B$", r"$\phi_S$"),
-                                  strict=True):
+        for ax, var in zip(axs, ("break_point", "sustain_point"), strict=True):
             da = d[var].transpose(*keep)
             y, x = (np.asarray(d[k].values, dtype=float) for k in keep)
             mesh = ax.pcolormesh(x, y, da.values, shading="nearest", cmap="viridis", vmin=0, vmax=1)
-            fig.colorbar(mesh, ax=ax, label=f"{label} (NaN: none)")
-            ax.set_xlabel(d[keep[1]].attrs.get("long_name", keep[1]))
-            ax.set_ylabel(d[keep[0]].attrs.get("long_name", keep[0]))
+            fig.colorbar(mesh, ax=ax, label=f"{_label(d, var)} (NaN: none)")
+            ax.set_xlabel(_label(d, keep[1]))
+            ax.set_ylabel(_label(d, keep[0]))
         return axs[0]
     _, ax = plt.subplots(figsize=(5, 3.4), layout="constrained")
     if keep:
         x = np.asarray(d[keep[0]].values, dtype=float)
-        ax.plot(x, d["break_point"].values, marker="o", label=r"break $\phi_B$")
-        ax.plot(x, d["sustain_point"].values, marker="D", label=r"sustain $\phi_S$")
-        ax.set_xlabel(d[keep[0]].attrs.get("long_name", keep[0]))
+        ax.plot(x, d["break_point"].values, marker="o", label=_label(d, "break_point"))
+        ax.plot(x, d["sustain_point"].values, marker="D", label=_label(d, "sustain_point"))
+        ax.set_xlabel(_label(d, keep[0]))
         ax.legend(fontsize="small")
     else:
-        ax.bar(["break", "sustain"], [float(d["break_point"]), float(d["sustain_point"])])
-    ax.set_ylabel(r"freeness $\phi$")
+        ax.bar([_label(d, v) for v in ("break_point", "sustain_point")],
+               [float(d["break_point"]), float(d["sustain_point"])])
+    ax.set_ylabel(_label(d, "phi"))
     return ax

@@ -85,7 +85,8 @@ def agglomeration_rent_curve(model, phis, core: int = 0, *, measure: str | None 
     measure = _rent_measure(model, measure)
     vals = np.array([agglomeration_rent(model.replace(phi=float(p)), core, measure=measure)
                      for p in phis])
-    da = xr.DataArray(vals, dims=("phi",), coords={"phi": ("phi", phis, parameter_attrs("phi"))},
+    phi_attrs = parameter_attrs("phi", model.param_variable("phi"))
+    da = xr.DataArray(vals, dims=("phi",), coords={"phi": ("phi", phis, phi_attrs)},
                       name="agglomeration_rent", attrs=variable_attrs("agglomeration_rent"))
     ok = np.isfinite(vals)
     da.attrs.update(model=model.name, core=int(core), measure=measure,
@@ -151,7 +152,7 @@ class TaxGame:
         """The outcome as an xarray Dataset over region (and round for the history)."""
         names = list(self.model.geography.names)
         return xr.Dataset(
-            {"tax": ("region", self.tax, parameter_attrs("tax")),
+            {"tax": ("region", self.tax, parameter_attrs("tax", self.model.param_variable("tax"))),
              "lam": ("region", np.asarray(self.equilibrium.lam), variable_attrs("lam")),
              "objective": ("region", self.objective, variable_attrs("objective")),
              "payoff": ("region", np.asarray(self.equilibrium.payoff), variable_attrs("payoff")),

@@ -39,16 +39,18 @@ import numpy as np
 import xarray as xr
 
 from neg.models.base import Capability
+from neg.results import Equilibrium, ShortRun
 from neg.variables import attrs as variable_attrs
 
 __all__ = ["welfare", "compare"]
 
 
-def _short_run_of(model, eq):
-    """(sr-like object, lam): an Equilibrium or ShortRun with outputs, or a distribution."""
-    if hasattr(eq, "lam") and getattr(eq, "wage", None) is not None:
+def _short_run_of(model, eq: Equilibrium | ShortRun | np.ndarray):
+    """(short run, lam) at ``eq``: a ShortRun, an Equilibrium with its outputs (else the short
+    run at its lam), or a distribution lam."""
+    if isinstance(eq, ShortRun) or (isinstance(eq, Equilibrium) and eq.wage is not None):
         return eq, np.asarray(eq.lam, dtype=float)
-    lam = np.asarray(getattr(eq, "lam", eq), dtype=float)
+    lam = np.asarray(eq.lam if isinstance(eq, Equilibrium) else eq, dtype=float)
     sr = model.short_run(lam, tol=1e-13)
     return sr, lam
 

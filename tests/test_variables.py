@@ -73,15 +73,16 @@ def test_parameter_attrs():
 
 
 # --------------------------------------------------------------------------- checking outputs
-def _expected(name: str, var, params: set[str]) -> dict | None:
-    """The table's attributes for ``name`` (None: a label coordinate without an entry)."""
+def _expected(name: str, var, params: set[str], model=None) -> dict | None:
+    """The table's attributes for ``name`` (None: a label coordinate without an entry); those of
+    a parameter from ``model``'s declaration where the output had the model at hand."""
     if "sweep_target" in var.attrs:  # a sweep axis: the model parameter's, else its config key
         key = var.attrs["sweep_target"]
         if key.startswith("model."):
             return parameter_attrs(key[len("model."):])
         return {"long_name": key}
     if name in params:
-        return parameter_attrs(name)
+        return parameter_attrs(name, None if model is None else model.param_variable(name))
     if re.fullmatch(r"top_\d+_share", name):
         return attrs("top_k_share")
     if name in VARIABLES:
@@ -89,14 +90,15 @@ def _expected(name: str, var, params: set[str]) -> dict | None:
     return None
 
 
-def check(obj, params=(), *, where: str = "") -> None:
-    """Every variable and coordinate of ``obj`` has the table's long_name and units (and flags)."""
+def check(obj, params=(), *, where: str = "", model=None) -> None:
+    """Every variable and coordinate of ``obj`` has the table's long_name and units (and flags);
+    a parameter's, its declaration's by ``model`` (if given)."""
     params = set(params)
     items = [(obj.name, obj.variable)] if isinstance(obj, xr.DataArray) else []
     items += list((obj.variables if isinstance(obj, xr.Dataset) else obj.coords).items())
     for name, var in items:
         name = str(name).removeprefix("coord__")  # flat layout: a point's coordinate, as a variable
-        want = _expected(name, var, params)
+        want = _expected(name, var, params, model)
         label = var.dtype.kind in "OUS" and name in var.dims
         if want is None:
             assert label, f"{where}: {name!r} is not in the table of variables"
@@ -167,7 +169,8 @@ def test_bifurcation_diagram():
 def test_simulate(simulated):
     ds = simulated
     assert "share_cap" in ds.coords and "lat" in ds.coords
-    check(ds, set(json.loads(ds.attrs["scheduled"])) | {"share_cap"}, where="simulate")
+    check(ds, set(json.loads(ds.attrs["scheduled"])) | {"share_cap"}, where="simulate", model=CP3)
+    assert ds["farmers"].attrs["long_name"] == "farmers' shares"  # the declared long name
     assert ds["converged"].dtype == bool
 
 
@@ -187,13 +190,13 @@ def test_welfare_grouped_state():
 def test_metrics(traced, simulated):
     for ds, params in ((simulated, set(json.loads(simulated.attrs["scheduled"])) | {"share_cap"}),
                        (traced, {"phi"})):
-        check(metrics.industrialisation_order(ds), params, where="industrialisation_order")
-        check(metrics.deindustrialisation_order(ds), params, where="deindustrialisation_order")
-        check(metrics.centre_of_gravity(ds, GEO), params, where="centre_of_gravity")
-        check(metrics.distance_from_core(ds, GEO), params, where="distance_from_core")
-        check(metrics.herfindahl(ds), params, where="herfindahl")
-        check(metrics.spatial_gini(ds), params, where="spatial_gini")
-        check(metrics.top_k_share(ds, 2), params, where="top_k_share")
+        check(metrics.industrialisation_order(ds), params, where="industrialisation_order", model=CP3)
+        check(metrics.deindustrialisation_order(ds), params, where="deindustrialisation_order", model=CP3)
+        check(metrics.centre_of_gravity(ds, GEO), params, where="centre_of_gravity", model=CP3)
+        check(metrics.distance_from_core(ds, GEO), params, where="distance_from_core", model=CP3)
+        check(metrics.herfindahl(ds), params, where="herfindahl", model=CP3)
+        check(metrics.spatial_gini(ds), params, where="spatial_gini", model=CP3)
+        check(metrics.top_k_share(ds, 2), params, where="top_k_share", model=CP3)
     shares = xr.DataArray(np.array([[0.5, 0.2], [0.3, 0.3], [0.2, 0.5]]), dims=("region", "industry"),
                           coords={"region": ("region", ["a", "b", "c"], attrs("region")),
                                   "industry": ("industry", ["x", "y"], attrs("industry"))},

@@ -50,6 +50,10 @@ from neg.models.params import (
     split_param,
 )
 from neg.state import StateSpace
+from neg.variables import Variable
+
+#: the units of declarations that are UDUNITS-2 strings (others become "1" in CF attributes)
+_UDUNITS = frozenset({"1", "s", "percent", "degrees_north", "degrees_east"})
 
 __all__ = ["Model", "ModelProtocol", "Capability", "Kernels", "Param", "check_greater", "check_open_unit",
            "check_distribution", "split_param"]
@@ -133,6 +137,8 @@ class ModelProtocol(Protocol):
     def initial_state(self, lam: np.ndarray) -> np.ndarray: ...  # start of the short run (x)
     def params(self) -> dict[str, Any]: ...
     def numeric_params(self) -> tuple[str, ...]: ...
+    def param_attrs(self, name: str) -> dict[str, str]: ...  # long_name, units, description
+    def param_variable(self, name: str) -> Variable | None: ...  # CF attrs of outputs (neg.variables)
     def get_param(self, name: str) -> float: ...
     def with_param(self, name: str, value: float) -> ModelProtocol: ...
     def replace(self, **changes) -> ModelProtocol: ...
@@ -224,6 +230,8 @@ class Model:
     regional_params: ClassVar[tuple[str, ...]] = ()
     #: per-region rates (derived from the declarations of kind "rates", e.g. tax, cost)
     regional_rates: ClassVar[tuple[str, ...]] = ()
+    #: the kernel arguments' layout, derived from the declarations (None: not declared)
+    _layout: ClassVar[tuple | None] = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -276,6 +284,14 @@ class Model:
             cached = decl
             cls._decl_cache = cached
         return cached
+
+    @classmethod
+    def field_declarations(cls) -> dict[str, Param]:
+        """name -> declaration of every field, in the order of the dataclass fields (the
+        ``positional`` ones first): what a config's ``model`` section may hold (the study schema
+        reads the kinds, defaults and choices from here)."""
+        decl = cls._field_declarations()
+        return {f.name: decl[f.name] for f in dataclasses.fields(cls) if f.name in decl}
 
     def _validate(self) -> None:
         """Checks beyond the declarations' ranges (relations between parameters)."""
@@ -345,7 +361,7 @@ class Model:
     def kernel_args(self) -> tuple[np.ndarray, np.ndarray]:
         """(par, reg): the declared scalar slots (1-d) and per-region rows (2-d) for the
         kernels, each followed by the model's ``kernel_extras()``."""
-        layout = getattr(type(self), "_layout", None)  # a subclass keeps its model's layout
+        layout = type(self)._layout  # a subclass keeps its model's layout
         if layout is None:
             raise NotImplementedError(f"{self.name}: declare parameters (or write kernel_args)")
         par_slots, reg_names, par_getter, reg_getter, extras = layout
@@ -378,7 +394,7 @@ class Model:
     def share_caps(self) -> np.ndarray | None:
         """Upper bounds on the state's shares (development zones), or None for no bound.
         One-group models with a ``share_cap`` field get it; grouped models may override."""
-        caps = getattr(self, "share_cap", None) if "share_cap" in self.regional_rates else None
+        caps = self.share_cap if "share_cap" in self.regional_rates else None
         if caps is None or np.all(caps >= 1.0):
             return None
         return np.asarray(caps, dtype=float) if self.state_is_regions() else None
@@ -432,13 +448,38 @@ class Model:
         ``long_name``, ``units`` and ``description`` (its meaning), e.g. for the coordinate of
         a swept or traced parameter."""
         base, index = split_param(name)
-        p = cls._field_declarations().get(base)
-        if p is None:
-            raise ValueError(f"{name}: not a parameter of {cls.__name__}")
+        p = cls._declaration(name)
         long_name = p.long_name or p.name
         if index is not None:
             long_name = f"{long_name} of region {index}"
         return {"long_name": long_name, "units": p.units, "description": p.meaning}
+
+    @classmethod
+    def param_variable(cls, name: str) -> Variable | None:
+        """The declaration of parameter ``name`` (``"phi"``, ``"farmers[2]"``: its vector) as an
+        entry of the table of variables, for :func:`neg.variables.parameter_attrs`: every output
+        variable or coordinate named after a parameter (a traced or swept parameter, a
+        scheduled one) takes its CF attributes from ``parameter_attrs(name,
+        model.param_variable(name))``. Units that are not UDUNITS-2 strings become "1": values
+        in the numeraire say so in the comment, masses ("workers") in the meaning. None for a
+        field the class does not declare (a model written as a plain dataclass)."""
+        p = cls._field_declarations().get(split_param(name)[0])
+        if p is None:
+            return None
+        units, meaning = p.units, p.meaning[:1].upper() + p.meaning[1:]
+        if units not in _UDUNITS:
+            meaning += "" if units == "numeraire" else f" (in {units})"
+            units = "1"
+        if not meaning.endswith("."):
+            meaning += "."
+        return Variable(p.name, p.long_name or p.name, units, meaning, numeraire=p.units == "numeraire")
+
+    @classmethod
+    def _declaration(cls, name: str) -> Param:
+        p = cls._field_declarations().get(split_param(name)[0])
+        if p is None:
+            raise ValueError(f"{name}: not a parameter of {cls.__name__}")
+        return p
 
     def get_param(self, name: str) -> float:
         """Value of a scalar parameter, or of one entry ``"name[i]"`` of a per-region one."""

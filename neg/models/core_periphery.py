@@ -48,7 +48,7 @@ from neg.models.params import Param, slots
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
 PARAMS = (
     Param("mu", "scalar", "expenditure share of manufactures = mass of mobile workers",
-          "manufacturing share", lower=0.0, upper=1.0, slot="par"),
+          "expenditure share of manufactures", lower=0.0, upper=1.0, slot="par"),
     Param("farmers", "shares", "shares of the immobile farmers (total 1 - mu), by region",
           "farmers' shares", default=None, slot="reg", role="immobile"),
 )

@@ -58,7 +58,7 @@ from neg.operators import freeness_dot, freeness_entry, freeness_tdot
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
 PARAMS = (
-    Param("mu", "scalar", "expenditure share of manufactures", "manufacturing share",
+    Param("mu", "scalar", "expenditure share of manufactures", "expenditure share of manufactures",
           lower=0.0, upper=1.0, slot="par"),
     Param("labour", "shares", "shares of the immobile labour (total 1), by region", "labour shares",
           default=None, slot="reg", role="immobile"),

@@ -53,7 +53,7 @@ from neg.models.params import Param, slots
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
 PARAMS = (
-    Param("mu", "scalar", "expenditure share of manufactures", "manufacturing share",
+    Param("mu", "scalar", "expenditure share of manufactures", "expenditure share of manufactures",
           lower=0.0, upper=1.0, slot="par"),
     Param("workers", "shares", "shares of the immobile workers, by region", "workers' shares",
           default=None, slot="reg", role="immobile"),

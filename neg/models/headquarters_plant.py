@@ -63,7 +63,7 @@ _TINY = 2.2250738585072014e-308  # smallest normal double
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
 PARAMS = (
-    Param("mu", "scalar", "expenditure share of manufactures", "manufacturing share",
+    Param("mu", "scalar", "expenditure share of manufactures", "expenditure share of manufactures",
           lower=0.0, upper=1.0, slot="par"),
     Param("communication", "scalar", "factor c by which a plant's marginal cost rises per unit "
           "distance from its headquarters (inf: separation is prohibitive)", "communication cost",

@@ -70,7 +70,7 @@ RENTS = ("local", "national")
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
 PARAMS = (
     Param("mu", "scalar", "expenditure share of manufactures (1 - mu is spent on housing)",
-          "manufacturing share", lower=0.0, upper=1.0, slot="par"),
+          "expenditure share of manufactures", lower=0.0, upper=1.0, slot="par"),
     Param("housing", "shares", "shares of the housing stock (total 1), every one > 0", "housing shares",
           default=None, slot="reg", role="immobile"),
     Param("rents", "choice", "who receives the housing rents: the region's residents per head "

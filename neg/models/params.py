@@ -34,6 +34,8 @@ from typing import Any
 
 import numpy as np
 
+from neg.variables import PARAMETERS
+
 __all__ = ["Param", "COMMON", "POLICY", "POLICY_RATES", "KINDS", "slots", "n_slots", "kernel_layout",
            "check_greater", "check_open_unit", "check_distribution", "check_rates", "check_value",
            "check_table", "split_param", "MISSING"]
@@ -251,29 +253,29 @@ def split_param(name: str) -> tuple[str, int | None]:
 
 
 # --------------------------------------------------------------------------- the common fields
+def _common(name: str, kind: str, **bounds) -> Param:
+    """A common parameter's declaration: its meaning, long name and units are its entry of
+    :data:`neg.variables.PARAMETERS` (written once there, where outputs without a model at hand
+    find them too); its kind, range, default and slot are given here."""
+    v = PARAMETERS[name]
+    return Param(name, kind, v.meaning, v.long_name, v.units, **bounds)
+
+
 #: sigma, trade costs and the geography: every model has them (phi and T are validated together
 #: by :class:`neg.models.base.Model`, one given, the other derived)
 COMMON: tuple[Param, ...] = (
-    Param("sigma", "scalar", "elasticity of substitution between varieties", "elasticity of substitution",
-          lower=1.0, slot="par"),
-    Param("phi", "scalar", "freeness of trade per unit distance, phi = T**(1 - sigma)",
-          "freeness of trade", lower=0.0, upper=1.0, upper_closed=True, default=None),
+    _common("sigma", "scalar", lower=1.0, slot="par"),
+    _common("phi", "scalar", lower=0.0, upper=1.0, upper_closed=True, default=None),
     Param("geography", "geography", "the regions and their distances (default: two regions one "
           "unit apart)", "geography", default=None),
-    Param("T", "scalar", "iceberg trade cost factor per unit distance, T = phi**(1/(1 - sigma))",
-          "iceberg factor", lower=1.0, lower_closed=True, default=None),
+    _common("T", "scalar", lower=1.0, lower_closed=True, default=None),
 )
 
 #: the standard per-region policy instruments (models with ``Capability.POLICY``)
 POLICY: tuple[Param, ...] = (
-    Param("tax", "rates", "tax rate on the mobile factor's income, by region (negative: a subsidy)",
-          "tax rate", lower=-1.0, upper=1.0, lower_closed=True, default=0.0, slot="reg"),
-    Param("cost", "rates", "extra production cost per unit on firms, by region (environmental "
-          "regulation): marginal cost times 1 + cost", "extra unit cost", lower=0.0, upper=np.inf,
-          lower_closed=True, default=0.0, slot="reg"),
-    Param("share_cap", "rates", "upper bound on the region's share of the mobile factor "
-          "(development zones: 0 = prohibited, 1 = unrestricted)", "share cap", lower=0.0, upper=1.0,
-          lower_closed=True, upper_closed=True, default=1.0),
+    _common("tax", "rates", lower=-1.0, upper=1.0, lower_closed=True, default=0.0, slot="reg"),
+    _common("cost", "rates", lower=0.0, upper=np.inf, lower_closed=True, default=0.0, slot="reg"),
+    _common("share_cap", "rates", lower=0.0, upper=1.0, lower_closed=True, upper_closed=True, default=1.0),
 )
 _POLICY_BY_NAME = {p.name: p for p in POLICY}
 

@@ -171,10 +171,10 @@ def _corner_advantage(model, phi: float, region: int) -> float:
 
 
 def _is_vertex_transitive(model) -> bool:
-    geo = model.geography
-    uniform = (all(np.allclose(getattr(model, p), 1.0 / model.K) for p in model.regional_params)
-               and all(np.ptp(getattr(model, p)) == 0 for p in model.regional_rates))
-    return uniform and geo.kind in ("two_region", "racetrack")
+    """All regions alike: uniform fundamentals (``model.uniform_fundamentals``) on a geography
+    whose regions are all alike (``geography.vertex_transitive``); then one region stands for
+    all (the sustain point of region 0 is every region's)."""
+    return model.uniform_fundamentals and model.geography.vertex_transitive
 
 
 PHI_TINY = float(np.finfo(float).tiny)  # the smallest normal float: the lowest freeness searched

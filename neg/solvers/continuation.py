@@ -149,7 +149,8 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *,
             lead[d, i] = np.max(np.real(eq.eigenvalues)) if eq.eigenvalues.size else np.nan
     dim = dim_name(param)
     sdim, labels = state_dim(model)
-    coords = {"direction": ("direction", dirs, attrs("direction")), dim: (dim, vals, parameter_attrs(param)),
+    param_attrs = parameter_attrs(param, model.param_variable(param))
+    coords = {"direction": ("direction", dirs, attrs("direction")), dim: (dim, vals, param_attrs),
               "region": ("region", list(model.geography.names), attrs("region")),
               sdim: (sdim, labels, attrs(sdim))}
     dims3, dims2 = ("direction", dim, "region"), ("direction", dim)

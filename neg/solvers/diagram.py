@@ -519,7 +519,7 @@ def _to_dataset(diag: _Diagram, model, param: str, solves: int) -> xr.Dataset:
     sdim, labels = state_dim(model)
     ds = xr.Dataset(
         {
-            dim: (("branch", "point"), P, parameter_attrs(param)),
+            dim: (("branch", "point"), P, parameter_attrs(param, model.param_variable(param))),
             "lam": (("branch", "point", sdim), L, attrs("lam")),
             "stable": (("branch", "point"), St, attrs("stable")),
             "branch_kind": (("branch",), np.array([b.kind for b in diag.branches], dtype=str),

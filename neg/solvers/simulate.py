@@ -432,7 +432,7 @@ def _dataset(model, space, params, times, lam, outs, converged, param_vals, attr
         arr = np.array(vals, dtype=float)
         var = p if p not in data else f"param_{p}"
         dims = ("time",) if arr.ndim == 1 else ("time", "region")
-        data[var] = (dims, arr, parameter_attrs(p))
+        data[var] = (dims, arr, parameter_attrs(p, model.param_variable(p)))
     coords = {
         "time": ("time", times, variable_attrs("time")),
         "region": ("region", region, variable_attrs("region")),
@@ -441,13 +441,14 @@ def _dataset(model, space, params, times, lam, outs, converged, param_vals, attr
         coords["state"] = ("state", labels, variable_attrs("state"))
         coords["group"] = ("state", space.gid, variable_attrs("group"))
     if space.caps is not None:
-        coords["share_cap"] = (dim, space.caps, parameter_attrs("share_cap"))
+        cap_attrs = parameter_attrs("share_cap", model.param_variable("share_cap"))
+        coords["share_cap"] = (dim, space.caps, cap_attrs)
     geo = model.geography
-    if getattr(geo, "coordinates", None) is not None:
+    if geo.coordinates is not None:
         coords["lat"] = ("region", geo.coordinates[:, 0], variable_attrs("lat"))
         coords["lon"] = ("region", geo.coordinates[:, 1], variable_attrs("lon"))
     base = {"model": model.name, "model_params": json.dumps(model.params()),
-            "geography": getattr(geo, "kind", "custom"), "K": int(model.K),
+            "geography": geo.kind, "K": int(model.K),
             "state_groups": json.dumps(list(space.sizes)),
             "scheduled": json.dumps(params.params)}
     return xr.Dataset(data, coords=coords, attrs={**base, **attrs})

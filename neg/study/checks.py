@@ -458,7 +458,7 @@ def _sweep(c: _Checker, section, cls, kind, geo_kind, K):
             return "none", [], chunk, seed, every
     axes = []
     for n, t, v, s in parsed:
-        meta = _axis_meta(t)
+        meta = _axis_meta(t, cls)
         long_name = s.get("long_name") if isinstance(s.get("long_name"), str) else meta["long_name"]
         units = s.get("units") if isinstance(s.get("units"), str) else meta.get("units", "")
         axes.append(Axis(n, t, np.asarray(v, dtype=float), long_name, units))
@@ -480,12 +480,13 @@ def _check_values(c: _Checker, key: str, t: Target, vals: np.ndarray) -> bool:
     return False
 
 
-def _axis_meta(t: Target) -> dict:
-    """Default long_name and units of a sweep axis: the model parameter's (neg.variables), else
-    the axis's key."""
+def _axis_meta(t: Target, cls) -> dict:
+    """Default long_name and units of a sweep axis: the model parameter's (from its declaration
+    by the model class ``cls``), else the axis's key."""
     if t.section != "model":
         return {"long_name": t.key}
-    return parameter_attrs(t.name if t.index is None else f"{t.name}[{t.index}]")
+    name = t.name if t.index is None else f"{t.name}[{t.index}]"
+    return parameter_attrs(name, cls.param_variable(name))
 
 
 def _reserved_names(kind) -> set[str]:

@@ -1,14 +1,14 @@
 """What a study config may contain: its sections and keys, the value types a key takes, and the
 checker that reports a wrong key or value under its dotted key (file and line from the
 :class:`~neg.study.source.Source`). A model's parameters and their types come from the model class
-itself (:func:`_model_fields`); the ``solver`` section's keys and the study kinds' settings from
-the algorithms' options objects (:mod:`neg.options`)."""
+itself, from its declarations (:func:`_model_fields`); the ``solver`` section's keys and the study
+kinds' settings from the algorithms' options objects (:mod:`neg.options`)."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
+from neg.models.params import MISSING
 from neg.solvers.fixed_point import SolverOptions
 from neg.study.errors import Problem, did_you_mean
 from neg.study.source import Source
@@ -126,24 +126,18 @@ _TYPE_WORDS = {"number": "a number", "pos_number": "a number > 0", "nonneg_numbe
                "rates": "a number or a list of numbers (one per region)"}
 
 
+#: the config type of each kind of parameter declaration (neg.models.params): choices and
+#: arrays are checked by the model itself, whose messages are mapped to their keys
+_KIND_TYPES = {"scalar": "number", "index": "number", "shares": "shares", "rates": "rates",
+               "choice": "any", "array": "any"}
+
+
 def _model_fields(cls) -> dict[str, tuple[str, bool]]:
-    """name -> (type, required) for a model class's parameters (from its dataclass fields)."""
-    out = {}
-    for f in dataclasses.fields(cls):
-        if f.name == "geography":
-            continue
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        ann = str(f.type)
-        if f.name in cls.regional_params:
-            t = "shares"
-        elif f.name in getattr(cls, "regional_rates", ()):
-            t = "rates"  # per-region policy rates: one number for all regions, or one per region
-        elif "float" in ann or "int" in ann:
-            t = "number"
-        else:
-            t = "any"
-        out[f.name] = (t, required)
-    return out
+    """name -> (type, required) for a model class's parameters, from its declarations (in the
+    order of its fields): shares and rates per region, numbers, and values the model checks;
+    required: declared without a default."""
+    return {name: (_KIND_TYPES[p.kind], p.default is MISSING)
+            for name, p in cls.field_declarations().items() if p.kind != "geography"}
 
 
 def _map_message(message: str, keys: dict[str, str], default: str) -> tuple[str, str]:

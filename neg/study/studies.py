@@ -28,6 +28,8 @@ from typing import Any
 import numba
 import numpy as np
 
+from neg.geography import Geography
+from neg.models.base import ModelProtocol
 from neg.options import Options, OptionSpec
 from neg.solvers.bifurcation import break_point, sustain_point, uniform_leading_eigenvalue
 from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
@@ -115,23 +117,26 @@ def _last_dim(model, arr) -> str:
     """"region" for a vector over the K regions; "state" for a long-run state that is not one
     distribution over the regions (several groups, or configurations such as HQ/plant pairs)."""
     n = np.shape(arr)[-1] if np.ndim(arr) else 0
-    regions = getattr(model, "state_is_regions", lambda: True)()
+    regions = model.state_is_regions()
     return "region" if n == model.K and (regions or n != _state_size(model)) else "state"
 
 
 def _state_size(model) -> int:
-    groups = getattr(model, "state_groups", None)
-    return int(sum(groups())) if groups is not None else model.K
+    """Number of components of the model's long-run state."""
+    return int(sum(model.state_groups()))
 
 
-def _region_coords(out: PointOutput, model_or_geo) -> None:
-    geo = getattr(model_or_geo, "geography", model_or_geo)
-    if any("state" in dims for dims, _, _ in out.variables.values()):
-        labels = getattr(model_or_geo, "state_labels", None)
-        if labels is not None:
-            out.coords["state"] = (("state",), np.array(labels()), variable_attrs("state"))
+def _region_coords(out: PointOutput, model_or_geo: ModelProtocol | Geography) -> None:
+    """The coordinates region (and lat/lon where the geography has coordinates) and, for a
+    model whose variables lie along "state", the state's labels."""
+    if isinstance(model_or_geo, Geography):
+        geo, model = model_or_geo, None
+    else:
+        geo, model = model_or_geo.geography, model_or_geo
+    if model is not None and any("state" in dims for dims, _, _ in out.variables.values()):
+        out.coords["state"] = (("state",), np.array(model.state_labels()), variable_attrs("state"))
     out.coords["region"] = (("region",), np.array(geo.names), variable_attrs("region"))
-    if getattr(geo, "coordinates", None) is not None:
+    if geo.coordinates is not None:
         out.coords["lat"] = (("region",), geo.coordinates[:, 0], variable_attrs("lat"))
         out.coords["lon"] = (("region",), geo.coordinates[:, 1], variable_attrs("lon"))
 
