@@ -57,7 +57,7 @@ from numba import njit
 from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
-from neg.models.params import Param, check_table, n_slots, slots
+from neg.models.params import Param, n_slots, slots
 
 _TINY = 2.2250738585072014e-308  # smallest normal double
 
@@ -75,7 +75,10 @@ PARAMS = (
     Param("L", "scalar", "mass of unskilled workers", "unskilled workers", units="workers",
           lower=0.0, default=1.0, slot="par"),
     Param("share_cap", "array", "development zones: upper bounds on the share of firms in each "
-          "configuration (h, p), one number or a K x K array", "share cap", default=None),
+          "configuration (h, p), one number or a K x K array", "share cap", default=None,
+          shape=("region", "region"), lower=0.0, upper=1.0, lower_closed=True, upper_closed=True,
+          fill=1.0, broadcast="scalar", layout="one cap per configuration: rows HQ region, columns "
+          "plant region"),
 )
 SIGMA, MU, H_MASS, L_MASS = slots(PARAMS, "par", "sigma", "mu", "H", "L")
 WORKERS, TAX = slots(PARAMS, "reg", "workers", "tax")
@@ -226,15 +229,10 @@ class HeadquartersPlant(Model):
     mobile_mass_of = None  # the state is not one distribution over the regions
 
     def _validate(self) -> None:
-        object.__setattr__(self, "share_cap", self._check_caps(self.share_cap))
-
-    def _check_caps(self, value) -> np.ndarray:
-        caps = check_table("share_cap", value, (self.K, self.K), 0.0, 1.0, 1.0,
-                           layout="one cap per configuration: rows HQ region, columns plant region")
+        caps = self.share_cap  # a K x K table, checked against its declaration
         if caps.sum() < 1.0 - 1e-12:
             raise ValueError(f"share_cap: the caps sum to {caps.sum():g} < 1, so no distribution "
                              "of firms satisfies them")
-        return caps
 
     def share_caps(self) -> np.ndarray | None:
         """Upper bounds on the configuration shares (index h*K + p), or None if nothing is capped."""

@@ -89,7 +89,7 @@ from numba import njit
 
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
-from neg.models.params import Param, check_greater, check_table, n_slots, slots
+from neg.models.params import Param, check_array, n_slots, slots
 from neg.operators import (
     FreenessOperator,
     freeness_dot_block_op,
@@ -101,12 +101,18 @@ from neg.operators import (
 __all__ = ["MultiIndustry"]
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY); the
-#: "array" ones are validated in MultiIndustry._validate
+#: "array" ones with a shape are checked by params.check_array (in MultiIndustry._validate, which
+#: knows I), the relations between them in _validate
+_TABLE = dict(shape=("region", "industry"), lower=0.0, lower_closed=True,
+              layout="rows: regions, columns: industries")
 PARAMS = (
     Param("beta", "array", "consumers' expenditure share of each industry (I values, sum in (0, 1))",
-          "expenditure shares"),
+          "expenditure shares", shape=("industry",), lower=0.0, lower_closed=True,
+          items="expenditure shares"),
     Param("io", "array", "input-output matrix a_hk (I x I): cost share of industry h's composite in "
-          "industry k's costs", "input-output matrix", default=None),
+          "industry k's costs", "input-output matrix", default=None, shape=("industry", "industry"),
+          lower=0.0, lower_closed=True, fill=0.0, items="input-output shares",
+          layout="rows: supplying industry, columns: using industry"),
     Param("labour", "shares", "shares of the immobile labour force, by region", "labour shares",
           default=None, slot="reg", role="immobile"),
     Param("labour_total", "scalar", "total labour", "total labour", units="workers", lower=0.0,
@@ -118,17 +124,20 @@ PARAMS = (
     Param("core", "index", "the region that holds demand", "core region", lower=0.0, lower_closed=True,
           default=0, slot="par"),
     Param("sigma_industry", "array", "per-industry elasticities of substitution (default sigma)",
-          "industry elasticities", default=None),
+          "industry elasticities", default=None, shape=("industry",), lower=1.0, items="elasticities"),
     Param("phi_industry", "array", "per-industry freeness per unit distance (None: the common phi)",
           "industry freeness", default=None),
     Param("industry_names", "array", "names of the I industries", "industry names", default=None),
     Param("pollution", "array", "each industry's share of the regional cost (I intensities >= 0)",
-          "pollution intensity", default=None),
+          "pollution intensity", default=None, shape=("industry",), lower=0.0, lower_closed=True,
+          fill=1.0, items="intensities"),
     Param("industry_cost", "array", "extra unit costs per (region, industry), K x I, >= 0",
-          "industry cost", default=None),
+          "industry cost", default=None, fill=0.0, broadcast="scalar", **_TABLE),
     Param("share_cap", "array", "development zones: upper bounds on the share of region i's labour "
-          "in industry k (one number, K values or a K x I array)", "share cap", default=None),
+          "in industry k (one number, K values or a K x I array)", "share cap", default=None,
+          upper=1.0, upper_closed=True, fill=1.0, broadcast="rows", **_TABLE),
 )
+_DECLARED = {p.name: p for p in PARAMS}
 LABOUR_TOTAL, ETA, DEMAND, CORE = slots(PARAMS, "par", "labour_total", "eta", "demand", "core")
 LABOUR, TAX = slots(PARAMS, "reg", "labour", "tax")
 #: par beyond the declared slots (kernel_extras): I, then sigma, ell, beta, each industry's
@@ -318,16 +327,6 @@ def _payoff(x, lam, par, reg, Phi, out):
             out[i * (I + 1) + 1 + k] = (1.0 - tax[i]) * np.exp(x[i * I + k])
 
 
-def _vector(name: str, value, n: int | None = None) -> np.ndarray:
-    try:
-        arr = np.array(value, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: expected a list of numbers, got {value!r}") from None
-    if n is not None and arr.size != n:
-        raise ValueError(f"{name}: expected {n} values (one per industry), got {arr.size}")
-    return arr
-
-
 class MultiIndustry(Model):
     """Several industries with input-output linkages; labour immobile across regions, mobile
     between agriculture and the industries (Puga & Venables 1996; FKV 1999 ch. 15-16).
@@ -384,33 +383,20 @@ class MultiIndustry(Model):
     mobile_mass_of = None  # the state is not one distribution over the regions
 
     def _validate(self) -> None:
-        beta = _vector("beta", self.beta)
-        I = beta.size
+        try:
+            I = np.asarray(self.beta, dtype=np.float64).size
+        except (TypeError, ValueError):
+            raise TypeError(f"beta: expected a list of numbers, got {self.beta!r}") from None
         if I < 1:
             raise ValueError("beta: need at least one industry")
-        if not np.all(np.isfinite(beta)) or np.any(beta < 0):
-            raise ValueError(f"beta: expenditure shares must be finite and >= 0, got {beta.tolist()}")
+        sizes = {"region": self.K, "industry": I}
+        arrays = {n: check_array(p, getattr(self, n), sizes) for n, p in _DECLARED.items()
+                  if p.shape and (getattr(self, n) is not None or p.fill is not None)}
+        beta, io = arrays["beta"], arrays["io"]
         if not 0.0 < beta.sum() < 1.0:
             raise ValueError(f"beta: expenditure shares must sum to a value in (0, 1) (the rest is "
                              f"agriculture), got {beta.sum():g}")
-        if self.io is None:
-            io = np.zeros((I, I))
-        else:
-            try:
-                io = np.array(self.io, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"io: expected an I x I matrix of numbers, got {self.io!r}") from None
-            if io.shape != (I, I):
-                raise ValueError(f"io: expected a {I} x {I} matrix (rows: supplying industry, "
-                                 f"columns: using industry), got shape {io.shape}")
-            if not np.all(np.isfinite(io)) or np.any(io < 0):
-                raise ValueError("io: input-output shares must be finite and >= 0")
-        if self.sigma_industry is None:
-            sig = np.full(I, self.sigma)
-        else:
-            sig = _vector("sigma_industry", self.sigma_industry, I)
-            for k, s in enumerate(sig):
-                check_greater(f"sigma_industry[{k}]", s, 1.0)
+        sig = arrays.get("sigma_industry", np.full(I, self.sigma))
         ell = 1.0 - io.sum(axis=0)
         for k in range(I):
             rho = (sig[k] - 1.0) / sig[k]
@@ -423,11 +409,10 @@ class MultiIndustry(Model):
             phis = np.full(I, np.nan)
         else:
             raw = [np.nan if v is None else v for v in np.asarray(self.phi_industry, dtype=object).ravel()]
-            phis = _vector("phi_industry", raw, I)
-            bad = np.isfinite(phis) & ~((phis > 0) & (phis <= 1))
-            if np.any(bad):
-                raise ValueError(f"phi_industry: each freeness must lie in (0, 1] (or be None), "
-                                 f"got {phis.tolist()}")
+            phis = np.array(raw, dtype=np.float64)
+            if phis.size != I or np.any(np.isfinite(phis) & ~((phis > 0) & (phis <= 1))):
+                raise ValueError(f"phi_industry: expected {I} values (one per industry), each a "
+                                 f"freeness in (0, 1] (or None), got {phis.tolist()}")
         if not self.core < self.K:
             raise ValueError(f"core: must be a region index in [0, {self.K - 1}], got {self.core!r}")
         if self.industry_names is None:
@@ -436,29 +421,14 @@ class MultiIndustry(Model):
             names = tuple(str(n) for n in self.industry_names)
             if len(names) != I or len(set(names)) != I:
                 raise ValueError(f"industry_names: expected {I} distinct names, got {names}")
-        if self.pollution is None:
-            pollution = np.ones(I)
-        else:
-            pollution = _vector("pollution", self.pollution, I)
-            if not np.all(np.isfinite(pollution)) or np.any(pollution < 0):
-                raise ValueError(f"pollution: intensities must be finite and >= 0, got {pollution.tolist()}")
-        layout = "rows: regions, columns: industries"
-        industry_cost = check_table("industry_cost", self.industry_cost, (self.K, I), 0.0, np.inf, 0.0,
-                                    layout=layout)
-        share_cap = check_table("share_cap", self.share_cap, (self.K, I), 0.0, 1.0, 1.0, per_row=True,
-                                layout=layout)
-        banned = np.flatnonzero(np.all(share_cap == 0.0, axis=0))
+        banned = np.flatnonzero(np.all(arrays["share_cap"] == 0.0, axis=0))
         if banned.size:
             raise ValueError(f"share_cap: industry {banned[0]} is prohibited in every region (a cap of 0 "
                              "everywhere); consumers and firms spend on it, so it must be allowed somewhere")
-        for arr in (beta, io, sig, phis, pollution):
-            arr.setflags(write=False)
-        if self.sigma_industry is not None:
-            object.__setattr__(self, "sigma_industry", sig)
+        phis.setflags(write=False)
+        sig.setflags(write=False)
         object.__setattr__(self, "_sigmas", sig)  # sigma_industry None: follows sigma
-        for name, value in (("beta", beta), ("io", io), ("phi_industry", phis),
-                            ("industry_names", names), ("pollution", pollution),
-                            ("industry_cost", industry_cost), ("share_cap", share_cap)):
+        for name, value in {**arrays, "phi_industry": phis, "industry_names": names}.items():
             object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ structure
