@@ -97,6 +97,7 @@ from neg.operators import (
     freeness_tdot_block_op,
     freeness_tdot_op,
 )
+from neg.variables import attrs
 
 __all__ = ["MultiIndustry"]
 
@@ -154,6 +155,21 @@ def _freeness(par, h, I):
     return int(par[_HEAD + 3 * I + h])
 
 
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _industry(par, reg, sig, h, I):
+    """Industry h's operator, s_h, own input share a_hh, c_h = 1 - s_h + s_h a_hh, cost factors."""
+    s = sig[h]
+    ahh = par[_HEAD + 4 * I + h * I + h]
+    return _freeness(par, h, I), s, ahh, 1.0 - s + s * ahh, reg[_CF + h]
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _sources(L, w, lq, E, b, cf, s, h, j):
+    """u_jh = cf_jh L_jh w_jh q_jh^(-s_h) (region j's term of G_h) and e_jh = E_jh G_jh^(s_h - 1)
+    (its term of the market access of industry h)."""
+    return cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h]), E[j, h] * np.exp((s - 1.0) * b[j, h])
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def _economy(x, lam, par, reg):
     """Employment L (K, I), wages w, log G, log q, income Y (K), expenditure E (K, I)."""
@@ -208,14 +224,9 @@ def _map(x, lam, par, reg, Phi, out, work):
     g = np.empty(K)
     hh = np.empty(K)
     for h in range(I):
-        op = _freeness(par, h, I)
-        s = sig[h]
-        ahh = par[a0 + h * I + h]
-        c = 1.0 - s + s * ahh
-        cf = reg[_CF + h]
+        op, s, ahh, c, cf = _industry(par, reg, sig, h, I)
         for j in range(K):
-            u[j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
-            e[j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
+            u[j], e[j] = _sources(L, w, lq, E, b, cf, s, h, j)
         freeness_tdot_op(Phi, op, u, g)
         freeness_dot_op(Phi, op, e, hh)
         for i in range(K):
@@ -250,14 +261,9 @@ def _jacobian(x, lam, par, reg, Phi, out):
     MU = np.empty((K, K))
     ME = np.empty((K, K))
     for h in range(I):
-        op = _freeness(par, h, I)
-        s = sig[h]
-        ahh = par[a0 + h * I + h]
-        c = 1.0 - s + s * ahh
-        cf = reg[_CF + h]
+        op, s, ahh, c, cf = _industry(par, reg, sig, h, I)
         for j in range(K):
-            U[j, j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
-            Ed[j, j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
+            U[j, j], Ed[j, j] = _sources(L, w, lq, E, b, cf, s, h, j)
         freeness_tdot_block_op(Phi, op, U, MU)  # MU[i, j] = Phi_ji u_j
         freeness_dot_block_op(Phi, op, Ed, ME)  # ME[i, j] = Phi_ij e_j
         for i in range(K):
@@ -580,8 +586,9 @@ class MultiIndustry(Model):
         lam = lam.transpose(..., "state")
         other = [d for d in lam.dims if d != "state"]
         coords = {d: lam[d] for d in other if d in lam.coords}
-        coords.update(region=list(self.geography.names), industry=list(self.industry_names))
-        coords["labour_share"] = ("industry", self.labour_share)
+        coords.update(region=("region", list(self.geography.names), attrs("region")),
+                      industry=("industry", list(self.industry_names), attrs("industry")),
+                      labour_share=("industry", self.labour_share, attrs("labour_share")))
         v = lam.values
         L = self.employment(v)
         split = v.reshape(v.shape[:-1] + (self.K, self.I + 1))
@@ -591,12 +598,10 @@ class MultiIndustry(Model):
             {
                 "lam": (dims3, self.industry_shares(v),
                         {"long_name": "region's share of the industry's employment", "units": "1"}),
-                "employment": (dims3, L, {"long_name": "employment in the industry", "units": "labour"}),
-                "agriculture": ((*other, "region"), split[..., 0],
-                                {"long_name": "share of the region's labour in agriculture", "units": "1"}),
+                "employment": (dims3, L, attrs("employment")),
+                "agriculture": ((*other, "region"), split[..., 0], attrs("agriculture")),
                 "manufacturing": ((*other, "region"), manuf / manuf.sum(axis=-1, keepdims=True),
-                                  {"long_name": "region's share of world manufacturing employment",
-                                   "units": "1"}),
+                                  attrs("manufacturing")),
             },
             coords=coords,
             attrs=dict(lam.attrs, model=self.name) if isinstance(ds, xr.Dataset) else {"model": self.name},

@@ -101,7 +101,8 @@ class Param:
         if self.shape and (self.kind != "array" or len(self.shape) > 2):
             raise ValueError(f"{self.name}: a shape is declared for an array of 1 or 2 dimensions")
         if self.broadcast not in (None, "scalar", "rows"):
-            raise ValueError(f"{self.name}: broadcast must be None, 'scalar' or 'rows', got {self.broadcast!r}")
+            raise ValueError(f"{self.name}: broadcast must be None, 'scalar' or 'rows', "
+                             f"got {self.broadcast!r}")
 
     @property
     def annotation(self) -> str:
@@ -206,23 +207,28 @@ def check_rates(p: Param | str, value, K: int) -> np.ndarray:
     one number stands for every region; None: the default everywhere."""
     if isinstance(p, str):
         p = _POLICY_BY_NAME[p]
-    name = p.name
+    return _vector(p, value, K, "region", p.default, True)
+
+
+def _vector(p: Param, value, n: int, dim: str, fill: float, one_for_all: bool) -> np.ndarray:
+    """n values of ``p`` (one per ``dim``), ``fill`` where the value is None; finite and admitted
+    by the declaration's bounds; one number for all if ``one_for_all``. Read-only."""
     if value is None:
-        arr = np.full(K, p.default)
+        arr = np.full(n, float(fill))
     else:
-        arr = np.array(value, dtype=np.float64).reshape(-1)
-        if arr.size == 1:
-            arr = np.full(K, arr[0])
-        if arr.size != K:
-            raise ValueError(f"{name}: expected {K} values (one per region) or one for all, got {arr.size}")
+        try:
+            arr = np.array(value, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise TypeError(f"{p.name}: expected a list of numbers, got {value!r}") from None
+        if one_for_all and arr.size == 1:
+            arr = np.full(n, arr[0])
+        if arr.size != n:
+            raise ValueError(f"{p.name}: expected {n} values (one per {dim})"
+                             f"{' or one for all' if one_for_all else ''}, got {arr.size}")
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name}: values must be finite")
+            raise ValueError(f"{p.name}: {p.items} must be finite")
         if not np.all(p.admits(arr)):
-            lo = -np.inf if p.lower is None else p.lower
-            hi = np.inf if p.upper is None else p.upper
-            interval = (f"{'[' if p.lower_closed else '('}{lo:g}, {hi:g}"
-                        f"{']' if p.upper_closed else ')'}")
-            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
+            raise ValueError(f"{p.name}: {p.items} must {p.interval}, got min {arr.min():g}, "
                              f"max {arr.max():g}")
     arr.setflags(write=False)
     return arr
@@ -275,24 +281,7 @@ def check_array(p: Param, value, sizes: dict[str, int]) -> np.ndarray:
         return check_table(p.name, value, dims, lower, upper, p.fill, per_row=p.broadcast == "rows",
                            layout=p.layout or f"rows: {p.shape[0]}, columns: {p.shape[1]}",
                            one=p.broadcast is not None, items=p.items)
-    (n,) = dims
-    if value is None:
-        arr = np.full(n, float(p.fill))
-    else:
-        try:
-            arr = np.array(value, dtype=np.float64).reshape(-1)
-        except (TypeError, ValueError):
-            raise TypeError(f"{p.name}: expected a list of numbers, got {value!r}") from None
-        if p.broadcast is not None and arr.size == 1:
-            arr = np.full(n, arr[0])
-        if arr.size != n:
-            raise ValueError(f"{p.name}: expected {n} values (one per {p.shape[0]}), got {arr.size}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{p.name}: {p.items} must be finite, got {arr.tolist()}")
-        if not np.all(p.admits(arr)):
-            raise ValueError(f"{p.name}: {p.items} must {p.interval}, got {arr.tolist()}")
-    arr.setflags(write=False)
-    return arr
+    return _vector(p, value, dims[0], p.shape[0], p.fill, p.broadcast is not None)
 
 
 def split_param(name: str) -> tuple[str, int | None]:
