@@ -127,7 +127,8 @@ PARAMS = (
     Param("sigma_industry", "array", "per-industry elasticities of substitution (default sigma)",
           "industry elasticities", default=None, shape=("industry",), lower=1.0, items="elasticities"),
     Param("phi_industry", "array", "per-industry freeness per unit distance (None: the common phi)",
-          "industry freeness", default=None),
+          "industry freeness", default=None, shape=("industry",), lower=0.0, upper=1.0,
+          upper_closed=True, fill=np.nan, items="freeness values"),
     Param("industry_names", "array", "names of the I industries", "industry names", default=None),
     Param("pollution", "array", "each industry's share of the regional cost (I intensities >= 0)",
           "pollution intensity", default=None, shape=("industry",), lower=0.0, lower_closed=True,
@@ -389,10 +390,7 @@ class MultiIndustry(Model):
     mobile_mass_of = None  # the state is not one distribution over the regions
 
     def _validate(self) -> None:
-        try:
-            I = np.asarray(self.beta, dtype=np.float64).size
-        except (TypeError, ValueError):
-            raise TypeError(f"beta: expected a list of numbers, got {self.beta!r}") from None
+        I = 0 if self.beta is None else np.size(self.beta)
         if I < 1:
             raise ValueError("beta: need at least one industry")
         sizes = {"region": self.K, "industry": I}
@@ -411,14 +409,6 @@ class MultiIndustry(Model):
                     f"io: the intermediate share of industry {k} (column sum {1 - ell[k]:g}) must be "
                     f"< (sigma - 1)/sigma = {rho:g} so that sigma ell > 1 (otherwise the price "
                     f"index rises with the number of firms)")
-        if self.phi_industry is None:
-            phis = np.full(I, np.nan)
-        else:
-            raw = [np.nan if v is None else v for v in np.asarray(self.phi_industry, dtype=object).ravel()]
-            phis = np.array(raw, dtype=np.float64)
-            if phis.size != I or np.any(np.isfinite(phis) & ~((phis > 0) & (phis <= 1))):
-                raise ValueError(f"phi_industry: expected {I} values (one per industry), each a "
-                                 f"freeness in (0, 1] (or None), got {phis.tolist()}")
         if not self.core < self.K:
             raise ValueError(f"core: must be a region index in [0, {self.K - 1}], got {self.core!r}")
         if self.industry_names is None:
@@ -431,10 +421,9 @@ class MultiIndustry(Model):
         if banned.size:
             raise ValueError(f"share_cap: industry {banned[0]} is prohibited in every region (a cap of 0 "
                              "everywhere); consumers and firms spend on it, so it must be allowed somewhere")
-        phis.setflags(write=False)
         sig.setflags(write=False)
         object.__setattr__(self, "_sigmas", sig)  # sigma_industry None: follows sigma
-        for name, value in {**arrays, "phi_industry": phis, "industry_names": names}.items():
+        for name, value in {**arrays, "industry_names": names}.items():
             object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ structure
@@ -488,9 +477,6 @@ class MultiIndustry(Model):
         The long-run equilibrium whenever the regions are identical (equal labour, no ``demand``,
         every region with the same market access, e.g. a racetrack); otherwise a reference state."""
         r = np.linalg.solve(np.eye(self.I) - self.io, self.beta)
-        if np.all(self.tax == 0.0):
-            split = np.concatenate([[self.eta * (1.0 - self.beta.sum())], self.labour_share * r])
-            return np.tile(split / split.sum(), self.K)
         # a wage tax t: (1 - t) w_k = w^A, so industry k employs (1 - t) ell_k r_k per unit
         splits = [np.concatenate([[self.eta * (1.0 - self.beta.sum())], (1.0 - t) * self.labour_share * r])
                   for t in self.tax]
@@ -604,8 +590,7 @@ class MultiIndustry(Model):
                                   attrs("manufacturing")),
             },
             coords=coords,
-            attrs=dict(lam.attrs, model=self.name) if isinstance(ds, xr.Dataset) else {"model": self.name},
+            attrs={**lam.attrs, "model": self.name, **{k: v for k, v in ds.attrs.items() if isinstance(
+                v, (str, int, float))}} if isinstance(ds, xr.Dataset) else {"model": self.name},
         )
-        if isinstance(ds, xr.Dataset):
-            out.attrs.update({k: v for k, v in ds.attrs.items() if isinstance(v, (str, int, float))})
         return out

@@ -81,7 +81,8 @@ class Param:
     finite: bool = True  # False: +-inf is admissible (e.g. a prohibitive cost)
     #: an "array" parameter's dimensions by name (e.g. ("region", "industry")): check_array
     shape: tuple[str, ...] = ()
-    #: its value where it is None (a number: the array filled with it)
+    #: its value where it is None (a number: the array filled with it; NaN: entries may be
+    #: left out, as None or NaN)
     fill: float | None = None
     #: short forms it admits besides the full shape: "scalar" (one number for all), "rows" (also
     #: one value per row of a table)
@@ -212,11 +213,16 @@ def check_rates(p: Param | str, value, K: int) -> np.ndarray:
 
 def _vector(p: Param, value, n: int, dim: str, fill: float, one_for_all: bool) -> np.ndarray:
     """n values of ``p`` (one per ``dim``), ``fill`` where the value is None; finite and admitted
-    by the declaration's bounds; one number for all if ``one_for_all``. Read-only."""
+    by the declaration's bounds; one number for all if ``one_for_all``. A NaN ``fill`` means
+    "not given": entries may then be None or NaN (e.g. an industry without its own freeness).
+    Read-only."""
+    optional = fill is not None and math.isnan(fill)
     if value is None:
         arr = np.full(n, float(fill))
     else:
         try:
+            if optional:
+                value = [np.nan if v is None else v for v in np.asarray(value, dtype=object).ravel()]
             arr = np.array(value, dtype=np.float64).reshape(-1)
         except (TypeError, ValueError):
             raise TypeError(f"{p.name}: expected a list of numbers, got {value!r}") from None
@@ -225,11 +231,12 @@ def _vector(p: Param, value, n: int, dim: str, fill: float, one_for_all: bool) -
         if arr.size != n:
             raise ValueError(f"{p.name}: expected {n} values (one per {dim})"
                              f"{' or one for all' if one_for_all else ''}, got {arr.size}")
-        if not np.all(np.isfinite(arr)):
+        given = arr[~np.isnan(arr)] if optional else arr
+        if not np.all(np.isfinite(given)):
             raise ValueError(f"{p.name}: {p.items} must be finite")
-        if not np.all(p.admits(arr)):
-            raise ValueError(f"{p.name}: {p.items} must {p.interval}, got min {arr.min():g}, "
-                             f"max {arr.max():g}")
+        if not np.all(p.admits(given)):
+            raise ValueError(f"{p.name}: {p.items} must {p.interval}, got min {given.min():g}, "
+                             f"max {given.max():g}")
     arr.setflags(write=False)
     return arr
 
