@@ -86,10 +86,12 @@ _THETA = n_slots(PARAMS, "par")  # par[_THETA:]: theta (K*K, row h = HQ region),
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _profits(x, lam, par, Phi, delta, rho):
+def _profits(x, lam, par, Phi):
     """Delta (Phi^T N) and rho (operating profit of an integrated plant) at x = log E."""
     s, mu, H = par[SIGMA], par[MU], par[H_MASS]
-    K = delta.size
+    K = x.size
+    delta = np.empty(K)
+    rho = np.empty(K)
     N = np.zeros(K)
     for h in range(K):
         for p in range(K):
@@ -102,6 +104,7 @@ def _profits(x, lam, par, Phi, delta, rho):
     b = mu / s
     for p in range(K):
         rho[p] *= b
+    return delta, rho
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -109,9 +112,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
     H, L = par[H_MASS], par[L_MASS]
     workers = reg[WORKERS]
     K = x.size
-    delta = np.empty(K)
-    rho = np.empty(K)
-    _profits(x, lam, par, Phi, delta, rho)
+    delta, rho = _profits(x, lam, par, Phi)
     for i in range(K):
         e = L * workers[i]
         for p in range(K):
@@ -121,13 +122,9 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    s, mu = par[SIGMA], par[MU]
-    tax = reg[TAX]
-    K = x.size
-    delta = np.empty(K)
-    rho = np.empty(K)
-    _profits(x, lam, par, Phi, delta, rho)
-    a = mu / (s - 1.0)
+    s, tax, K = par[SIGMA], reg[TAX], x.size
+    delta, rho = _profits(x, lam, par, Phi)
+    a = par[MU] / (s - 1.0)  # the exponent of Delta in the real reward
     for i in range(K):
         hq = 0.0
         reward = 0.0
@@ -148,13 +145,9 @@ def _outputs(x, lam, par, reg, Phi, out):
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """omega_hp = (1 - tax_h) theta_hp rho_p Delta_h^a for every configuration (index h*K + p)."""
-    s, mu = par[SIGMA], par[MU]
-    tax = reg[TAX]
-    K = x.size
-    delta = np.empty(K)
-    rho = np.empty(K)
-    _profits(x, lam, par, Phi, delta, rho)
-    a = mu / (s - 1.0)
+    s, tax, K = par[SIGMA], reg[TAX], x.size
+    delta, rho = _profits(x, lam, par, Phi)
+    a = par[MU] / (s - 1.0)  # the exponent of Delta in the real reward
     for h in range(K):
         da = (1.0 - tax[h]) * delta[h] ** a
         for p in range(K):
@@ -167,9 +160,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     s, mu, H, L = par[SIGMA], par[MU], par[H_MASS], par[L_MASS]
     workers = reg[WORKERS]
     K = x.size
-    delta = np.empty(K)
-    rho = np.empty(K)
-    _profits(x, lam, par, Phi, delta, rho)
+    delta, rho = _profits(x, lam, par, Phi)
     C = np.zeros((K, K))
     for k in range(K):
         C[k, k] = np.exp(x[k]) / max(delta[k], _TINY)
