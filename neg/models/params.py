@@ -221,7 +221,7 @@ def _vector(p: Param, value, n: int, dim: str, fill: float, one_for_all: bool) -
         arr = np.full(n, float(fill))
     else:
         try:
-            if optional:
+            if optional and not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
                 value = [np.nan if v is None else v for v in np.asarray(value, dtype=object).ravel()]
             arr = np.array(value, dtype=np.float64).reshape(-1)
         except (TypeError, ValueError):
