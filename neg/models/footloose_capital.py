@@ -79,15 +79,31 @@ def _has_tax(tax):
     return False
 
 
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _access(lam, cf, Phi, delta):
+    """Delta = Phi^T (lam c): the cost-weighted mass of firms selling in each region."""
+    lc = np.empty(lam.size)
+    for j in range(lam.size):
+        lc[j] = lam[j] * cf[j]
+    freeness_tdot(Phi, lc, delta)
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _firm_access(lam, cost, s, Phi):
+    """The cost factors c = (1 + cost)^(1 - s) and Delta = Phi^T (lam c) (also Pflueger's)."""
+    cf = np.empty(lam.size)
+    _cost_factors(cost, s, cf)
+    delta = np.empty(lam.size)
+    _access(lam, cf, Phi, delta)
+    return cf, delta
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def _gross_returns(E, lam, cf, b, Phi, pi, delta):
     """pi_i = b c_i sum_j Phi_ij E_j / Delta_j, Delta = Phi^T (lam c) (E/Delta := 0 where
     Delta = 0: no firm can sell there, which matters only for empty regions' pi)."""
     K = lam.size
-    lc = np.empty(K)
-    for j in range(K):
-        lc[j] = lam[j] * cf[j]
-    freeness_tdot(Phi, lc, delta)
+    _access(lam, cf, Phi, delta)
     q = np.empty(K)
     for j in range(K):
         q[j] = E[j] / delta[j] if delta[j] > 0.0 else 0.0
@@ -134,14 +150,8 @@ def _outputs(x, lam, par, reg, Phi, out):
     K = lam.size
     b = mu / s
     ew = 1.0 / (1.0 - b)
-    cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
     taxed = _has_tax(tax)
-    lc = np.empty(K)
-    for j in range(K):
-        lc[j] = lam[j] * cf[j]
-    delta = np.empty(K)
-    freeness_tdot(Phi, lc, delta)  # Delta = Phi^T (lam c)
+    cf, delta = _firm_access(lam, reg[COST], s, Phi)
     c = np.empty(K)
     for j in range(K):
         # income = expenditure (closed form without taxes, else the fixed point)

@@ -57,7 +57,7 @@ from numba import njit
 from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
-from neg.models.params import Param, check_table, n_slots, slots
+from neg.models.params import Param, n_slots, slots
 
 _TINY = 2.2250738585072014e-308  # smallest normal double
 
@@ -75,7 +75,10 @@ PARAMS = (
     Param("L", "scalar", "mass of unskilled workers", "unskilled workers", units="workers",
           lower=0.0, default=1.0, slot="par"),
     Param("share_cap", "array", "development zones: upper bounds on the share of firms in each "
-          "configuration (h, p), one number or a K x K array", "share cap", default=None),
+          "configuration (h, p), one number or a K x K array", "share cap", default=None,
+          shape=("region", "region"), lower=0.0, upper=1.0, lower_closed=True, upper_closed=True,
+          fill=1.0, broadcast="scalar", layout="one cap per configuration: rows HQ region, columns "
+          "plant region"),
 )
 SIGMA, MU, H_MASS, L_MASS = slots(PARAMS, "par", "sigma", "mu", "H", "L")
 WORKERS, TAX = slots(PARAMS, "reg", "workers", "tax")
@@ -83,10 +86,12 @@ _THETA = n_slots(PARAMS, "par")  # par[_THETA:]: theta (K*K, row h = HQ region),
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _profits(x, lam, par, Phi, delta, rho):
+def _profits(x, lam, par, Phi):
     """Delta (Phi^T N) and rho (operating profit of an integrated plant) at x = log E."""
     s, mu, H = par[SIGMA], par[MU], par[H_MASS]
-    K = delta.size
+    K = x.size
+    delta = np.empty(K)
+    rho = np.empty(K)
     N = np.zeros(K)
     for h in range(K):
         for p in range(K):
@@ -99,6 +104,7 @@ def _profits(x, lam, par, Phi, delta, rho):
     b = mu / s
     for p in range(K):
         rho[p] *= b
+    return delta, rho
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -106,9 +112,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
     H, L = par[H_MASS], par[L_MASS]
     workers = reg[WORKERS]
     K = x.size
-    delta = np.empty(K)
-    rho = np.empty(K)
-    _profits(x, lam, par, Phi, delta, rho)
+    delta, rho = _profits(x, lam, par, Phi)
     for i in range(K):
         e = L * workers[i]
         for p in range(K):
@@ -118,13 +122,9 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
-    s, mu = par[SIGMA], par[MU]
-    tax = reg[TAX]
-    K = x.size
-    delta = np.empty(K)
-    rho = np.empty(K)
-    _profits(x, lam, par, Phi, delta, rho)
-    a = mu / (s - 1.0)
+    s, tax, K = par[SIGMA], reg[TAX], x.size
+    delta, rho = _profits(x, lam, par, Phi)
+    a = par[MU] / (s - 1.0)  # the exponent of Delta in the real reward
     for i in range(K):
         hq = 0.0
         reward = 0.0
@@ -145,13 +145,9 @@ def _outputs(x, lam, par, reg, Phi, out):
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """omega_hp = (1 - tax_h) theta_hp rho_p Delta_h^a for every configuration (index h*K + p)."""
-    s, mu = par[SIGMA], par[MU]
-    tax = reg[TAX]
-    K = x.size
-    delta = np.empty(K)
-    rho = np.empty(K)
-    _profits(x, lam, par, Phi, delta, rho)
-    a = mu / (s - 1.0)
+    s, tax, K = par[SIGMA], reg[TAX], x.size
+    delta, rho = _profits(x, lam, par, Phi)
+    a = par[MU] / (s - 1.0)  # the exponent of Delta in the real reward
     for h in range(K):
         da = (1.0 - tax[h]) * delta[h] ** a
         for p in range(K):
@@ -164,9 +160,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     s, mu, H, L = par[SIGMA], par[MU], par[H_MASS], par[L_MASS]
     workers = reg[WORKERS]
     K = x.size
-    delta = np.empty(K)
-    rho = np.empty(K)
-    _profits(x, lam, par, Phi, delta, rho)
+    delta, rho = _profits(x, lam, par, Phi)
     C = np.zeros((K, K))
     for k in range(K):
         C[k, k] = np.exp(x[k]) / max(delta[k], _TINY)
@@ -226,15 +220,10 @@ class HeadquartersPlant(Model):
     mobile_mass_of = None  # the state is not one distribution over the regions
 
     def _validate(self) -> None:
-        object.__setattr__(self, "share_cap", self._check_caps(self.share_cap))
-
-    def _check_caps(self, value) -> np.ndarray:
-        caps = check_table("share_cap", value, (self.K, self.K), 0.0, 1.0, 1.0,
-                           layout="one cap per configuration: rows HQ region, columns plant region")
+        caps = self.share_cap  # a K x K table, checked against its declaration
         if caps.sum() < 1.0 - 1e-12:
             raise ValueError(f"share_cap: the caps sum to {caps.sum():g} < 1, so no distribution "
                              "of firms satisfies them")
-        return caps
 
     def share_caps(self) -> np.ndarray | None:
         """Upper bounds on the configuration shares (index h*K + p), or None if nothing is capped."""

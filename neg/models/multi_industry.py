@@ -89,7 +89,7 @@ from numba import njit
 
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
-from neg.models.params import Param, check_greater, check_table, n_slots, slots
+from neg.models.params import Param, check_array, n_slots, slots
 from neg.operators import (
     FreenessOperator,
     freeness_dot_block_op,
@@ -97,16 +97,23 @@ from neg.operators import (
     freeness_tdot_block_op,
     freeness_tdot_op,
 )
+from neg.variables import attrs
 
 __all__ = ["MultiIndustry"]
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY); the
-#: "array" ones are validated in MultiIndustry._validate
+#: "array" ones with a shape are checked by params.check_array (in MultiIndustry._validate, which
+#: knows I), the relations between them in _validate
+_TABLE = dict(shape=("region", "industry"), lower=0.0, lower_closed=True,
+              layout="rows: regions, columns: industries")
 PARAMS = (
     Param("beta", "array", "consumers' expenditure share of each industry (I values, sum in (0, 1))",
-          "expenditure shares"),
+          "expenditure shares", shape=("industry",), lower=0.0, lower_closed=True,
+          items="expenditure shares"),
     Param("io", "array", "input-output matrix a_hk (I x I): cost share of industry h's composite in "
-          "industry k's costs", "input-output matrix", default=None),
+          "industry k's costs", "input-output matrix", default=None, shape=("industry", "industry"),
+          lower=0.0, lower_closed=True, fill=0.0, items="input-output shares",
+          layout="rows: supplying industry, columns: using industry"),
     Param("labour", "shares", "shares of the immobile labour force, by region", "labour shares",
           default=None, slot="reg", role="immobile"),
     Param("labour_total", "scalar", "total labour", "total labour", units="workers", lower=0.0,
@@ -118,17 +125,21 @@ PARAMS = (
     Param("core", "index", "the region that holds demand", "core region", lower=0.0, lower_closed=True,
           default=0, slot="par"),
     Param("sigma_industry", "array", "per-industry elasticities of substitution (default sigma)",
-          "industry elasticities", default=None),
+          "industry elasticities", default=None, shape=("industry",), lower=1.0, items="elasticities"),
     Param("phi_industry", "array", "per-industry freeness per unit distance (None: the common phi)",
-          "industry freeness", default=None),
+          "industry freeness", default=None, shape=("industry",), lower=0.0, upper=1.0,
+          upper_closed=True, fill=np.nan, items="freeness values"),
     Param("industry_names", "array", "names of the I industries", "industry names", default=None),
     Param("pollution", "array", "each industry's share of the regional cost (I intensities >= 0)",
-          "pollution intensity", default=None),
+          "pollution intensity", default=None, shape=("industry",), lower=0.0, lower_closed=True,
+          fill=1.0, items="intensities"),
     Param("industry_cost", "array", "extra unit costs per (region, industry), K x I, >= 0",
-          "industry cost", default=None),
+          "industry cost", default=None, fill=0.0, broadcast="scalar", **_TABLE),
     Param("share_cap", "array", "development zones: upper bounds on the share of region i's labour "
-          "in industry k (one number, K values or a K x I array)", "share cap", default=None),
+          "in industry k (one number, K values or a K x I array)", "share cap", default=None,
+          upper=1.0, upper_closed=True, fill=1.0, broadcast="rows", **_TABLE),
 )
+_DECLARED = {p.name: p for p in PARAMS}
 LABOUR_TOTAL, ETA, DEMAND, CORE = slots(PARAMS, "par", "labour_total", "eta", "demand", "core")
 LABOUR, TAX = slots(PARAMS, "reg", "labour", "tax")
 #: par beyond the declared slots (kernel_extras): I, then sigma, ell, beta, each industry's
@@ -143,6 +154,21 @@ _CF = n_slots(PARAMS, "reg")
 def _freeness(par, h, I):
     """Industry h's operator in the model's freeness stack (0: the common freeness phi)."""
     return int(par[_HEAD + 3 * I + h])
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _industry(par, reg, sig, h, I):
+    """Industry h's operator, s_h, own input share a_hh, c_h = 1 - s_h + s_h a_hh, cost factors."""
+    s = sig[h]
+    ahh = par[_HEAD + 4 * I + h * I + h]
+    return _freeness(par, h, I), s, ahh, 1.0 - s + s * ahh, reg[_CF + h]
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _sources(L, w, lq, E, b, cf, s, h, j):
+    """u_jh = cf_jh L_jh w_jh q_jh^(-s_h) (region j's term of G_h) and e_jh = E_jh G_jh^(s_h - 1)
+    (its term of the market access of industry h)."""
+    return cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h]), E[j, h] * np.exp((s - 1.0) * b[j, h])
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -199,14 +225,9 @@ def _map(x, lam, par, reg, Phi, out, work):
     g = np.empty(K)
     hh = np.empty(K)
     for h in range(I):
-        op = _freeness(par, h, I)
-        s = sig[h]
-        ahh = par[a0 + h * I + h]
-        c = 1.0 - s + s * ahh
-        cf = reg[_CF + h]
+        op, s, ahh, c, cf = _industry(par, reg, sig, h, I)
         for j in range(K):
-            u[j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
-            e[j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
+            u[j], e[j] = _sources(L, w, lq, E, b, cf, s, h, j)
         freeness_tdot_op(Phi, op, u, g)
         freeness_dot_op(Phi, op, e, hh)
         for i in range(K):
@@ -241,14 +262,9 @@ def _jacobian(x, lam, par, reg, Phi, out):
     MU = np.empty((K, K))
     ME = np.empty((K, K))
     for h in range(I):
-        op = _freeness(par, h, I)
-        s = sig[h]
-        ahh = par[a0 + h * I + h]
-        c = 1.0 - s + s * ahh
-        cf = reg[_CF + h]
+        op, s, ahh, c, cf = _industry(par, reg, sig, h, I)
         for j in range(K):
-            U[j, j] = cf[j] * L[j, h] * np.exp(np.log(w[j, h]) - s * lq[j, h])
-            Ed[j, j] = E[j, h] * np.exp((s - 1.0) * b[j, h])
+            U[j, j], Ed[j, j] = _sources(L, w, lq, E, b, cf, s, h, j)
         freeness_tdot_block_op(Phi, op, U, MU)  # MU[i, j] = Phi_ji u_j
         freeness_dot_block_op(Phi, op, Ed, ME)  # ME[i, j] = Phi_ij e_j
         for i in range(K):
@@ -318,16 +334,6 @@ def _payoff(x, lam, par, reg, Phi, out):
             out[i * (I + 1) + 1 + k] = (1.0 - tax[i]) * np.exp(x[i * I + k])
 
 
-def _vector(name: str, value, n: int | None = None) -> np.ndarray:
-    try:
-        arr = np.array(value, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: expected a list of numbers, got {value!r}") from None
-    if n is not None and arr.size != n:
-        raise ValueError(f"{name}: expected {n} values (one per industry), got {arr.size}")
-    return arr
-
-
 class MultiIndustry(Model):
     """Several industries with input-output linkages; labour immobile across regions, mobile
     between agriculture and the industries (Puga & Venables 1996; FKV 1999 ch. 15-16).
@@ -384,33 +390,17 @@ class MultiIndustry(Model):
     mobile_mass_of = None  # the state is not one distribution over the regions
 
     def _validate(self) -> None:
-        beta = _vector("beta", self.beta)
-        I = beta.size
+        I = 0 if self.beta is None else np.size(self.beta)
         if I < 1:
             raise ValueError("beta: need at least one industry")
-        if not np.all(np.isfinite(beta)) or np.any(beta < 0):
-            raise ValueError(f"beta: expenditure shares must be finite and >= 0, got {beta.tolist()}")
+        sizes = {"region": self.K, "industry": I}
+        arrays = {n: check_array(p, getattr(self, n), sizes) for n, p in _DECLARED.items()
+                  if p.shape and (getattr(self, n) is not None or p.fill is not None)}
+        beta, io = arrays["beta"], arrays["io"]
         if not 0.0 < beta.sum() < 1.0:
             raise ValueError(f"beta: expenditure shares must sum to a value in (0, 1) (the rest is "
                              f"agriculture), got {beta.sum():g}")
-        if self.io is None:
-            io = np.zeros((I, I))
-        else:
-            try:
-                io = np.array(self.io, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"io: expected an I x I matrix of numbers, got {self.io!r}") from None
-            if io.shape != (I, I):
-                raise ValueError(f"io: expected a {I} x {I} matrix (rows: supplying industry, "
-                                 f"columns: using industry), got shape {io.shape}")
-            if not np.all(np.isfinite(io)) or np.any(io < 0):
-                raise ValueError("io: input-output shares must be finite and >= 0")
-        if self.sigma_industry is None:
-            sig = np.full(I, self.sigma)
-        else:
-            sig = _vector("sigma_industry", self.sigma_industry, I)
-            for k, s in enumerate(sig):
-                check_greater(f"sigma_industry[{k}]", s, 1.0)
+        sig = arrays.get("sigma_industry", np.full(I, self.sigma))
         ell = 1.0 - io.sum(axis=0)
         for k in range(I):
             rho = (sig[k] - 1.0) / sig[k]
@@ -419,15 +409,6 @@ class MultiIndustry(Model):
                     f"io: the intermediate share of industry {k} (column sum {1 - ell[k]:g}) must be "
                     f"< (sigma - 1)/sigma = {rho:g} so that sigma ell > 1 (otherwise the price "
                     f"index rises with the number of firms)")
-        if self.phi_industry is None:
-            phis = np.full(I, np.nan)
-        else:
-            raw = [np.nan if v is None else v for v in np.asarray(self.phi_industry, dtype=object).ravel()]
-            phis = _vector("phi_industry", raw, I)
-            bad = np.isfinite(phis) & ~((phis > 0) & (phis <= 1))
-            if np.any(bad):
-                raise ValueError(f"phi_industry: each freeness must lie in (0, 1] (or be None), "
-                                 f"got {phis.tolist()}")
         if not self.core < self.K:
             raise ValueError(f"core: must be a region index in [0, {self.K - 1}], got {self.core!r}")
         if self.industry_names is None:
@@ -436,29 +417,13 @@ class MultiIndustry(Model):
             names = tuple(str(n) for n in self.industry_names)
             if len(names) != I or len(set(names)) != I:
                 raise ValueError(f"industry_names: expected {I} distinct names, got {names}")
-        if self.pollution is None:
-            pollution = np.ones(I)
-        else:
-            pollution = _vector("pollution", self.pollution, I)
-            if not np.all(np.isfinite(pollution)) or np.any(pollution < 0):
-                raise ValueError(f"pollution: intensities must be finite and >= 0, got {pollution.tolist()}")
-        layout = "rows: regions, columns: industries"
-        industry_cost = check_table("industry_cost", self.industry_cost, (self.K, I), 0.0, np.inf, 0.0,
-                                    layout=layout)
-        share_cap = check_table("share_cap", self.share_cap, (self.K, I), 0.0, 1.0, 1.0, per_row=True,
-                                layout=layout)
-        banned = np.flatnonzero(np.all(share_cap == 0.0, axis=0))
+        banned = np.flatnonzero(np.all(arrays["share_cap"] == 0.0, axis=0))
         if banned.size:
             raise ValueError(f"share_cap: industry {banned[0]} is prohibited in every region (a cap of 0 "
                              "everywhere); consumers and firms spend on it, so it must be allowed somewhere")
-        for arr in (beta, io, sig, phis, pollution):
-            arr.setflags(write=False)
-        if self.sigma_industry is not None:
-            object.__setattr__(self, "sigma_industry", sig)
+        sig.setflags(write=False)
         object.__setattr__(self, "_sigmas", sig)  # sigma_industry None: follows sigma
-        for name, value in (("beta", beta), ("io", io), ("phi_industry", phis),
-                            ("industry_names", names), ("pollution", pollution),
-                            ("industry_cost", industry_cost), ("share_cap", share_cap)):
+        for name, value in {**arrays, "industry_names": names}.items():
             object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ structure
@@ -512,9 +477,6 @@ class MultiIndustry(Model):
         The long-run equilibrium whenever the regions are identical (equal labour, no ``demand``,
         every region with the same market access, e.g. a racetrack); otherwise a reference state."""
         r = np.linalg.solve(np.eye(self.I) - self.io, self.beta)
-        if np.all(self.tax == 0.0):
-            split = np.concatenate([[self.eta * (1.0 - self.beta.sum())], self.labour_share * r])
-            return np.tile(split / split.sum(), self.K)
         # a wage tax t: (1 - t) w_k = w^A, so industry k employs (1 - t) ell_k r_k per unit
         splits = [np.concatenate([[self.eta * (1.0 - self.beta.sum())], (1.0 - t) * self.labour_share * r])
                   for t in self.tax]
@@ -610,8 +572,9 @@ class MultiIndustry(Model):
         lam = lam.transpose(..., "state")
         other = [d for d in lam.dims if d != "state"]
         coords = {d: lam[d] for d in other if d in lam.coords}
-        coords.update(region=list(self.geography.names), industry=list(self.industry_names))
-        coords["labour_share"] = ("industry", self.labour_share)
+        coords.update(region=("region", list(self.geography.names), attrs("region")),
+                      industry=("industry", list(self.industry_names), attrs("industry")),
+                      labour_share=("industry", self.labour_share, attrs("labour_share")))
         v = lam.values
         L = self.employment(v)
         split = v.reshape(v.shape[:-1] + (self.K, self.I + 1))
@@ -621,16 +584,13 @@ class MultiIndustry(Model):
             {
                 "lam": (dims3, self.industry_shares(v),
                         {"long_name": "region's share of the industry's employment", "units": "1"}),
-                "employment": (dims3, L, {"long_name": "employment in the industry", "units": "labour"}),
-                "agriculture": ((*other, "region"), split[..., 0],
-                                {"long_name": "share of the region's labour in agriculture", "units": "1"}),
+                "employment": (dims3, L, attrs("employment")),
+                "agriculture": ((*other, "region"), split[..., 0], attrs("agriculture")),
                 "manufacturing": ((*other, "region"), manuf / manuf.sum(axis=-1, keepdims=True),
-                                  {"long_name": "region's share of world manufacturing employment",
-                                   "units": "1"}),
+                                  attrs("manufacturing")),
             },
             coords=coords,
-            attrs=dict(lam.attrs, model=self.name) if isinstance(ds, xr.Dataset) else {"model": self.name},
+            attrs={**lam.attrs, "model": self.name, **{k: v for k, v in ds.attrs.items() if isinstance(
+                v, (str, int, float))}} if isinstance(ds, xr.Dataset) else {"model": self.name},
         )
-        if isinstance(ds, xr.Dataset):
-            out.attrs.update({k: v for k, v in ds.attrs.items() if isinstance(v, (str, int, float))})
         return out

@@ -17,8 +17,13 @@ Kinds
 ``rates``   K rates, one per region (one number stands for all; default ``default``):
             sweepable per region as ``"name[i]"``;
 ``choice``  one of ``choices`` (a string; in ``par`` its position in ``choices``);
-``array``   anything else (matrices, per-industry vectors, names): validated by the model's
-            ``_validate``;
+``array``   anything else (matrices, per-industry vectors, names). With a declared ``shape``
+            (its dimensions by name: ``("region", "industry")``) it is validated against its
+            declaration by :func:`check_array` (size or shape, finite values within the bounds,
+            ``fill`` where it is None, the short forms in ``broadcast``); one over regions only
+            (a K x K table) is checked with the common fields, one with a model's own dimension
+            (industries) by the model's ``_validate``, which knows its size. Anything else is
+            validated by ``_validate``;
 ``geography`` the :class:`neg.Geography`.
 
 The common declarations (:data:`COMMON`: sigma, phi, T, geography) and the policy instruments
@@ -38,7 +43,7 @@ from neg.variables import PARAMETERS
 
 __all__ = ["Param", "COMMON", "POLICY", "POLICY_RATES", "KINDS", "slots", "n_slots", "kernel_layout",
            "check_greater", "check_open_unit", "check_distribution", "check_rates", "check_value",
-           "check_table", "split_param", "MISSING"]
+           "check_table", "check_array", "split_param", "MISSING"]
 
 class _Required:
     """The default of a parameter without one (it must be given)."""
@@ -76,6 +81,18 @@ class Param:
     role: str | None = None
     choices: tuple[str, ...] = ()
     finite: bool = True  # False: +-inf is admissible (e.g. a prohibitive cost)
+    #: an "array" parameter's dimensions by name (e.g. ("region", "industry")): check_array
+    shape: tuple[str, ...] = ()
+    #: its value where it is None (a number: the array filled with it; NaN: entries may be
+    #: left out, as None or NaN)
+    fill: float | None = None
+    #: short forms it admits besides the full shape: "scalar" (one number for all), "rows" (also
+    #: one value per row of a table)
+    broadcast: str | None = None
+    #: what its entries are, in error messages ("intensities must be >= 0")
+    items: str = "values"
+    #: what the rows and columns of a table are, in error messages
+    layout: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -84,6 +101,11 @@ class Param:
             raise ValueError(f"{self.name}: slot must be 'par', 'reg' or None, got {self.slot!r}")
         if self.kind == "choice" and not self.choices:
             raise ValueError(f"{self.name}: a choice needs its choices")
+        if self.shape and (self.kind != "array" or len(self.shape) > 2):
+            raise ValueError(f"{self.name}: a shape is declared for an array of 1 or 2 dimensions")
+        if self.broadcast not in (None, "scalar", "rows"):
+            raise ValueError(f"{self.name}: broadcast must be None, 'scalar' or 'rows', "
+                             f"got {self.broadcast!r}")
 
     @property
     def annotation(self) -> str:
@@ -144,7 +166,9 @@ def check_value(p: Param, value, K: int):
         if value not in p.choices:
             raise ValueError(f"{p.name}: must be one of {p.choices}, got {value!r}")
         return value
-    return value  # array, geography: validated by the model
+    if p.shape and set(p.shape) == {"region"}:
+        return check_array(p, value, {"region": K})
+    return value  # other arrays, geography: validated by the model
 
 
 def check_greater(name: str, value: float, bound: float) -> float:
@@ -186,34 +210,46 @@ def check_rates(p: Param | str, value, K: int) -> np.ndarray:
     one number stands for every region; None: the default everywhere."""
     if isinstance(p, str):
         p = _POLICY_BY_NAME[p]
-    name = p.name
+    return _vector(p, value, K, "region", p.default, True)
+
+
+def _vector(p: Param, value, n: int, dim: str, fill: float, one_for_all: bool) -> np.ndarray:
+    """n values of ``p`` (one per ``dim``), ``fill`` where the value is None; finite and admitted
+    by the declaration's bounds; one number for all if ``one_for_all``. A NaN ``fill`` means
+    "not given": entries may then be None or NaN (e.g. an industry without its own freeness).
+    Read-only."""
+    optional = fill is not None and math.isnan(fill)
     if value is None:
-        arr = np.full(K, p.default)
+        arr = np.full(n, float(fill))
     else:
-        arr = np.array(value, dtype=np.float64).reshape(-1)
-        if arr.size == 1:
-            arr = np.full(K, arr[0])
-        if arr.size != K:
-            raise ValueError(f"{name}: expected {K} values (one per region) or one for all, got {arr.size}")
-        if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name}: values must be finite")
-        if not np.all(p.admits(arr)):
-            lo = -np.inf if p.lower is None else p.lower
-            hi = np.inf if p.upper is None else p.upper
-            interval = (f"{'[' if p.lower_closed else '('}{lo:g}, {hi:g}"
-                        f"{']' if p.upper_closed else ')'}")
-            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
-                             f"max {arr.max():g}")
+        try:
+            if optional and not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+                value = [np.nan if v is None else v for v in np.asarray(value, dtype=object).ravel()]
+            arr = np.array(value, dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise TypeError(f"{p.name}: expected a list of numbers, got {value!r}") from None
+        if one_for_all and arr.size == 1:
+            arr = np.full(n, arr[0])
+        if arr.size != n:
+            raise ValueError(f"{p.name}: expected {n} values (one per {dim})"
+                             f"{' or one for all' if one_for_all else ''}, got {arr.size}")
+        given = arr[~np.isnan(arr)] if optional else arr
+        if not np.all(np.isfinite(given)):
+            raise ValueError(f"{p.name}: {p.items} must be finite")
+        if not np.all(p.admits(given)):
+            raise ValueError(f"{p.name}: {p.items} must {p.interval}, got min {given.min():g}, "
+                             f"max {given.max():g}")
     arr.setflags(write=False)
     return arr
 
 
 def check_table(name: str, value, shape: tuple[int, int], lower: float, upper: float, default: float,
-                *, per_row: bool = False, layout: str = "") -> np.ndarray:
+                *, per_row: bool = False, layout: str = "", one: bool = True,
+                items: str = "values") -> np.ndarray:
     """A 2-d array of the given ``shape`` (a policy instrument per (region, x)): None (the
-    default everywhere), one number for all, one value per row (if ``per_row``) or the whole
-    array (``layout`` says what its rows and columns are); finite values in [lower, upper]
-    (upper = inf: [lower, inf)). Read-only."""
+    default everywhere), one number for all (if ``one``), one value per row (if ``per_row``) or
+    the whole array (``layout`` says what its rows and columns are); finite values in
+    [lower, upper] (upper = inf: [lower, inf)). Read-only."""
     rows, cols = shape
     if value is None:
         arr = np.full(shape, float(default))
@@ -222,22 +258,39 @@ def check_table(name: str, value, shape: tuple[int, int], lower: float, upper: f
             arr = np.array(value, dtype=np.float64)
         except (TypeError, ValueError):
             raise TypeError(f"{name}: expected numbers, got {value!r}") from None
-        if arr.ndim == 0 or arr.size == 1:
+        if one and (arr.ndim == 0 or arr.size == 1):
             arr = np.full(shape, float(arr.reshape(-1)[0]))
         elif per_row and arr.shape == (rows,):
             arr = np.repeat(arr[:, None], cols, axis=1)
         elif arr.shape != shape:
-            forms = f"one number, {rows} values (one per region) or" if per_row else "one number or"
-            raise ValueError(f"{name}: expected {forms} a {rows} x {cols} array ({layout}), got shape "
+            forms = (f"one number, {rows} values (one per region) or " if per_row
+                     else "one number or " if one else "")
+            raise ValueError(f"{name}: expected {forms}a {rows} x {cols} array ({layout}), got shape "
                              f"{arr.shape}")
         if not np.all(np.isfinite(arr)):
-            raise ValueError(f"{name}: values must be finite")
+            raise ValueError(f"{name}: {items} must be finite")
         if np.any(arr < lower) or np.any(arr > upper):
             interval = f"[{lower:g}, {upper:g}]" if np.isfinite(upper) else f"[{lower:g}, inf)"
-            raise ValueError(f"{name}: values must lie in {interval}, got min {arr.min():g}, "
+            raise ValueError(f"{name}: {items} must lie in {interval}, got min {arr.min():g}, "
                              f"max {arr.max():g}")
     arr.setflags(write=False)
     return arr
+
+
+def check_array(p: Param, value, sizes: dict[str, int]) -> np.ndarray:
+    """The "array" parameter declared by ``p`` with a ``shape``, validated: ``sizes`` gives each
+    dimension's size (``{"region": K, "industry": I}``). None gives ``p.fill`` everywhere; a
+    vector needs one value per entry of its dimension, a table its whole shape (or the short
+    forms in ``p.broadcast``, rows and columns as ``p.layout`` says); values finite and within
+    the declared bounds (a table's bounds closed). Read-only, and unchanged by a second check."""
+    dims = tuple(sizes[d] for d in p.shape)
+    if len(dims) == 2:
+        lower = -np.inf if p.lower is None else p.lower
+        upper = np.inf if p.upper is None else p.upper
+        return check_table(p.name, value, dims, lower, upper, p.fill, per_row=p.broadcast == "rows",
+                           layout=p.layout or f"rows: {p.shape[0]}, columns: {p.shape[1]}",
+                           one=p.broadcast is not None, items=p.items)
+    return _vector(p, value, dims[0], p.shape[0], p.fill, p.broadcast is not None)
 
 
 def split_param(name: str) -> tuple[str, int | None]:

@@ -45,10 +45,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.geography import freeness_dot, freeness_tdot
+from neg.geography import freeness_dot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
-from neg.models.core_periphery import _cost_factors
+from neg.models.footloose_capital import _firm_access
 from neg.models.params import Param, slots
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
@@ -74,13 +74,7 @@ def _outputs(x, lam, par, reg, Phi, out):
     s, alpha, L = par[SIGMA], par[ALPHA], par[WORKERS]
     shares, tax = reg[SHARES], reg[TAX]
     K = lam.size
-    cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
-    lc = np.empty(K)
-    for j in range(K):
-        lc[j] = lam[j] * cf[j]
-    delta = np.empty(K)
-    freeness_tdot(Phi, lc, delta)  # Delta = Phi^T (lam c)
+    cf, delta = _firm_access(lam, reg[COST], s, Phi)  # Delta = Phi^T (lam c)
     c = np.empty(K)
     for j in range(K):
         c[j] = (L * shares[j] + lam[j]) / delta[j]  # N / Delta

@@ -139,18 +139,10 @@ def _jacobian(x, lam, par, reg, Phi, out):
     cf = np.empty(K)
     _cost_factors(reg[COST], s, cf)
     mu_e = gamma + alpha * (1.0 - gamma)
-    c = 1.0 - s * (1.0 - alpha)
-    U = np.zeros((K, K))
-    Ea = np.zeros((K, K))
-    Eb = np.zeros((K, K))
+    rest = np.empty(K)
     for j in range(K):
-        a, b = x[j], x[K + j]
-        w = np.exp(a)
-        U[j, j] = lam[j] * cf[j] * np.exp(c * a - s * alpha * b)
-        scale = np.exp((s - 1.0) * b)
-        Ea[j, j] = mu_e * lam[j] * w * scale
-        Eb[j, j] = (s - 1.0) * (mu_e * lam[j] * w + (1.0 - mu_e) * farmers[j]) * scale
-    _imm.assemble_jacobian(Phi, U, Ea, Eb, s, alpha, out)
+        rest[j] = (1.0 - mu_e) * farmers[j]
+    _imm.assemble_jacobian(x, lam, cf, rest, s, alpha, mu_e, Phi, out)
 
 
 _MOBILE = Kernels(_map, _outputs, _jacobian)

@@ -66,12 +66,25 @@ FARMERS, TAX, COST = slots(PARAMS, "reg", "farmers", "tax", "cost")
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def assemble_jacobian(Phi, U, Ea, Eb, s, alpha, out):
-    """The Jacobian of the vertical-linkages map in (log w, log G) from the diagonal matrices
-    U = d(price-index terms)/dG, Ea, Eb = d(expenditure terms)/d(a, b), shared by both labour
-    closures (only U, Ea, Eb differ between them)."""
-    K = U.shape[0]
+def assemble_jacobian(x, LM, cf, rest, s, alpha, mu_e, Phi, out):
+    """The Jacobian of the vertical-linkages map in (log w, log G), shared by both labour
+    closures: manufacturing employment LM_j, cost factors cf_j (price-index terms
+    u_j = LM_j cf_j e^(c a_j - s alpha b_j)) and the expenditure on manufactures that does not
+    depend on x, ``rest`` (the mobile closure's farmers, the immobile one's agricultural
+    income): e_j = (mu_e LM_j w_j + rest_j) e^((s-1) b_j). The diagonal matrices U (the u_j),
+    Ea, Eb (d e_j / d(a_j, b_j)) are combined with the freeness operator."""
+    K = LM.size
     c = 1.0 - s * (1.0 - alpha)
+    U = np.zeros((K, K))
+    Ea = np.zeros((K, K))
+    Eb = np.zeros((K, K))
+    for j in range(K):
+        a, b = x[j], x[K + j]
+        w = np.exp(a)
+        U[j, j] = LM[j] * cf[j] * np.exp(c * a - s * alpha * b)
+        scale = np.exp((s - 1.0) * b)
+        Ea[j, j] = mu_e * LM[j] * w * scale
+        Eb[j, j] = (s - 1.0) * (mu_e * LM[j] * w + rest[j]) * scale
     MU = np.empty((K, K))
     freeness_tdot_block(Phi, U, MU)  # MU[i, k] = Phi_ki u_k
     MA = np.empty((K, K))
@@ -164,19 +177,10 @@ def _jacobian(x, lam, par, reg, Phi, out):
     s, gamma, alpha = par[SIGMA], par[GAMMA], par[ALPHA]
     K = reg.shape[1]
     LM, YA = _split(lam, par, reg, K)
-    mu_e = gamma + alpha * (1.0 - gamma)
-    c = 1.0 - s * (1.0 - alpha)
-    U = np.zeros((K, K))
-    Ea = np.zeros((K, K))
-    Eb = np.zeros((K, K))
+    rest = np.empty(K)
     for j in range(K):
-        a, b = x[j], x[K + j]
-        w = np.exp(a)
-        U[j, j] = LM[j] * np.exp(c * a - s * alpha * b)
-        scale = np.exp((s - 1.0) * b)
-        Ea[j, j] = mu_e * LM[j] * w * scale
-        Eb[j, j] = (s - 1.0) * (mu_e * LM[j] * w + (1.0 - alpha) * gamma * YA[j]) * scale
-    assemble_jacobian(Phi, U, Ea, Eb, s, alpha, out)
+        rest[j] = (1.0 - alpha) * gamma * YA[j]
+    assemble_jacobian(x, LM, np.ones(K), rest, s, alpha, gamma + alpha * (1.0 - gamma), Phi, out)
 
 
 def manufacturing_share(gamma: float, eta: float) -> float:
