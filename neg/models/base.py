@@ -31,7 +31,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from neg.geography import FreenessOperator, Geography
+from neg.geography import Geography
 from neg.kernels import OUTPUT_ROWS  # noqa: F401  (re-exported: the rows of the outputs kernel)
 from neg.models.params import (
     COMMON,
@@ -49,6 +49,7 @@ from neg.models.params import (
     merge,
     split_param,
 )
+from neg.operators import FreenessOperator
 from neg.state import StateSpace
 from neg.variables import Variable
 

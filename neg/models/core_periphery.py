@@ -33,7 +33,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.geography import (
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.models.base import Capability, Kernels, Model, workers_and_farmers
+from neg.models.params import Param, slots
+from neg.operators import (
     freeness_dot,
     freeness_dot_at,
     freeness_dot_block,
@@ -41,9 +44,6 @@ from neg.geography import (
     freeness_tdot_at,
     freeness_tdot_block,
 )
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Capability, Kernels, Model, workers_and_farmers
-from neg.models.params import Param, slots
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
 PARAMS = (

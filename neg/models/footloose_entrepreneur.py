@@ -39,17 +39,17 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.geography import (
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.models.base import Capability, Kernels, Model
+from neg.models.core_periphery import _cost_factors, cost_factor
+from neg.models.params import Param, slots
+from neg.operators import (
     freeness_dot,
     freeness_dot_at,
     freeness_dot_block,
     freeness_tdot,
     freeness_tdot_at,
 )
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
-from neg.models.base import Capability, Kernels, Model
-from neg.models.core_periphery import _cost_factors, cost_factor
-from neg.models.params import Param, slots
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
 PARAMS = (

@@ -54,10 +54,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
 from neg.models.params import Param, n_slots, slots
+from neg.operators import freeness_dot, freeness_dot_block, freeness_tdot
 
 _TINY = 2.2250738585072014e-308  # smallest normal double
 

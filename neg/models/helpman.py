@@ -59,11 +59,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.geography import freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors
 from neg.models.params import Param, slots
+from neg.operators import freeness_dot, freeness_dot_block, freeness_tdot, freeness_tdot_block
 
 RENTS = ("local", "national")
 

@@ -45,11 +45,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.geography import freeness_dot
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models.base import Capability, Kernels, Model
 from neg.models.footloose_capital import _firm_access
 from neg.models.params import Param, slots
+from neg.operators import freeness_dot
 
 #: the parameters of the model beyond the common ones (neg.models.params.COMMON, POLICY)
 PARAMS = (

@@ -78,12 +78,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.geography import freeness_dot_at, freeness_tdot_at
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
 from neg.models.base import Capability, Kernels, Model, workers_and_farmers
 from neg.models.core_periphery import _cost_factors, cost_factor
 from neg.models.vertical_linkages_immobile import ALPHA, COST, FARMERS, GAMMA, PARAMS, SIGMA, TAX
+from neg.operators import freeness_dot_at, freeness_tdot_at
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)

@@ -38,9 +38,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.geography import freeness_dot_at, freeness_dot_block, freeness_tdot_at, freeness_tdot_block
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
 from neg.models.params import Param, slots
+from neg.operators import freeness_dot_at, freeness_dot_block, freeness_tdot_at, freeness_tdot_block
 
 __all__ = ["manufacturing_share", "initial_state", "two_region_break_points", "PARAMS", "LABOUR"]
 
