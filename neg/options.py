@@ -117,6 +117,12 @@ def _specs(cls: type) -> dict[str, OptionSpec]:
 
 
 @functools.cache
+def _defaults(cls: type) -> Options:
+    """The options with every setting at its default (frozen, so one instance serves all)."""
+    return cls()
+
+
+@functools.cache
 def _nested(cls: type) -> dict[str, type]:
     return {f.name: f.metadata["nested"] for f in dataclasses.fields(cls) if "nested" in f.metadata}
 
@@ -149,7 +155,7 @@ class Options:
         included; TypeError naming any unknown setting."""
         nested = _nested(cls)
         if options is None:
-            base = cls()
+            base = _defaults(cls)
         elif isinstance(options, cls):
             base = options
         else:
