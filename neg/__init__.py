@@ -1,6 +1,6 @@
 """neg: spatial general-equilibrium models of new economic geography."""
 
-from neg import metrics, policy
+from neg import datasets, metrics, policy
 from neg._version import __version__
 from neg.geography import Geography
 from neg.models import (
@@ -35,7 +35,7 @@ __all__ = [
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
     "break_point", "break_points", "sustain_point", "NoBifurcationWarning", "trace",
     "bifurcation_diagram", "run",
-    "simulate", "Schedule", "metrics", "policy", "welfare", "compare",
+    "simulate", "Schedule", "metrics", "policy", "welfare", "compare", "datasets",
     "LongRunOptions", "EquilibriaOptions", "TraceOptions", "DiagramOptions", "SimulateOptions",
     "Model", "Param", "Capability", "register",
 ]
