@@ -306,6 +306,12 @@ PARAMETERS: dict[str, Variable] = _table(
     Variable("share_cap", "upper bound on the share", "1",
              "Upper bound on the region's share of the mobile factor (development zones: 0 = "
              "prohibited, 1 = unrestricted)."),
+    Variable("amenity", "amenity", "1",
+             "Amenity of the region, a fundamental (quality of life, public services, residence "
+             "rights): multiplies the mobile factor's payoff there (> 0, 1 = none)."),
+    Variable("productivity", "productivity", "1",
+             "Productivity of the region's firms, a fundamental (technology, key resources): "
+             "they need 1/productivity times the variable input per unit of output (> 0)."),
 )
 
 

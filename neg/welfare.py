@@ -28,9 +28,11 @@ Definitions (by region i):
   = national_welfare / total population (population-weighted mean utility), and the sums of
   real income and real GDP; ``group_utility`` = population-weighted mean utility of each group.
 
-Utilities are the models' indirect utilities without constants (real incomes for Cobb-Douglas
-preferences), so levels compare across regions, groups and equilibria of one model; the
-units of nominal values are each model's numeraire.
+Every resident of region i enjoys its ``amenity`` (a fundamental, default 1): ``utility`` is the
+model's utility times amenity_i (plus ln amenity_i where utility is quasi-linear), so the mobile
+factor's utility is its payoff. Utilities are the models' indirect utilities without constants
+(real incomes for Cobb-Douglas preferences), so levels compare across regions, groups and
+equilibria of one model; the units of nominal values are each model's numeraire.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def welfare(model, eq) -> xr.Dataset:
     names = list(groups)
     pop = np.array([groups[g]["population"] for g in names], dtype=float)
     inc = np.array([groups[g]["income"] for g in names], dtype=float)
-    util = np.array([groups[g]["utility"] for g in names], dtype=float)
+    util = _with_amenity(model, np.array([groups[g]["utility"] for g in names], dtype=float))
     present = pop > 0
     # utility of a group where nobody of it lives is hypothetical: it does not enter totals
     contrib = np.where(present, pop * np.where(present, util, 0.0), 0.0)
@@ -267,3 +269,12 @@ def _summary(wb, wa, d, threshold) -> str:
     lines.append(f"gain ({unit}): " + (", ".join(gains) if gains else "nobody"))
     lines.append(f"lose ({unit}): " + (", ".join(losses) if losses else "nobody"))
     return "\n".join(lines)
+
+
+def _with_amenity(model, util: np.ndarray) -> np.ndarray:
+    """Utility per head (group x region) of the region's residents with its amenity: times
+    amenity_i, or plus ln amenity_i for quasi-linear utility (money-metric)."""
+    amenity = np.asarray(model.amenity, dtype=float)
+    if Capability.QUASI_LINEAR in model.capabilities:
+        return util + np.log(amenity)[None, :]
+    return util * amenity[None, :]

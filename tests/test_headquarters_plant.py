@@ -239,7 +239,7 @@ def test_zero_policy_is_the_base_model():
     from neg.solvers.fixed_point import SolverOptions, solve_short_run
 
     m = HeadquartersPlant(communication=1.02, **KW)
-    assert m.regional_rates == ("tax", "cost")
+    assert m.regional_rates == ("tax", "cost", "amenity", "productivity")
     assert np.all(m.tax == 0) and np.all(m.cost == 0) and m.share_cap.shape == (3, 3)
     assert m.share_caps() is None
     zero = m.replace(tax=0.0, cost=[0.0, 0.0, 0.0], share_cap=np.ones((3, 3)))

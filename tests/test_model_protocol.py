@@ -107,7 +107,7 @@ def test_register_refuses_other_classes_under_a_taken_name():
 
 def test_toy_declares_no_capabilities(toy):
     assert toy.capabilities == frozenset()
-    assert not hasattr(toy, "tax") and toy.regional_rates == ()
+    assert not hasattr(toy, "tax") and toy.regional_rates == ("amenity", "productivity")
     with pytest.raises(TypeError, match="no welfare accounting"):
         neg.welfare(toy, [0.5, 0.5])
     with pytest.raises(ValueError, match="no tax instrument"):
@@ -131,7 +131,9 @@ def test_capabilities_are_declared():
     has = {type(m).__name__ + ("/immobile" if m.state_groups() != (m.K,) and m.name == "VerticalLinkages"
                                else ""): m.capabilities for m in _instances()}
     assert Capability.QUASI_LINEAR in has["Pflueger"]
-    assert has["VerticalLinkages/immobile"] == {Capability.GROUPED_STATE}
+    assert has["VerticalLinkages/immobile"] == {Capability.GROUPED_STATE, Capability.FUNDAMENTALS}
+    from neg.models import REGISTRY
+    assert all(Capability.FUNDAMENTALS in cls.capabilities for cls in REGISTRY.values())
     assert {Capability.POLICY, Capability.WELFARE} <= has["VerticalLinkages"]
     for name in ("HeadquartersPlant", "MultiIndustry"):
         assert Capability.GROUPED_STATE in has[name]
@@ -180,10 +182,12 @@ def test_common_fields_are_declared_once():
 
 def test_derived_attributes():
     cp = neg.CorePeriphery(5.0, 0.4, phi=0.3)
-    assert cp.regional_params == ("farmers",) and cp.regional_rates == ("tax", "cost", "share_cap")
+    assert cp.regional_params == ("farmers",)
+    assert cp.regional_rates == ("tax", "cost", "share_cap", "amenity", "productivity")
     assert cp.numeric_params() == ("sigma", "mu", "phi", "T")
-    assert neg.MultiIndustry.regional_rates == ("tax", "cost")  # its share_cap is K x I
-    assert neg.HeadquartersPlant.regional_rates == ("tax", "cost")
+    # MultiIndustry's share_cap is K x I
+    assert neg.MultiIndustry.regional_rates == ("tax", "cost", "amenity", "productivity")
+    assert neg.HeadquartersPlant.regional_rates == ("tax", "cost", "amenity", "productivity")
     h = neg.Helpman(5.0, 0.8, phi=0.3, rents="national")
     assert h.kernel_args()[0].tolist() == [5.0, 0.8, 1.0]  # the choice's position
     assert neg.Pflueger(5.0, 0.3, None, 2.5, 1.5).kernel_args()[0].tolist() == [5.0, 2.5, 1.5]
@@ -218,7 +222,8 @@ def test_kernel_slots_are_named():
     assert (core_periphery.SIGMA, core_periphery.MU) == (0, 1)
     assert (core_periphery.FARMERS, core_periphery.TAX, core_periphery.COST) == (0, 1, 2)
     assert footloose_capital.COST == 3
-    assert multi_industry._I == 5 and multi_industry._CF == 3
+    assert (core_periphery.AMENITY, core_periphery.PRODUCTIVITY) == (3, 4)  # the fundamentals last
+    assert multi_industry._I == 5 and multi_industry._CF == 5
     with pytest.raises(ValueError, match="not in par"):
         slots(core_periphery.PARAMS, "par", "farmers")
 

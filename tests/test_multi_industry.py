@@ -318,7 +318,7 @@ def test_zero_policy_is_the_base_model():
     from neg.solvers.fixed_point import SolverOptions, solve_short_run
 
     m = policy_base()
-    assert m.regional_rates == ("tax", "cost")
+    assert m.regional_rates == ("tax", "cost", "amenity", "productivity")
     assert np.all(m.tax == 0) and np.all(m.cost == 0) and np.all(m.industry_cost == 0)
     assert m.share_cap.shape == (4, 3) and np.all(m.share_cap == 1) and m.share_caps() is None
     zero = m.replace(tax=0.0, cost=[0.0] * 4, pollution=[1.0, 1.0, 1.0], industry_cost=np.zeros((4, 3)),

@@ -44,7 +44,7 @@ def _assert_identical_short_runs(model, other):
 def test_zero_policy_is_the_base_model(model):
     """Explicit zero taxes and costs give bit-identical short runs, every method (the defaults
     are zero; the pre-policy kernels were also checked bit-identical when this was written)."""
-    assert model.regional_rates == ("tax", "cost", "share_cap")
+    assert model.regional_rates == ("tax", "cost", "share_cap", "amenity", "productivity")
     assert np.all(model.tax == 0) and np.all(model.cost == 0) and np.all(model.share_cap == 1)
     assert model.share_caps() is None
     zero = model.replace(tax=[0.0] * model.K, cost=0.0)
@@ -413,7 +413,7 @@ def test_vertical_linkages_zero_policy_is_the_base_model():
     exactly 1)."""
     for geo in (neg.Geography.two_region(), neg.Geography.line(3)):
         model = neg.VerticalLinkages(5.0, 0.4, 0.3, phi=0.4, geography=geo)
-        assert model.regional_rates == ("tax", "cost", "share_cap")
+        assert model.regional_rates == ("tax", "cost", "share_cap", "amenity", "productivity")
         assert np.all(model.tax == 0) and np.all(model.cost == 0) and model.share_caps() is None
         zero = model.replace(tax=[0.0] * model.K, cost=0.0, share_cap=1.0)
         assert zero == model

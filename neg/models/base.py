@@ -76,6 +76,9 @@ class Capability(enum.Enum):
     #: quasi-linear utility: payoffs are money-metric with an arbitrary origin, so payoffs are
     #: compared by differences, not ratios (neg.policy's agglomeration rent)
     QUASI_LINEAR = "quasi_linear"
+    #: the kernels read the fundamentals ``amenity`` and ``productivity`` (declared for every
+    #: model in :data:`neg.models.params.FUNDAMENTALS`); without it they must stay 1
+    FUNDAMENTALS = "fundamentals"
 
 
 class Kernels(NamedTuple):
@@ -268,6 +271,11 @@ class Model:
             if name not in ("sigma", "phi", "T", "geography"):
                 object.__setattr__(self, name, check_value(p, getattr(self, name), K))
         self._validate()
+        if Capability.FUNDAMENTALS not in self.capabilities:
+            for name in ("amenity", "productivity"):
+                if name in decl and np.any(getattr(self, name) != 1.0):
+                    raise ValueError(f"{name}: {self.name} does not model region-specific fundamentals "
+                                     "(its kernels do not read amenity and productivity); leave them at 1")
 
     @classmethod
     def _field_declarations(cls) -> dict[str, Param]:

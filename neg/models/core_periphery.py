@@ -53,20 +53,24 @@ PARAMS = (
           "farmers' shares", default=None, slot="reg", role="immobile"),
 )
 SIGMA, MU = slots(PARAMS, "par", "sigma", "mu")
-FARMERS, TAX, COST = slots(PARAMS, "reg", "farmers", "tax", "cost")
+FARMERS, TAX, COST, AMENITY, PRODUCTIVITY = slots(PARAMS, "reg", "farmers", "tax", "cost", "amenity",
+                                                  "productivity")
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def cost_factor(cost, s):
-    """(1 + cost)^(1 - s): the factor on a region's varieties' price^(1 - s) (1 without cost)."""
-    return 1.0 if cost == 0.0 else (1.0 + cost) ** (1.0 - s)
+def cost_factor(cost, productivity, s):
+    """((1 + cost)/productivity)^(1 - s): the factor on a region's varieties' price^(1 - s)
+    (exactly 1 without cost and with productivity 1)."""
+    if cost == 0.0 and productivity == 1.0:
+        return 1.0
+    return ((1.0 + cost) / productivity) ** (1.0 - s)
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def _cost_factors(cost, s, out):
-    """out_i = cost_factor(cost_i, s) for every region."""
+def _cost_factors(cost, productivity, s, out):
+    """out_i = cost_factor(cost_i, productivity_i, s) for every region."""
     for i in range(cost.size):
-        out[i] = cost_factor(cost[i], s)
+        out[i] = cost_factor(cost[i], productivity[i], s)
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -75,7 +79,7 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
     K = lam.size
     # scratch: work[:K] cost factors, [K:2K] the vector multiplied, [2K:3K] G^(1-s)
     for j in range(K):
-        work[j] = cost_factor(reg[COST, j], s)
+        work[j] = cost_factor(reg[COST, j], reg[PRODUCTIVITY, j], s)
         work[K + j] = lam[j] * work[j] * np.exp((1.0 - s) * x[j])
     freeness_tdot_at(Phi, work, K, work, 2 * K)  # G^(1-s)
     for j in range(K):
@@ -94,13 +98,13 @@ def _outputs(x, lam, par, reg, Phi, out):
         w = np.exp(x[j])
         out[0, j] = w  # wage (gross of tax)
         out[1, j] = mu * lam[j] * w + (1.0 - mu) * reg[FARMERS, j]  # income
-        out[3, j] = lam[j] * cost_factor(reg[COST, j], s) * np.exp((1.0 - s) * x[j])
+        out[3, j] = lam[j] * cost_factor(reg[COST, j], reg[PRODUCTIVITY, j], s) * np.exp((1.0 - s) * x[j])
     freeness_tdot_at(Phi, flat, 3 * K, flat, 4 * K)  # G^(1-s)
     for j in range(K):
         log_G = np.log(out[4, j]) / (1.0 - s)
         out[2, j] = np.exp(log_G)  # price index
         out[3, j] = (1.0 - reg[TAX, j]) * out[0, j] * np.exp(-mu * log_G)  # real wage, net of tax
-        out[4, j] = out[3, j]
+        out[4, j] = reg[AMENITY, j] * out[3, j]  # payoff: times the amenity
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -111,7 +115,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     farmers = reg[FARMERS]
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
+    _cost_factors(reg[COST], reg[PRODUCTIVITY], s, cf)
     a = np.empty(K)
     for j in range(K):
         a[j] = lam[j] * cf[j] * np.exp((1.0 - s) * x[j])
@@ -165,7 +169,7 @@ class CorePeriphery(Model):
 
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "farmers")
-    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.FUNDAMENTALS})
     kernels = Kernels(_wage_map, _outputs, _jacobian)
     mobile_factor = "workers"
     mobile_mass_of = "mu"

@@ -66,7 +66,8 @@ PARAMS = (
           "capital ownership shares", default=None, slot="reg"),
 )
 SIGMA, MU = slots(PARAMS, "par", "sigma", "mu")
-LABOUR, CAPITAL, TAX, COST = slots(PARAMS, "reg", "labour", "capital", "tax", "cost")
+LABOUR, CAPITAL, TAX, COST, AMENITY, PRODUCTIVITY = slots(PARAMS, "reg", "labour", "capital", "tax",
+                                                           "cost", "amenity", "productivity")
 
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
@@ -89,10 +90,11 @@ def _access(lam, cf, Phi, delta):
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def _firm_access(lam, cost, s, Phi):
-    """The cost factors c = (1 + cost)^(1 - s) and Delta = Phi^T (lam c) (also Pflueger's)."""
+def _firm_access(lam, cost, productivity, s, Phi):
+    """The cost factors c = ((1 + cost)/productivity)^(1 - s) and Delta = Phi^T (lam c) (also
+    Pflueger's)."""
     cf = np.empty(lam.size)
-    _cost_factors(cost, s, cf)
+    _cost_factors(cost, productivity, s, cf)
     delta = np.empty(lam.size)
     _access(lam, cf, Phi, delta)
     return cf, delta
@@ -113,9 +115,9 @@ def _gross_returns(E, lam, cf, b, Phi, pi, delta):
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def _returns_at(x, lam, cost, s, b, Phi, cf, E, pi, delta):
+def _returns_at(x, lam, cost, productivity, s, b, Phi, cf, E, pi, delta):
     """cf: the cost factors, E = exp(x), and pi, Delta of :func:`_gross_returns` at E."""
-    _cost_factors(cost, s, cf)
+    _cost_factors(cost, productivity, s, cf)
     for i in range(lam.size):
         E[i] = np.exp(x[i])
     _gross_returns(E, lam, cf, b, Phi, pi, delta)
@@ -133,7 +135,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
             out[i] = np.log(max(labour[i] + capital[i] * b * ew, _TINY))
         return
     cf, E, pi, delta = np.empty(K), np.empty(K), np.empty(K), np.empty(K)
-    _returns_at(x, lam, reg[COST], s, b, Phi, cf, E, pi, delta)
+    _returns_at(x, lam, reg[COST], reg[PRODUCTIVITY], s, b, Phi, cf, E, pi, delta)
     revenue = 0.0
     for k in range(K):
         if lam[k] > 0.0:
@@ -151,7 +153,7 @@ def _outputs(x, lam, par, reg, Phi, out):
     b = mu / s
     ew = 1.0 / (1.0 - b)
     taxed = _has_tax(tax)
-    cf, delta = _firm_access(lam, reg[COST], s, Phi)
+    cf, delta = _firm_access(lam, reg[COST], reg[PRODUCTIVITY], s, Phi)
     c = np.empty(K)
     for j in range(K):
         # income = expenditure (closed form without taxes, else the fixed point)
@@ -163,8 +165,9 @@ def _outputs(x, lam, par, reg, Phi, out):
     for j in range(K):
         out[0, j] = b * cf[j] * pi[j]  # gross return to capital employed in j
         out[2, j] = delta[j] ** (1.0 / (1.0 - s))  # price index
-        out[4, j] = (1.0 - tax[j]) * out[0, j]  # net, nominal: capital owners do not move
-        out[3, j] = out[4, j] * delta[j] ** a  # real net return (reference only)
+        net = (1.0 - tax[j]) * out[0, j]
+        out[4, j] = reg[AMENITY, j] * net  # net, nominal, times the amenity: owners do not move
+        out[3, j] = net * delta[j] ** a  # real net return (reference only)
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -181,7 +184,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     b = mu / s
     ew = 1.0 / (1.0 - b)
     cf, E, pi, delta = np.empty(K), np.empty(K), np.empty(K), np.empty(K)
-    _returns_at(x, lam, reg[COST], s, b, Phi, cf, E, pi, delta)
+    _returns_at(x, lam, reg[COST], reg[PRODUCTIVITY], s, b, Phi, cf, E, pi, delta)
     revenue = 0.0
     v = np.zeros(K)  # v_m = tax_m lam_m c_m (occupied regions)
     for m in range(K):
@@ -223,7 +226,7 @@ class FootlooseCapital(Model):
 
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "labour", "capital")
-    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.FUNDAMENTALS})
     kernels = Kernels(_expenditure_map, _outputs, _jacobian)
     mobile_factor = "capital"
 

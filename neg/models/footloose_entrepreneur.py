@@ -63,7 +63,8 @@ PARAMS = (
           default=1.0, slot="par"),
 )
 SIGMA, MU, H_MASS, L_MASS = slots(PARAMS, "par", "sigma", "mu", "H", "L")
-WORKERS, TAX, COST = slots(PARAMS, "reg", "workers", "tax", "cost")
+WORKERS, TAX, COST, AMENITY, PRODUCTIVITY = slots(PARAMS, "reg", "workers", "tax", "cost", "amenity",
+                                                  "productivity")
 
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
@@ -74,7 +75,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
     K = lam.size
     # scratch: work[:K] firms times cost factors n c, [K:2K] Delta, [2K:3K] E / Delta
     for j in range(K):
-        work[j] = H * lam[j] * cost_factor(reg[COST, j], s)
+        work[j] = H * lam[j] * cost_factor(reg[COST, j], reg[PRODUCTIVITY, j], s)
     freeness_tdot_at(Phi, work, 0, work, K)  # Delta = Phi^T (n c)
     for j in range(K):
         work[2 * K + j] = np.exp(x[j]) / work[K + j]
@@ -86,9 +87,9 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def _firms(lam, H, cost, s, Phi, cf, n, delta):
+def _firms(lam, H, cost, productivity, s, Phi, cf, n, delta):
     """cf: the cost factors, n = H lam cf (firms weighted by them), delta = Phi^T n."""
-    _cost_factors(cost, s, cf)
+    _cost_factors(cost, productivity, s, cf)
     for j in range(lam.size):
         n[j] = H * lam[j] * cf[j]
     freeness_tdot(Phi, n, delta)
@@ -100,7 +101,7 @@ def _outputs(x, lam, par, reg, Phi, out):
     tax = reg[TAX]
     K = lam.size
     cf, n, delta = np.empty(K), np.empty(K), np.empty(K)
-    _firms(lam, H, reg[COST], s, Phi, cf, n, delta)
+    _firms(lam, H, reg[COST], reg[PRODUCTIVITY], s, Phi, cf, n, delta)
     c = np.empty(K)
     for j in range(K):
         out[1, j] = np.exp(x[j])  # income = expenditure
@@ -113,7 +114,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[0, j] = b * cf[j] * pi[j]  # entrepreneurs' reward (gross of tax)
         out[2, j] = delta[j] ** (1.0 / (1.0 - s))  # price index
         out[3, j] = (1.0 - tax[j]) * out[0, j] * delta[j] ** a  # real reward, net of tax
-        out[4, j] = out[3, j]
+        out[4, j] = reg[AMENITY, j] * out[3, j]  # payoff: times the amenity
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -123,7 +124,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     workers = reg[WORKERS]
     K = lam.size
     cf, n, delta = np.empty(K), np.empty(K), np.empty(K)
-    _firms(lam, H, reg[COST], s, Phi, cf, n, delta)
+    _firms(lam, H, reg[COST], reg[PRODUCTIVITY], s, Phi, cf, n, delta)
     c = np.empty(K)
     C = np.zeros((K, K))
     for j in range(K):
@@ -163,7 +164,7 @@ class FootlooseEntrepreneur(Model):
 
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "workers", "H", "L")
-    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.FUNDAMENTALS})
     kernels = Kernels(_expenditure_map, _outputs, _jacobian)
     mobile_factor = "entrepreneurs"
     mobile_mass_of = "H"

@@ -81,7 +81,7 @@ PARAMS = (
           "plant region"),
 )
 SIGMA, MU, H_MASS, L_MASS = slots(PARAMS, "par", "sigma", "mu", "H", "L")
-WORKERS, TAX = slots(PARAMS, "reg", "workers", "tax")
+WORKERS, TAX, AMENITY = slots(PARAMS, "reg", "workers", "tax", "amenity")
 _THETA = n_slots(PARAMS, "par")  # par[_THETA:]: theta (K*K, row h = HQ region), kernel_extras
 
 
@@ -139,17 +139,19 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[1, i] = np.exp(x[i])  # income = expenditure
         out[2, i] = delta[i] ** (1.0 / (1.0 - s))  # price index
         out[3, i] = (1.0 - tax[i]) * out[0, i] * da  # real reward, net of tax
-        out[4, i] = (1.0 - tax[i]) * best * da  # best payoff for a skilled worker living in i
+        # best payoff for a skilled worker living in i (times the amenity of i)
+        out[4, i] = reg[AMENITY, i] * (1.0 - tax[i]) * best * da
 
 
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
-    """omega_hp = (1 - tax_h) theta_hp rho_p Delta_h^a for every configuration (index h*K + p)."""
+    """omega_hp = amenity_h (1 - tax_h) theta_hp rho_p Delta_h^a for every configuration (index
+    h*K + p): the skilled worker lives where the HQ is."""
     s, tax, K = par[SIGMA], reg[TAX], x.size
     delta, rho = _profits(x, lam, par, Phi)
     a = par[MU] / (s - 1.0)  # the exponent of Delta in the real reward
     for h in range(K):
-        da = (1.0 - tax[h]) * delta[h] ** a
+        da = reg[AMENITY, h] * (1.0 - tax[h]) * delta[h] ** a
         for p in range(K):
             out[h * K + p] = par[_THETA + h * K + p] * rho[p] * da
 
@@ -213,7 +215,8 @@ class HeadquartersPlant(Model):
 
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "communication", "workers", "H", "L")
-    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.GROUPED_STATE})
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.GROUPED_STATE,
+                              Capability.FUNDAMENTALS})
     kernels = Kernels(_expenditure_map, _outputs, _jacobian, _payoff)
     mobile_factor = "entrepreneurs"
     mobile_group = "skilled"  # its welfare group (neg.welfare)
@@ -282,8 +285,9 @@ class HeadquartersPlant(Model):
         return theta
 
     def cost_factors(self) -> np.ndarray:
-        """c_p = (1 + cost_p)^(1 - sigma) (K): the factor on the sales of plants in p."""
-        return (1.0 + self.cost) ** (1.0 - self.sigma)
+        """c_p = ((1 + cost_p)/productivity_p)^(1 - sigma) (K): the factor on the sales of
+        plants in p (productivity is where the plant is)."""
+        return ((1.0 + self.cost) / self.productivity) ** (1.0 - self.sigma)
 
     def kernel_extras(self):
         """par: theta_hp c_p (K*K, row h = HQ region), the communication matrix times the plants'

@@ -78,7 +78,8 @@ PARAMS = (
           slot="par"),
 )
 SIGMA, MU, NATIONAL = slots(PARAMS, "par", "sigma", "mu", "rents")
-HOUSING, TAX, COST = slots(PARAMS, "reg", "housing", "tax", "cost")
+HOUSING, TAX, COST, AMENITY, PRODUCTIVITY = slots(PARAMS, "reg", "housing", "tax", "cost", "amenity",
+                                                  "productivity")
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -106,7 +107,7 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
     s, mu, national = par[SIGMA], par[MU], par[NATIONAL] > 0.5
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
+    _cost_factors(reg[COST], reg[PRODUCTIVITY], s, cf)
     w = np.empty(K)
     a = np.empty(K)
     for j in range(K):
@@ -136,7 +137,7 @@ def _outputs(x, lam, par, reg, Phi, out):
     housing = reg[HOUSING]
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
+    _cost_factors(reg[COST], reg[PRODUCTIVITY], s, cf)
     w = np.empty(K)
     a = np.empty(K)
     for j in range(K):
@@ -154,7 +155,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[1, j] = Y[j]
         out[2, j] = G
         out[3, j] = y[j] * G ** (-mu) * p ** (mu - 1.0)
-        out[4, j] = out[3, j]
+        out[4, j] = reg[AMENITY, j] * out[3, j]  # payoff: times the amenity
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -167,7 +168,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     tax = reg[TAX]
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
+    _cost_factors(reg[COST], reg[PRODUCTIVITY], s, cf)
     w = np.empty(K)
     D = np.zeros((K, K))
     for j in range(K):
@@ -239,7 +240,7 @@ class Helpman(Model):
 
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "housing", "rents")
-    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.FUNDAMENTALS})
     kernels = Kernels(_wage_map, _outputs, _jacobian)
     mobile_factor = "workers"
 

@@ -141,7 +141,7 @@ PARAMS = (
 )
 _DECLARED = {p.name: p for p in PARAMS}
 LABOUR_TOTAL, ETA, DEMAND, CORE = slots(PARAMS, "par", "labour_total", "eta", "demand", "core")
-LABOUR, TAX = slots(PARAMS, "reg", "labour", "tax")
+LABOUR, TAX, AMENITY = slots(PARAMS, "reg", "labour", "tax", "amenity")
 #: par beyond the declared slots (kernel_extras): I, then sigma, ell, beta, each industry's
 #: operator in the freeness stack, io
 _I = n_slots(PARAMS, "par")
@@ -317,7 +317,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[2, i] = np.exp(logp / B)
         net = (bill - tax[i] * manuf) / Li if Li > 0 else out[0, i]  # net of the wage tax
         out[3, i] = net * np.exp(-logp)
-        out[4, i] = out[3, i]
+        out[4, i] = reg[AMENITY, i] * out[3, i]  # payoff: times the amenity
 
 
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -329,9 +329,10 @@ def _payoff(x, lam, par, reg, Phi, out):
     K = reg.shape[1]
     tax = reg[TAX]
     for i in range(K):
-        out[i * (I + 1)] = lam[i * (I + 1)] ** (eta - 1.0)
+        amenity = reg[AMENITY, i]  # the same in every sector: it does not change the choice
+        out[i * (I + 1)] = amenity * lam[i * (I + 1)] ** (eta - 1.0)
         for k in range(I):
-            out[i * (I + 1) + 1 + k] = (1.0 - tax[i]) * np.exp(x[i * I + k])
+            out[i * (I + 1) + 1 + k] = amenity * (1.0 - tax[i]) * np.exp(x[i * I + k])
 
 
 class MultiIndustry(Model):
@@ -384,7 +385,8 @@ class MultiIndustry(Model):
     parameters = PARAMS
     positional = ("sigma", "beta", "io", "phi", "geography", "labour", "labour_total", "eta", "demand",
                   "core", "sigma_industry", "phi_industry", "industry_names")
-    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.GROUPED_STATE})
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.GROUPED_STATE,
+                              Capability.FUNDAMENTALS})
     kernels = Kernels(_map, _outputs, _jacobian, _payoff)
     mobile_factor = "workers (between sectors)"
     mobile_mass_of = None  # the state is not one distribution over the regions
@@ -501,8 +503,9 @@ class MultiIndustry(Model):
         return par, self.cost_factors().T  # row k: industry k's factors over the regions
 
     def cost_factors(self) -> np.ndarray:
-        """(1 + cost_ik)^(1 - sigma_k) (K, I): the factor on the price^(1 - sigma) of a variety."""
-        return (1.0 + self.unit_cost) ** (1.0 - self.sigmas[None, :])
+        """((1 + cost_ik)/productivity_i)^(1 - sigma_k) (K, I): the factor on the
+        price^(1 - sigma) of a variety."""
+        return ((1.0 + self.unit_cost) / self.productivity[:, None]) ** (1.0 - self.sigmas[None, :])
 
     def initial_state(self, lam: np.ndarray) -> np.ndarray:
         """w = 1 and G_ih^(1 - s_h) = sum_j Phi^h_ji cf_jh L_jh (the price index at unit costs)."""

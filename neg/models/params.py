@@ -26,8 +26,9 @@ Kinds
             validated by ``_validate``;
 ``geography`` the :class:`neg.Geography`.
 
-The common declarations (:data:`COMMON`: sigma, phi, T, geography) and the policy instruments
-(:data:`POLICY`: tax, cost, share_cap) are written here once; a model declares only its own
+The common declarations (:data:`COMMON`: sigma, phi, T, geography), the policy instruments
+(:data:`POLICY`: tax, cost, share_cap) and the fundamentals (:data:`FUNDAMENTALS`: amenity,
+productivity) are written here once; a model declares only its own
 parameters (a model's declaration of a common name replaces the common one).
 """
 
@@ -41,7 +42,8 @@ import numpy as np
 
 from neg.variables import PARAMETERS
 
-__all__ = ["Param", "COMMON", "POLICY", "POLICY_RATES", "KINDS", "slots", "n_slots", "kernel_layout",
+__all__ = ["Param", "COMMON", "POLICY", "FUNDAMENTALS", "POLICY_RATES", "KINDS", "slots", "n_slots",
+           "kernel_layout",
            "check_greater", "check_open_unit", "check_distribution", "check_rates", "check_value",
            "check_table", "check_array", "split_param", "MISSING"]
 
@@ -330,7 +332,16 @@ POLICY: tuple[Param, ...] = (
     _common("cost", "rates", lower=0.0, upper=np.inf, lower_closed=True, default=0.0, slot="reg"),
     _common("share_cap", "rates", lower=0.0, upper=1.0, lower_closed=True, upper_closed=True, default=1.0),
 )
-_POLICY_BY_NAME = {p.name: p for p in POLICY}
+#: the region-specific fundamentals, in every model (recovered from data by neg.calibrate):
+#: ``amenity`` multiplies the mobile factor's payoff in the region (added as its log where
+#: payoffs are quasi-linear, Capability.QUASI_LINEAR); ``productivity`` divides the unit input
+#: requirement of the region's firms, so it enters with the ``cost`` instrument as the factor
+#: (1 + cost)/productivity on their marginal cost (see docs/models.md, "Fundamentals")
+FUNDAMENTALS: tuple[Param, ...] = (
+    _common("amenity", "rates", lower=0.0, default=1.0, slot="reg"),
+    _common("productivity", "rates", lower=0.0, default=1.0, slot="reg"),
+)
+_POLICY_BY_NAME = {p.name: p for p in POLICY + FUNDAMENTALS}
 
 #: the policy instruments as name -> (lower, upper, default, meaning) (derived from POLICY)
 POLICY_RATES: dict[str, tuple[float, float, float, str]] = {
@@ -339,10 +350,12 @@ POLICY_RATES: dict[str, tuple[float, float, float, str]] = {
 
 def merge(own: tuple[Param, ...], policy: bool) -> tuple[Param, ...]:
     """The full declarations of a model: the common ones, the model's own (which replace a
-    common one of the same name) and, with ``policy``, the policy instruments."""
+    common one of the same name), with ``policy`` the policy instruments, and the fundamentals
+    (last, so that the slots of the others do not depend on them)."""
     names = {p.name for p in own}
     rest = tuple(p for p in POLICY if p.name not in names) if policy else ()
-    return tuple(p for p in COMMON if p.name not in names) + tuple(own) + rest
+    fundamentals = tuple(p for p in FUNDAMENTALS if p.name not in names)
+    return tuple(p for p in COMMON if p.name not in names) + tuple(own) + rest + fundamentals
 
 
 def kernel_layout(declared: tuple[Param, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:

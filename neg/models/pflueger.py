@@ -61,7 +61,8 @@ PARAMS = (
           default=None, slot="reg", role="immobile"),
 )
 SIGMA, WORKERS, ALPHA = slots(PARAMS, "par", "sigma", "workers", "alpha")
-SHARES, TAX, COST = slots(PARAMS, "reg", "worker_shares", "tax", "cost")
+SHARES, TAX, COST, AMENITY, PRODUCTIVITY = slots(PARAMS, "reg", "worker_shares", "tax", "cost",
+                                                 "amenity", "productivity")
 
 
 @njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -74,7 +75,7 @@ def _outputs(x, lam, par, reg, Phi, out):
     s, alpha, L = par[SIGMA], par[ALPHA], par[WORKERS]
     shares, tax = reg[SHARES], reg[TAX]
     K = lam.size
-    cf, delta = _firm_access(lam, reg[COST], s, Phi)  # Delta = Phi^T (lam c)
+    cf, delta = _firm_access(lam, reg[COST], reg[PRODUCTIVITY], s, Phi)  # Delta = Phi^T (lam c)
     c = np.empty(K)
     for j in range(K):
         c[j] = (L * shares[j] + lam[j]) / delta[j]  # N / Delta
@@ -87,7 +88,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[2, j] = delta[j] ** (1.0 / (1.0 - s))  # price index
         # indirect utility, net of tax
         out[3, j] = (1.0 - tax[j]) * out[0, j] + alpha / (s - 1.0) * np.log(delta[j]) + const
-        out[4, j] = out[3, j]
+        out[4, j] = out[3, j] + np.log(reg[AMENITY, j])  # quasi-linear: the amenity's log
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -117,7 +118,8 @@ class Pflueger(Model):
 
     parameters = PARAMS
     positional = ("sigma", "phi", "geography", "workers", "alpha", "worker_shares")
-    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.QUASI_LINEAR})
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.QUASI_LINEAR,
+                              Capability.FUNDAMENTALS})
     kernels = Kernels(_null_map, _outputs, _jacobian)
     mobile_factor = "entrepreneurs"
 

@@ -82,7 +82,17 @@ from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
 from neg.models.base import Capability, Kernels, Model, workers_and_farmers
 from neg.models.core_periphery import _cost_factors, cost_factor
-from neg.models.vertical_linkages_immobile import ALPHA, COST, FARMERS, GAMMA, PARAMS, SIGMA, TAX
+from neg.models.vertical_linkages_immobile import (
+    ALPHA,
+    AMENITY,
+    COST,
+    FARMERS,
+    GAMMA,
+    PARAMS,
+    PRODUCTIVITY,
+    SIGMA,
+    TAX,
+)
 from neg.operators import freeness_dot_at, freeness_tdot_at
 
 
@@ -96,7 +106,7 @@ def _map(x, lam, par, reg, Phi, out, work):
     # [3K:4K] Phi^T u, [4K:5K] Phi e
     for j in range(K):
         a, b = x[j], x[K + j]
-        work[j] = cost_factor(reg[COST, j], s)
+        work[j] = cost_factor(reg[COST, j], reg[PRODUCTIVITY, j], s)
         work[K + j] = lam[j] * work[j] * np.exp(c * a - s * alpha * b)
         work[2 * K + j] = (mu_e * lam[j] * np.exp(a) + (1.0 - mu_e) * reg[FARMERS, j]) * np.exp((s - 1.0) * b)
     freeness_tdot_at(Phi, work, K, work, 3 * K)
@@ -119,7 +129,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[1, j] = gamma * lam[j] * w + (1.0 - gamma) * farmers[j]
         out[2, j] = G
         out[3, j] = (1.0 - tax[j]) * w * G ** (-gamma)  # net of tax
-        out[4, j] = out[3, j]
+        out[4, j] = reg[AMENITY, j] * out[3, j]  # payoff: times the amenity
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -137,7 +147,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
     farmers = reg[FARMERS]
     K = lam.size
     cf = np.empty(K)
-    _cost_factors(reg[COST], s, cf)
+    _cost_factors(reg[COST], reg[PRODUCTIVITY], s, cf)
     mu_e = gamma + alpha * (1.0 - gamma)
     rest = np.empty(K)
     for j in range(K):
@@ -190,7 +200,8 @@ class VerticalLinkages(Model):
 
     parameters = PARAMS
     positional = ("sigma", "gamma", "alpha", "phi", "geography", "labour", "farmers", "eta")
-    capabilities = frozenset({Capability.POLICY, Capability.WELFARE})  # mobile closure
+    # mobile closure
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.FUNDAMENTALS})
 
     # the kernels depend on the labour closure (mobile: the module's; immobile: _imm's)
     @property
@@ -212,7 +223,8 @@ class VerticalLinkages(Model):
                 raise ValueError("eta: required with labour='immobile' (labour's share in "
                                  "agriculture, in (0, 1]; 1 = constant agricultural wage)")
             # the immobile closure: a grouped state, no welfare accounts or policy instruments
-            object.__setattr__(self, "capabilities", frozenset({Capability.GROUPED_STATE}))
+            object.__setattr__(self, "capabilities",
+                               frozenset({Capability.GROUPED_STATE, Capability.FUNDAMENTALS}))
             unsupported = [name for name in ("tax", "cost") if np.any(getattr(self, name) != 0.0)]
             if np.any(self.share_cap < 1.0):
                 unsupported.append("share_cap")
@@ -289,7 +301,8 @@ class VerticalLinkages(Model):
             return _imm.initial_state(self, lam)
         lam = np.asarray(lam, dtype=np.float64)
         c = 1.0 - self.sigma * (1.0 - self.alpha)
-        g = self.freeness_operator.matrix.T @ (lam * (1.0 + self.cost) ** (1.0 - self.sigma))
+        cf = ((1.0 + self.cost) / self.productivity) ** (1.0 - self.sigma)
+        g = self.freeness_operator.matrix.T @ (lam * cf)
         b = np.log(np.maximum(g, np.finfo(float).tiny)) / c
         return np.concatenate([np.zeros(self.K), b])
 

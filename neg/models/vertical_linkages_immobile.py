@@ -39,6 +39,7 @@ import numpy as np
 from numba import njit
 
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
+from neg.models.core_periphery import cost_factor
 from neg.models.params import Param, slots
 from neg.operators import freeness_dot_at, freeness_dot_block, freeness_tdot_at, freeness_tdot_block
 
@@ -62,7 +63,8 @@ PARAMS = (
           "labour share", lower=0.0, upper=1.0, upper_closed=True, default=None, slot="par"),
 )
 SIGMA, GAMMA, ALPHA, ETA = slots(PARAMS, "par", "sigma", "gamma", "alpha", "eta")
-FARMERS, TAX, COST = slots(PARAMS, "reg", "farmers", "tax", "cost")
+FARMERS, TAX, COST, AMENITY, PRODUCTIVITY = slots(PARAMS, "reg", "farmers", "tax", "cost", "amenity",
+                                                  "productivity")
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -130,14 +132,15 @@ def _map(x, lam, par, reg, Phi, out, work):
     # scratch (m = 2K unknowns, so 8K doubles): [0:K] u, [K:2K] e, [2K:3K] Phi^T u, [3K:4K] Phi e
     for j in range(K):
         a, b = x[j], x[K + j]
-        work[j] = LM[j] * np.exp(c * a - s * alpha * b)
+        work[j] = LM[j] * cost_factor(0.0, reg[PRODUCTIVITY, j], s) * np.exp(c * a - s * alpha * b)
         work[K + j] = (mu_e * LM[j] * np.exp(a) + (1.0 - alpha) * gamma * YA[j]) * np.exp((s - 1.0) * b)
     freeness_tdot_at(Phi, work, 0, work, 2 * K)
     freeness_dot_at(Phi, work, K, work, 3 * K)
     for i in range(K):
         b = x[K + i]
         out[K + i] = (np.log(work[2 * K + i]) + s * alpha * b) / c
-        out[i] = (np.log(work[3 * K + i]) / s - alpha * b) / (1.0 - alpha)
+        h = cost_factor(0.0, reg[PRODUCTIVITY, i], s) * work[3 * K + i]
+        out[i] = (np.log(h) / s - alpha * b) / (1.0 - alpha)
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -162,12 +165,13 @@ def _outputs(x, lam, par, reg, Phi, out):
 
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
-    """(manufacturing wage, agricultural wage) of every region: w_i and a_i^(eta - 1)."""
+    """(manufacturing wage, agricultural wage) of every region, times its amenity:
+    A_i w_i and A_i a_i^(eta - 1) (the amenity does not change the choice of sector)."""
     eta = par[ETA]
     K = reg.shape[1]
     for j in range(K):
-        out[2 * j] = np.exp(x[j])
-        out[2 * j + 1] = lam[2 * j + 1] ** (eta - 1.0) if eta != 1.0 else 1.0
+        out[2 * j] = reg[AMENITY, j] * np.exp(x[j])
+        out[2 * j + 1] = reg[AMENITY, j] * (lam[2 * j + 1] ** (eta - 1.0) if eta != 1.0 else 1.0)
 
 
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -178,9 +182,11 @@ def _jacobian(x, lam, par, reg, Phi, out):
     K = reg.shape[1]
     LM, YA = _split(lam, par, reg, K)
     rest = np.empty(K)
+    cf = np.empty(K)
     for j in range(K):
         rest[j] = (1.0 - alpha) * gamma * YA[j]
-    assemble_jacobian(x, LM, np.ones(K), rest, s, alpha, gamma + alpha * (1.0 - gamma), Phi, out)
+        cf[j] = cost_factor(0.0, reg[PRODUCTIVITY, j], s)
+    assemble_jacobian(x, LM, cf, rest, s, alpha, gamma + alpha * (1.0 - gamma), Phi, out)
 
 
 def manufacturing_share(gamma: float, eta: float) -> float:
@@ -197,7 +203,7 @@ def initial_state(model, lam: np.ndarray) -> np.ndarray:
     K = model.K
     LM = np.asarray(model.farmers) * lam[0::2][:K]
     c = 1.0 - model.sigma * (1.0 - model.alpha)
-    g = model.freeness_operator.matrix.T @ LM
+    g = model.freeness_operator.matrix.T @ (LM * np.asarray(model.productivity) ** (model.sigma - 1.0))
     b = np.log(np.maximum(g, np.finfo(float).tiny)) / c
     return np.concatenate([np.zeros(K), b])
 
