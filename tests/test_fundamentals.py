@@ -200,3 +200,21 @@ def test_a_model_without_the_capability_keeps_them_at_one():
         toy.replace(amenity=[1.2, 1.0])
     with pytest.raises(ValueError, match="productivity: ToyCorePeriphery does not model"):
         ToyCorePeriphery(5.0, 0.4, phi=0.3, productivity=2.0)
+
+
+def test_welfare_counts_the_amenity_of_the_residents():
+    """neg.welfare: every resident's utility is multiplied by the region's amenity, so the
+    mobile factor's utility is its payoff (Helpman: everyone is mobile); quasi-linear: plus
+    its log."""
+    lam = np.array([0.5, 0.3, 0.2])
+    amenity = np.array([1.3, 0.9, 1.0])
+    geo = neg.Geography.line(3)
+    m = neg.Helpman(5.0, 0.75, phi=0.5, geography=geo, amenity=amenity)
+    w = neg.welfare(m, lam)
+    np.testing.assert_allclose(w["utility"].sel(group="workers").values, m.short_run(lam).payoff, rtol=1e-14)
+    base = neg.welfare(neg.CorePeriphery(5.0, 0.4, phi=0.4, geography=geo), lam)
+    cp = neg.welfare(neg.CorePeriphery(5.0, 0.4, phi=0.4, geography=geo, amenity=amenity), lam)
+    np.testing.assert_allclose(cp["utility"].values, base["utility"].values * amenity, rtol=1e-14)
+    base = neg.welfare(neg.Pflueger(5.0, phi=0.4, geography=geo), lam)
+    pf = neg.welfare(neg.Pflueger(5.0, phi=0.4, geography=geo, amenity=amenity), lam)
+    np.testing.assert_allclose(pf["utility"].values, base["utility"].values + np.log(amenity), rtol=1e-14)
