@@ -17,7 +17,7 @@ import xarray as xr
 
 from neg.geography import Geography
 
-__all__ = ["china_provinces", "china_geography", "CHINA_COLUMNS"]
+__all__ = ["china_provinces", "china_geography", "CHINA_COLUMNS", "DATASETS"]
 
 #: every column of china_provinces.csv: (long_name, units or None for text, comment). Units are
 #: UDUNITS strings: population in units of 10^4 persons and GDP in 10^8 yuan are written as the
@@ -86,3 +86,8 @@ def china_geography(unit_km: float = 1000.0) -> Geography:
     ds = china_provinces()
     return Geography.from_coordinates(ds.capital_lat.values, ds.capital_lon.values,
                                       names=list(ds.region.values), unit_km=unit_km)
+
+
+#: the datasets by name (as a study config's ``calibration.data`` names them): name -> function
+#: returning an xarray Dataset on dim ``region``
+DATASETS = {"china_provinces": china_provinces}

@@ -303,20 +303,30 @@ def _study_arg(c: _Checker, key: str, a: Arg, v, K):
 _NUMERIC = ("number", "pos_number", "nonneg_number", "unit_interval", "int", "pos_int", "nonneg_int")
 
 
-def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind) -> Target | None:
-    """What the axis ``name`` sets (``param`` if given, else looked up by name)."""
+def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind, labels=None,
+                    scale=False) -> Target | None:
+    """What the axis ``name`` sets (``param`` if given, else looked up by name). ``labels``: region
+    label -> region indices, for groups of regions (``model.tax[central, west]``); ``scale``: the
+    values multiply the parameter's values."""
     text = name if param is None else param
     if not isinstance(text, str):
         c.err(f"{key}.param", f"expected a parameter name such as model.sigma, got {describe(text)}")
         return None
-    m = re.match(r"^\s*(?:(model|geography|solver|study)\.)?([A-Za-z_]\w*)\s*(?:\[\s*(\d+)\s*\])?\s*$", text)
+    m = re.match(r"^\s*(?:(model|geography|solver|study)\.)?([A-Za-z_]\w*)\s*(?:\[\s*([^\]]+?)\s*\])?\s*$",
+                 text)
     pkey = key if param is None else f"{key}.param"
     if not m:
         c.err(pkey, f"cannot read {text!r} as a parameter (e.g. sigma, model.phi, model.farmers[0], "
-                    f"solver.tol)")
+                    f"model.tax[central, west], solver.tol)")
         return None
     section, pname, idx = m.group(1), m.group(2), m.group(3)
-    index = int(idx) if idx is not None else None
+    index, group = None, None
+    if idx is not None and idx.isdigit():
+        index = int(idx)
+    elif idx is not None:
+        group = _region_group(c, pkey, idx, labels or {})
+        if group is None:
+            return None
     candidates: dict[str, dict[str, tuple[str, bool]]] = {}
     if cls is not None:
         fields = _model_fields(cls)
@@ -360,15 +370,45 @@ def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind
         c.err(pkey, f"{section}.{pname} is a per-region share vector: sweep one entry, e.g. "
                     f"{section}.{pname}[0]")
         return None
-    if t not in ("shares", "rates") and index is not None:
+    if t not in ("shares", "rates") and (index is not None or group is not None):
         c.err(pkey, f"{section}.{pname} is not a per-region parameter; drop the [index]")
         return None
-    return Target(section, pname, index, integer, share=(t == "shares"))
+    if group is not None and section != "model":
+        c.err(pkey, f"{section}.{pname}: groups of regions only for per-region model parameters")
+        return None
+    if t == "shares" and group is not None and not scale:
+        c.err(pkey, f"{section}.{pname} is a share vector: a group of its entries can only be scaled "
+                    f"(add scale: true; the vector is then rescaled to sum to 1)")
+        return None
+    if scale and (section != "model" or integer):
+        c.err(f"{key}.scale", f"only model parameters can be scaled, not {section}.{pname}")
+        return None
+    return Target(section, pname, index, integer, share=(t == "shares"),
+                  regions=None if group is None else tuple(group[0]), label="" if group is None else group[1],
+                  scale=bool(scale))
 
 
-def _sweep(c: _Checker, section, cls, kind, geo_kind, K):
+def _region_group(c: _Checker, key: str, text: str, labels: dict[str, list[int]]):
+    """([region indices], canonical label) of "central, west" (region names or values of a region
+    coordinate of the calibration data), or None after reporting."""
+    words = [w.strip() for w in text.split(",") if w.strip()]
+    out: list[int] = []
+    for w in words:
+        if w not in labels:
+            c.err(key, f"{w!r} names no region (regions and labels: {', '.join(list(labels)[:12])}"
+                       f"{', ...' if len(labels) > 12 else ''}){did_you_mean(w, labels)}")
+            return None
+        out.extend(i for i in labels[w] if i not in out)
+    if not out:
+        c.err(key, f"[{text}] names no region")
+        return None
+    return sorted(out), ",".join(words)
+
+
+def _sweep(c: _Checker, section, cls, kind, geo_kind, K, labels=None):
     """(mode, axes, chunk_size, seed, failed): ``failed`` names the parameters of axes that could
-    not be read ("*": unknown), whose values the model checks must not second-guess."""
+    not be read ("*": unknown), whose values the model checks must not second-guess. ``labels``:
+    region label -> indices (groups of regions in an axis's param)."""
     if section is None:
         return "none", [], None, None, set()
     sec = c.mapping("sweep", section, SWEEP_KEYS, required=("axes",))
@@ -424,12 +464,17 @@ def _sweep(c: _Checker, section, cls, kind, geo_kind, K):
             failed.add(name)
             continue
         param = spec.get("param") if isinstance(spec, dict) else None
-        target = _resolve_target(c, key, name, param, cls, kind, geo_kind)
+        scale = spec.get("scale", False) if isinstance(spec, dict) else False
+        if not isinstance(scale, bool):
+            c.err(f"{key}.scale", f"expected true or false, got {describe(scale)}")
+            failed.add(name)
+            continue
+        target = _resolve_target(c, key, name, param, cls, kind, geo_kind, labels, scale)
         vals = parse_axis(c.err, key, spec, mode)
         if target is None or vals is None:
             failed |= {name} | ({target.name} if target is not None else set())
             continue
-        if target.key in targets_seen or (target.index is not None and any(
+        if target.key in targets_seen or (target.index is not None and not target.scale and any(
                 t.startswith(f"{target.section}.{target.name}[") for t in targets_seen)):
             c.err(key, f"{target.key} is already swept by axis {targets_seen.get(target.key, 'another')!r}"
                        f" (one axis per parameter; one entry per share vector)")
@@ -474,7 +519,11 @@ def _check_values(c: _Checker, key: str, t: Target, vals: np.ndarray) -> bool:
     if t.integer and not np.all(vals == np.round(vals)):
         c.err(key, f"{t.key} takes whole numbers, got {vals[vals != np.round(vals)][0]:g}")
         return True
-    if t.share and t.index is not None and (np.any(vals < 0) or np.any(vals > 1)):
+    if t.scale and np.any(vals <= 0) and t.share:
+        c.err(key, f"{t.key}: a share vector's entries can only be scaled by factors > 0, got "
+                   f"{vals.min():g}")
+        return True
+    if t.share and t.index is not None and not t.scale and (np.any(vals < 0) or np.any(vals > 1)):
         c.err(key, f"{t.key}: a share must lie in [0, 1], got values from {vals.min():g} to {vals.max():g}")
         return True
     return False
@@ -485,6 +534,11 @@ def _axis_meta(t: Target, cls) -> dict:
     by the model class ``cls``), else the axis's key."""
     if t.section != "model":
         return {"long_name": t.key}
+    if t.scale:
+        return {"long_name": f"factor on {t.key}", "units": "1"}
+    if t.regions is not None:
+        meta = parameter_attrs(t.name, cls.param_variable(t.name))
+        return {**meta, "long_name": f"{meta.get('long_name', t.name)} in {t.label.replace(',', ', ')}"}
     name = t.name if t.index is None else f"{t.name}[{t.index}]"
     return parameter_attrs(name, cls.param_variable(name))
 

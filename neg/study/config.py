@@ -23,6 +23,7 @@ import yaml
 from neg.models import REGISTRY
 from neg.models.base import check_distribution, split_param
 from neg.state import StateSpace
+from neg.study.calibration import apply_calibration, read_calibration, region_labels, set_share_columns
 from neg.study.checks import _geography, _model, _options_problem, _output, _solver, _study, _sweep
 from neg.study.errors import ConfigError, Problem, did_you_mean
 from neg.study.schema import SECTIONS, SOLVER_KEYS, _Checker, _map_message, _model_fields
@@ -52,13 +53,18 @@ def validate(src: Source) -> Study:
         if data.get(k) is None:
             c.err(k, "missing section")
     geo_kind, geo_args = _geography(c, data.get("geography"))
-    K = None
+    K, geo = None, None
     if geo_kind is not None:
-        K = build_geography(geo_kind, geo_args).K
+        geo = build_geography(geo_kind, geo_args)
+        K = geo.K
     model_name, params, cls, holes = _model(c, data.get("model"))
+    cal = read_calibration(c, data.get("calibration"), geo, cls)
+    if cal is not None and params is not None:
+        set_share_columns(c, cal, params, cls)
     solver = _solver(c, data.get("solver"))
     kind, args = _study(c, data.get("study"), K)
-    mode, axes, chunk, seed, failed_axes = _sweep(c, data.get("sweep"), cls, kind, geo_kind, K)
+    labels = region_labels(geo.names, cal.dataset if cal is not None else None) if geo is not None else None
+    mode, axes, chunk, seed, failed_axes = _sweep(c, data.get("sweep"), cls, kind, geo_kind, K, labels)
     out_path, store, out_attrs = _output(c, data.get("output"), kind, args, src)
     keep_unconverged = bool(out_attrs.pop("_keep_unconverged", False))
     if kind in ("trace", "bifurcation") and args is not None:
@@ -80,6 +86,8 @@ def validate(src: Source) -> Study:
                       keep_unconverged=keep_unconverged,
                       config_text=_dump(data), source_text=src.text,
                       source_path=str(src.path) if src.path else "", sweep_seed=seed, attrs=out_attrs)
+        if cal is not None:
+            apply_calibration(c, study, cal)
         _range_checks(c, study, ignore)
     elif params is not None:
         # another section is broken: still check the model's own values (with stand-ins for

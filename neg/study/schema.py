@@ -16,7 +16,7 @@ from neg.study.sweep import _num, describe
 
 __all__ = ["SECTIONS", "SOLVER_KEYS", "SWEEP_KEYS", "OUTPUT_KEYS"]
 
-SECTIONS = ("model", "geography", "solver", "study", "sweep", "output")
+SECTIONS = ("model", "geography", "calibration", "solver", "study", "sweep", "output")
 #: the ``solver`` section's keys and their types: the settings of the short-run solver
 SOLVER_KEYS = {k: spec.type for k, spec in SolverOptions.specs().items()}
 SWEEP_KEYS = ("mode", "axes", "samples", "seed", "chunk_size")

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from neg.datasets import china_geography
 from neg.geography import Geography
 from neg.models import REGISTRY
 from neg.solvers.fixed_point import SolverOptions
@@ -35,6 +36,7 @@ GEOGRAPHY_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "distances": ("from_distances", ("file", "matrix", "names")),
     "coordinates": ("from_coordinates", ("file", "lat", "lon", "names", "unit_km")),
     "edges": ("from_edges", ("file", "edges", "K", "directed", "names")),
+    "china": ("china_geography", ("unit_km",)),
 }
 GEOGRAPHY_ALIASES = {"from_distances": "distances", "from_coordinates": "coordinates",
                      "from_edges": "edges"}
@@ -57,6 +59,8 @@ def build_geography(kind: str, args: dict[str, Any]):
         return Geography.from_coordinates(a["lat"], a["lon"], names, **kw)
     if kind == "edges":
         return Geography.from_edges(a["edges"], a["K"], names, directed=bool(a.get("directed", False)))
+    if kind == "china":
+        return china_geography(**({} if a.get("unit_km") is None else {"unit_km": a["unit_km"]}))
     raise ValueError(f"kind: unknown geography kind {kind!r}")  # pragma: no cover - validated
 
 
@@ -77,16 +81,23 @@ def set_share(shares, index: int, value: float) -> np.ndarray:
 # --------------------------------------------------------------------------- sweep axes
 @dataclass(frozen=True)
 class Target:
-    """What a sweep axis sets: ``section.name`` or ``section.name[index]``."""
+    """What a sweep axis sets: ``section.name``, ``section.name[index]`` or, for a per-region
+    parameter, ``section.name[label, ...]``: the regions named by the labels (region names, or
+    values of a region coordinate of the calibration data such as ``macro_region``)."""
 
     section: str  # "model", "geography", "solver" or "study"
     name: str
     index: int | None = None
     integer: bool = False  # the parameter takes integers (values are cast to int)
     share: bool = False  # an entry of a share vector (the others are rescaled to sum to 1)
+    regions: tuple[int, ...] | None = None  # a group of regions (``label`` names them)
+    label: str = ""
+    scale: bool = False  # the values multiply the parameter's values instead of replacing them
 
     @property
     def key(self) -> str:
+        if self.regions is not None:
+            return f"{self.section}.{self.name}[{self.label}]"
         return f"{self.section}.{self.name}" + ("" if self.index is None else f"[{self.index}]")
 
 
@@ -101,8 +112,13 @@ class Axis:
     units: str = ""
 
     def as_json(self) -> dict:
-        return {"name": self.name, "key": self.target.key, "values": [float(v) for v in self.values],
-                "long_name": self.long_name, "units": self.units}
+        out = {"name": self.name, "key": self.target.key, "values": [float(v) for v in self.values],
+               "long_name": self.long_name, "units": self.units}
+        if self.target.regions is not None:
+            out["regions"] = list(self.target.regions)
+        if self.target.scale:
+            out["scale"] = True
+        return out
 
 
 # --------------------------------------------------------------------------- the study
@@ -128,6 +144,9 @@ class Study:
     source_path: str = ""
     sweep_seed: int | None = None
     attrs: dict[str, Any] = field(default_factory=dict)  # output.attrs: extra global attributes
+    #: the calibration's region data for the results (neg.study.calibration.region_outputs): coord
+    #: name -> (values, attrs); the fitted fundamentals are in model_params, the fit in attrs
+    calibration: dict[str, Any] | None = None
     _geo_cache: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ shape of the sweep
@@ -189,6 +208,9 @@ class Study:
             t, v = a.target, values[a.name]
             if t.integer:
                 v = int(round(v))
+            if t.regions is not None or t.scale:
+                indexed.append((t, v))
+                continue
             if t.index is not None:
                 if t.section == "model":
                     indexed.append((t, v))
@@ -204,7 +226,8 @@ class Study:
         geo = self.geography(geo_args)
         model = REGISTRY[self.model_name](geography=geo, **params)
         for t, v in indexed:
-            model = model.with_param(f"{t.name}[{t.index}]", v)
+            model = _set_regions(model, t, v) if t.regions is not None or t.scale else \
+                model.with_param(f"{t.name}[{t.index}]", v)
         return model, SolverOptions(**solver), args
 
     def build_point(self, i: int):
@@ -219,6 +242,7 @@ class Study:
             "args": self.args, "mode": self.mode, "store": self.store,
             "keep_unconverged": self.keep_unconverged,
             "axes": [a.as_json() for a in self.axes],
+            **({"calibration": self.calibration} if self.calibration else {}),
         }
         return hashlib.sha256(_canonical(payload).encode()).hexdigest()[:16]
 
@@ -229,6 +253,21 @@ class Study:
 
     def replace(self, **changes) -> Study:
         return dataclasses.replace(self, _geo_cache={}, **changes)
+
+
+def _set_regions(model, t: Target, v: float):
+    """The model with per-region parameter ``t.name`` set to ``v`` (``t.scale``: multiplied by
+    ``v``) in the regions ``t.regions`` (all regions, or the one ``t.index``, if None); a share
+    vector is then rescaled to sum to 1."""
+    values = np.array(getattr(model, t.name), dtype=float)
+    if values.ndim == 0:  # a scalar parameter, scaled
+        return model.replace(**{t.name: float(values) * v if t.scale else v})
+    where = (list(t.regions) if t.regions is not None
+             else slice(None) if t.index is None else [t.index])
+    values[where] = values[where] * v if t.scale else v
+    if t.share:
+        values = values / values.sum()
+    return model.replace(**{t.name: values})
 
 
 def _jsonable(v):

@@ -40,8 +40,9 @@ from neg.solvers.long_run import EquilibriaOptions, LongRunOptions, equilibria, 
 from neg.solvers.simulate import DYNAMICS, SimulateOptions, simulate
 from neg.state import StateSpace
 from neg.study.io import flat_from_points
-from neg.variables import VARIABLES
+from neg.variables import VARIABLES, parameter_attrs
 from neg.variables import attrs as variable_attrs
+from neg.welfare import welfare
 
 __all__ = ["Arg", "Kind", "KINDS", "PointOutput", "run_point", "run_chunk"]
 
@@ -172,8 +173,24 @@ def _equilibrium(model, opts, args) -> PointOutput:
     _var(out, "iterations", (), int(eq.iterations))
     lead = float(np.max(np.real(eq.eigenvalues))) if eq.eigenvalues.size else np.nan
     _var(out, "leading_eigenvalue", (), lead)
+    if args.get("welfare"):
+        _welfare_outputs(out, model, eq)
     _region_coords(out, model)
     return out
+
+
+#: what ``welfare: true`` adds to an equilibrium study (neg.welfare at the equilibrium)
+WELFARE_VARIABLES = ("utility", "welfare", "real_income", "gdp", "real_gdp", "national_welfare",
+                     "national_utility", "national_real_income", "national_real_gdp", "national_gdp")
+
+
+def _welfare_outputs(out: PointOutput, model, eq) -> None:
+    """neg.welfare's accounts at the equilibrium: per head ``utility`` (group, region), regional
+    ``welfare``, real income, GDP and real GDP, and the national totals (see neg.welfare)."""
+    w = welfare(model, eq)
+    for name in WELFARE_VARIABLES:
+        _var(out, name, w[name].dims, w[name].values)
+    out.coords["group"] = (("group",), np.asarray(w["group"].values), variable_attrs("group"))
 
 
 def _equilibria(model, opts, args) -> PointOutput:
@@ -273,9 +290,10 @@ _LAM0 = Arg("shares", nullable=True, help="starting shares (default: perturbed u
 KINDS: dict[str, Kind] = {
     "equilibrium": Kind(
         "equilibrium", _equilibrium,
-        {"lam0": _LAM0, "dynamics": Arg("choice", choices=LONG_RUN_DYNAMICS)}, LongRunOptions,
+        {"lam0": _LAM0, "dynamics": Arg("choice", choices=LONG_RUN_DYNAMICS),
+         "welfare": Arg("bool", help="add neg.welfare's accounts at the equilibrium")}, LongRunOptions,
         ("lam", "real_wage", "wage", "income", "price_index", "payoff", "stable", "iterations",
-         "leading_eigenvalue"), ("region",), "long_run",
+         "leading_eigenvalue") + WELFARE_VARIABLES, ("region",), "long_run",
         "the long-run equilibrium reached by migration dynamics from lam0"),
     "equilibria": Kind(
         "equilibria", _equilibria, {}, EquilibriaOptions,
@@ -365,6 +383,8 @@ def run_point(study, i: int) -> PointResult:
             warnings.simplefilter("ignore")
             model, opts, args = study.build_point(i)
             out = KINDS[study.kind].run(model, opts, args)
+            if getattr(study, "calibration", None):
+                _calibration_outputs(out, model, study.calibration)
         if not study.keep_unconverged:
             _mask_unconverged(out, study.kind, args)
         if study.store is not None:
@@ -374,6 +394,16 @@ def run_point(study, i: int) -> PointResult:
     except Exception as e:  # noqa: BLE001 - a failed point is data, not a crash
         msg = f"{type(e).__name__}: {e}"
         return PointResult(int(i), None, True, msg[:2000], time.perf_counter() - t0)
+
+
+def _calibration_outputs(out: PointOutput, model, calibration: dict) -> None:
+    """A calibrated study's region data (neg.study.calibration): the model's fundamentals at this
+    point as variables, the data's columns and the observed shares as coordinates along region."""
+    for name in ("amenity", "productivity"):
+        out.variables[name] = (("region",), np.asarray(getattr(model, name), dtype=float),
+                               parameter_attrs(name))
+    for name, (values, attrs) in calibration["coords"].items():
+        out.coords[name] = (("region",), np.asarray(values), dict(attrs))
 
 
 def set_threads(threads: int | None) -> None:

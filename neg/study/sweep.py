@@ -27,7 +27,8 @@ from neg.study.errors import did_you_mean
 __all__ = ["AXIS_KEYS", "MODES", "MAX_POINTS", "parse_axis", "latin_hypercube", "shard_indices",
            "chunk_indices", "parse_shard"]
 
-AXIS_KEYS = ("values", "start", "stop", "num", "step", "space", "base", "param", "long_name", "units")
+AXIS_KEYS = ("values", "start", "stop", "num", "step", "space", "base", "param", "long_name", "units",
+             "scale")
 SPACES = ("linspace", "logspace", "arange")
 MODES = ("grid", "zip", "random")
 MAX_POINTS = 10_000_000
