@@ -20,6 +20,7 @@ from neg.models.multi_industry import MultiIndustry
 from neg.models.vertical_linkages import VerticalLinkages
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.bifurcation import NoBifurcationWarning, break_point, break_points, sustain_point
+from neg.solvers.calibrate import CalibrateOptions, Calibration, calibrate
 from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
 from neg.solvers.diagram import DiagramOptions
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
@@ -37,5 +38,5 @@ __all__ = [
     "bifurcation_diagram", "run",
     "simulate", "Schedule", "metrics", "policy", "welfare", "compare", "datasets",
     "LongRunOptions", "EquilibriaOptions", "TraceOptions", "DiagramOptions", "SimulateOptions",
-    "Model", "Param", "Capability", "register",
+    "Model", "Param", "Capability", "register", "calibrate", "Calibration", "CalibrateOptions",
 ]
