@@ -2,6 +2,7 @@
 
 from neg import datasets, metrics, policy
 from neg._version import __version__
+from neg.calibrate import CalibrateOptions, Calibration, calibrate
 from neg.geography import Geography
 from neg.models import (
     REGISTRY,
@@ -20,7 +21,6 @@ from neg.models.multi_industry import MultiIndustry
 from neg.models.vertical_linkages import VerticalLinkages
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.bifurcation import NoBifurcationWarning, break_point, break_points, sustain_point
-from neg.solvers.calibrate import CalibrateOptions, Calibration, calibrate
 from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
 from neg.solvers.diagram import DiagramOptions
 from neg.solvers.fixed_point import SolverOptions, short_run, short_run_batch
