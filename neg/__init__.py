@@ -2,7 +2,7 @@
 
 from neg import datasets, metrics, policy
 from neg._version import __version__
-from neg.calibrate import CalibrateOptions, Calibration, calibrate
+from neg.calibration import CalibrateOptions, Calibration, calibrate
 from neg.geography import Geography
 from neg.models import (
     REGISTRY,
