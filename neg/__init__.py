@@ -2,6 +2,7 @@
 
 from neg import datasets, metrics, policy
 from neg._version import __version__
+from neg.calibration import CalibrateOptions, Calibration, calibrate
 from neg.geography import Geography
 from neg.models import (
     REGISTRY,
@@ -37,5 +38,5 @@ __all__ = [
     "bifurcation_diagram", "run",
     "simulate", "Schedule", "metrics", "policy", "welfare", "compare", "datasets",
     "LongRunOptions", "EquilibriaOptions", "TraceOptions", "DiagramOptions", "SimulateOptions",
-    "Model", "Param", "Capability", "register",
+    "Model", "Param", "Capability", "register", "calibrate", "Calibration", "CalibrateOptions",
 ]

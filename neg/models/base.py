@@ -79,6 +79,9 @@ class Capability(enum.Enum):
     #: the kernels read the fundamentals ``amenity`` and ``productivity`` (declared for every
     #: model in :data:`neg.models.params.FUNDAMENTALS`); without it they must stay 1
     FUNDAMENTALS = "fundamentals"
+    #: ``gravity_inversion(lam, gdp)``: the model reduces the inversion of observed GDP shares to
+    #: productivities to a matrix-scaling problem (see :mod:`neg.calibration`)
+    GRAVITY_INVERSION = "gravity_inversion"
 
 
 class Kernels(NamedTuple):

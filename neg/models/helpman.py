@@ -240,7 +240,8 @@ class Helpman(Model):
 
     parameters = PARAMS
     positional = ("sigma", "mu", "phi", "geography", "housing", "rents")
-    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.FUNDAMENTALS})
+    capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.FUNDAMENTALS,
+                              Capability.GRAVITY_INVERSION})
     kernels = Kernels(_wage_map, _outputs, _jacobian)
     mobile_factor = "workers"
 
@@ -279,6 +280,37 @@ class Helpman(Model):
         p = (1.0 - self.mu) * Y / self.housing
         gdp = lam * np.asarray(sr.wage, dtype=float) + (1.0 - self.mu) * Y
         return {"gdp": gdp, "cost_of_living": sr.price_index ** self.mu * p ** (1.0 - self.mu)}
+
+    def gravity_inversion(self, lam, gdp):
+        """Observed GDP shares -> productivities as a matrix-scaling problem (for neg.calibrate).
+
+        GDP pins down wages: with the numeraire sum_j lam_j w_j = 1, local rents give
+        gdp_i = Y_i = lam_i w_i / mu, so w_i = gdp_i / lam_i (gdp in shares); national rents
+        (without taxes) give gdp_i = lam_i [(2 - mu) w_i + (1 - mu)^2 / mu]. With
+        a_j = lam_j c_j w_j^(1-s) (c_j the cost factor), the zero-profit condition
+        w_i^s = mu c_i sum_j Phi_ij Y_j / G_j^(1-s) and G_j^(1-s) = (Phi^T a)_j read
+        a_i (Phi (Y / Phi^T a))_i = lam_i w_i / mu (Allen & Arkolakis 2014, eq. 11; = Y_i with
+        local rents). Returns (row margins lam w / mu, column margins Y, the map
+        a -> productivity), or None where the wages are not identified this way (national rents
+        with taxes: the root-finder is used)."""
+        lam, gdp = np.asarray(lam, dtype=float), np.asarray(gdp, dtype=float)
+        s, mu = self.sigma, self.mu
+        if self.rents == "local":
+            w = gdp / lam
+        elif not np.any(self.tax):
+            w = (gdp / mu - (1.0 - mu) ** 2 / mu * lam) / ((2.0 - mu) * lam)
+            low = np.flatnonzero(w <= 0)
+            if low.size:
+                raise ValueError(f"gdp: region(s) {low.tolist()} produce less than their residents' "
+                                 f"share of the national rents; no productivity reproduces them")
+        else:
+            return None
+        Y = lam * w / mu if self.rents == "local" else lam * (w + (1.0 - mu) / mu)
+
+        def to_productivity(a):  # c = a / (lam w^(1-s)), c = ((1 + cost)/A)^(1-s)
+            c = a / (lam * w ** (1.0 - s))
+            return (1.0 + np.asarray(self.cost, dtype=float)) * c ** (1.0 / (s - 1.0))
+        return lam * w / mu, Y, to_productivity
 
     @property
     def dispersion_always_stable(self) -> bool:
