@@ -277,7 +277,8 @@ def apply_calibration(c: _Checker, study, cal: Calibrated) -> None:
         "calibration_shares": json.dumps(cal.shares),
         "calibration_residual": float(fit.residual), "calibration_converged": int(bool(fit.converged)),
         "calibration_iterations": int(fit.iterations), "calibration_stable": int(bool(fit.stable)),
-        "calibration_leading_eigenvalue": lead,
+        "calibration_leading_eigenvalue": lead, "calibration_method": str(fit.method),
+        "calibration_unique": -1 if fit.unique is None else int(bool(fit.unique)),
         "calibration_normalisation": str(fund.attrs.get("normalisation", "geometric mean 1")),
     })
     coords = {}

@@ -366,7 +366,7 @@ def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind
         c.err(pkey, f"geography.{pname}: sweeping the number of regions is not supported (results "
                     f"along region would not line up); run one config per {pname}")
         return None
-    if t == "shares" and index is None:
+    if t == "shares" and index is None and group is None and not scale:
         c.err(pkey, f"{section}.{pname} is a per-region share vector: sweep one entry, e.g. "
                     f"{section}.{pname}[0]")
         return None
