@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neg.metrics import industrialisation_order
 from neg.study.io import FLAT
+from neg.study.studies import param_dim
 
 __all__ = ["info_text", "plot_result", "FIGURES"]
 
@@ -88,4 +90,61 @@ def plot_result(ds: xr.Dataset, out: Path, sel: dict | None = None) -> tuple[Pat
     # neg.plot needs matplotlib, an optional dependency: it is imported only when a figure is drawn
     from neg.plot import study_figure
 
+    if ds.attrs.get("calibration_data") and "region" in ds.dims and ds.attrs.get("layout") != "flat":
+        return _counterfactual_figure(ds, Path(out), dict(sel or {}))
     return study_figure(ds, out, sel)
+
+
+#: a province's share counts as risen once it is this much above its level at the start of the path
+RISE = 1.05
+
+
+def _counterfactual_figure(ds: xr.Dataset, out: Path, sel: dict) -> tuple[Path, list[str]]:
+    """The figure of a calibrated study (a counterfactual from the observed state): along its
+    path (the traced parameter, time, or the first sweep axis not fixed by ``sel``), a map of the
+    shares at the end coloured by their change, the order in which the regions' shares first
+    rise 5% above their starting level (:func:`neg.metrics.industrialisation_order` of the shares
+    relative to the start) coloured by macro-region, and the macro-regions' shares."""
+    import matplotlib.pyplot as plt
+
+    from neg.plot import _select, counterfactual
+
+    kind = ds.attrs.get("study_kind")
+    sdims = json.loads(ds.attrs.get("sweep", '{"dims": []}')).get("dims", [])
+    if kind == "trace":
+        path = param_dim(ds.attrs["param"])
+    elif kind == "simulate":
+        path = "time"
+    else:
+        free = [d for d in sdims if d not in sel]
+        if not free:
+            raise ValueError("a calibrated study's figure follows a sweep axis: leave one out of --sel")
+        path = free[0]
+    if "direction" in ds.dims:
+        sel.setdefault("direction", "up")
+    industry = sel.pop("industry", None)
+    d, notes = _select(ds, sel, (path,))
+    if "industry_share" in d:
+        names = [str(x) for x in d["industry"].values]
+        if industry is None:
+            industry = names[0]
+            notes.append(f"industry = {industry} (first; choose with --sel)")
+        elif industry not in names:
+            raise ValueError(f"--sel industry={industry}: one of {', '.join(names)}")
+        else:
+            notes.append(f"industry = {industry}")
+        shares = d["industry_share"].sel(industry=industry)
+        shares.attrs["long_name"] = f"share of {industry} employment"
+    else:
+        shares = d["lam"]
+    shares = shares.transpose(path, "region")
+    rel = shares / shares.isel({path: 0})
+    od = industrialisation_order(rel, threshold=RISE, dim=path)
+    od = od.assign_coords({c: shares[c] for c in shares.coords if shares[c].dims == ("region",)})
+    od.attrs["title"] = f"order: share first {100 * (RISE - 1):g}% above its start"
+    fig = counterfactual(shares, od)
+    fig.suptitle(ds.attrs.get("title", "") + ("\n" + ", ".join(n.split(" (")[0] for n in notes)
+                                              if notes else ""), fontsize="small")
+    fig.savefig(out, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+    return out, notes

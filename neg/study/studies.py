@@ -27,6 +27,7 @@ from typing import Any
 
 import numba
 import numpy as np
+import xarray as xr
 
 from neg.geography import Geography
 from neg.models.base import ModelProtocol
@@ -404,6 +405,18 @@ def _calibration_outputs(out: PointOutput, model, calibration: dict) -> None:
                                parameter_attrs(name))
     for name, (values, attrs) in calibration["coords"].items():
         out.coords[name] = (("region",), np.asarray(values), dict(attrs))
+    _region_coords(out, model)
+    lam = out.variables.get("lam")
+    if lam is not None and lam[0][-1:] == ("state",) and hasattr(model, "by_industry"):
+        # a grouped state by (region, sector): each region's share of every industry's employment
+        # and of manufacturing, so that the data's region coordinates (macro_region) group them
+        dims, arr, _ = lam
+        by = model.by_industry(xr.DataArray(arr, dims=dims))
+        for name, new in (("lam", "industry_share"), ("manufacturing", "manufacturing")):
+            v = by[name]
+            out.variables[new] = (tuple(v.dims), np.asarray(v.values), dict(v.attrs))
+        out.coords["industry"] = (("industry",), np.asarray(by["industry"].values),
+                                  variable_attrs("industry"))
 
 
 def set_threads(threads: int | None) -> None:
