@@ -211,7 +211,8 @@ def _read_model(c: _Checker, section) -> tuple[str, dict] | None:
         if k == "name":
             continue
         if k not in fields:
-            c.err(f"calibration.model.{k}", f"unknown parameter {k!r} of {name}{did_you_mean(str(k), fields)}")
+            c.err(f"calibration.model.{k}",
+                  f"unknown parameter {k!r} of {name}{did_you_mean(str(k), fields)}")
             ok = False
             continue
         x = c.typed(f"calibration.model.{k}", fields[k][0], v, nullable=True)
