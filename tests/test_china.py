@@ -264,3 +264,21 @@ def test_a_problem_in_the_file_is_reported_at_its_line(tmp_path):
     (p,) = [p for p in e.value.problems if p.key == "calibration.lam"]
     assert p.line == 5 and p.file == str(path)  # the line of "lam:"
     assert f"{path}:5: calibration.lam: no numeric column 'population'" in str(e.value)
+
+
+def test_the_housing_proxy_is_absorbed_by_the_amenities():
+    """Helpman's payoff is amenity_i H_i^(1 - mu) times what the rest of the model gives, so
+    calibration identifies only that product: counterfactuals that do not change H (freer trade)
+    or scale groups of it (coastal land) do not depend on the proxy for H (docs/china.md)."""
+    out = []
+    for H in (DATA.area_km2.values, np.ones(31)):
+        m = neg.Helpman(5.0, 0.75, phi=0.45, geography=neg.datasets.china_geography(), housing=H / H.sum())
+        cal = neg.calibrate(m, DATA.pop_2020_10k.values, gdp=DATA.gdp_2020_100m_yuan.values)
+        a = cal.fundamentals.amenity.values * (H / H.sum()) ** 0.25
+        east = np.where(MACRO == "east", 0.5, 1.0)
+        h = cal.model.housing * east
+        out.append((a / np.exp(np.log(a).mean()),
+                    neg.long_run(cal.model.replace(phi=0.8), LAM).lam,
+                    neg.long_run(cal.model.replace(housing=h / h.sum()), LAM).lam))
+    for x, y in zip(*out, strict=True):
+        np.testing.assert_allclose(x, y, rtol=1e-8, atol=1e-10)
