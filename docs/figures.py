@@ -213,8 +213,26 @@ def spread_of_industry():
     script.main()
 
 
+def china():
+    """China's provinces (docs/china.md): the four configs/china_*.yaml at full size (~1 min),
+    their results in results/ and the figures neg plot draws, one per counterfactual."""
+    from neg.study.report import plot_result
+
+    configs = Path(__file__).resolve().parents[1] / "configs"
+    figures = {"china_infrastructure": [("china_infrastructure", {})],
+               "china_coastal_land": [("china_coastal_land", {}),
+                                      ("china_coastal_productivity", {"housing_east": "1"})],
+               "china_policy": [("china_subsidy", {}), ("china_env_cost", {"subsidy": "0"})],
+               "china_two_industries": [("china_two_labour", {"industry": "labour_intensive"}),
+                                        ("china_two_tech", {"industry": "technology_intensive"})]}
+    for config, pictures in figures.items():
+        ds = neg.run(configs / f"{config}.yaml", quiet=True)
+        for name, sel in pictures:
+            plot_result(ds, IMG / f"{name}.png", sel)
+
+
 FIGURES = (tomahawk, racetrack, hysteresis, relocation, footloose_entrepreneur, footloose_capital,
-           pflueger, vertical_linkages, puga, helpman, headquarters_plant, spread_of_industry)
+           pflueger, vertical_linkages, puga, helpman, headquarters_plant, spread_of_industry, china)
 
 
 if __name__ == "__main__":
