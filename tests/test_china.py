@@ -174,6 +174,9 @@ def test_neg_plot_draws_the_counterfactual_figure(results, tmp_path, capsys):
         assert main(["plot", str(path), "-o", str(png), *sel]) == 0
         assert png.stat().st_size > 20_000
     assert "industry = technology_intensive" in capsys.readouterr().out
+    assert main(["info", str(tmp_path / "infrastructure.nc")]) == 0
+    assert "calibration: helpman fitted to china_provinces (pop_2020_10k, gdp_2020_100m_yuan)" \
+        in capsys.readouterr().out
 
 
 # --------------------------------------------------------------------------- validation

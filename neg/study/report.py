@@ -38,6 +38,13 @@ def info_text(ds: xr.Dataset, path) -> str:
     if a.get("study_args") and a["study_args"] != "{}":
         args = a["study_args"]
         lines.append(f"  study: {args if len(args) < 200 else args[:197] + '...'}")
+    if a.get("calibration_data"):
+        fit = ("converged" if a.get("calibration_converged") else "NOT converged") + ", " + (
+            "stable" if a.get("calibration_stable") else "unstable")
+        cols = ", ".join(x for x in (a.get("calibration_lam"), a.get("calibration_gdp")) if x)
+        lines.append(f"  calibration: {a.get('calibration_model', '?')} fitted to {a['calibration_data']} "
+                     f"({cols}): residual {float(a.get('calibration_residual', np.nan)):.3g}, {fit} "
+                     f"(leading eigenvalue {float(a.get('calibration_leading_eigenvalue', np.nan)):.3g})")
     sdims = sweep.get("dims", [])
     if flat:
         lines.append(f"  points: {ds.sizes[FLAT]} of {a.get('n_points_total', '?')} (flat layout; "
