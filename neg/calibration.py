@@ -217,7 +217,8 @@ def _anderson(step, u, tol, max_iter, memory):
         if len(R) > 1:
             dR = np.diff(np.array(R), axis=0).T
             dG = np.diff(np.array(G), axis=0).T
-            gamma = np.linalg.lstsq(dR, r, rcond=None)[0]
+            gram = dR.T @ dR
+            gamma = np.linalg.solve(gram + 1e-14 * np.trace(gram) * np.eye(len(gram)), dR.T @ r)
             u = g - dG @ gamma
         else:
             u = g

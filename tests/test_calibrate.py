@@ -181,7 +181,8 @@ def _cut_off():
      r"lam: region\(s\) \[0\] exceed their share_cap"),
     (lambda m: neg.calibrate(m.replace(geography=_cut_off()), [1, 1, 1, 1]),
      r"geography: region\(s\) \[0\] are cut off"),
-    (lambda m: neg.calibrate(neg.MultiIndustry(5.0, [0.2, 0.3], phi=0.3, geography=m.geography), [1, 1, 1, 1]),
+    (lambda m: neg.calibrate(neg.MultiIndustry(5.0, [0.2, 0.3], phi=0.3, geography=m.geography),
+                             [1, 1, 1, 1]),
      "MultiIndustry: calibrate needs one distribution"),
     (lambda m: neg.calibrate(m, [1, 1, 1, 1], tol=-1), "tol: must be > 0"),
 ])
