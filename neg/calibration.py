@@ -217,7 +217,8 @@ def _anderson(step, u, tol, max_iter, memory):
         if len(R) > 1:
             dR = np.diff(np.array(R), axis=0).T
             dG = np.diff(np.array(G), axis=0).T
-            gamma = np.linalg.lstsq(dR, r, rcond=None)[0]
+            gram = dR.T @ dR
+            gamma = np.linalg.solve(gram + 1e-14 * np.trace(gram) * np.eye(len(gram)), dR.T @ r)
             u = g - dG @ gamma
         else:
             u = g
@@ -293,21 +294,22 @@ def _root_productivity(model, lam, target, opts, b0):
         sol = scipy.optimize.root(residual, sol.x, method="lm", options={"xtol": opts.tol})
         it += int(sol.get("nfev", 0))
     r = residual(sol.x)
-    return sol.x - sol.x.mean(), bool(np.max(np.abs(r)) <= max(opts.tol, 1e-11)), it
+    return sol.x - sol.x.mean(), bool(np.max(np.abs(r)) <= max(opts.tol, 1e-11)), it, state["x"]
 
 
 def _productivity(model, lam, gdp, opts, start=None):
-    """(productivity, converged, iterations, method) for the data (gdp None: equal payoffs)."""
+    """(productivity, converged, iterations, method, short-run state at the data or None) for
+    the data (gdp None: equal payoffs)."""
     if gdp is not None and Capability.GRAVITY_INVERSION in model.capabilities:
         problem = model.gravity_inversion(lam, gdp)
         if problem is not None:
-            rows, cols, to_productivity = problem
+            rows, cols, to_productivity, state = problem
             a, res, it = scale_to_margins(model.freeness_operator, rows, cols, tol=opts.tol,
                                           max_iter=opts.max_iter, memory=opts.memory, start=start)
-            return _geomean_one(to_productivity(a)), res <= opts.tol, it, "matrix scaling"
+            return _geomean_one(to_productivity(a)), res <= opts.tol, it, "matrix scaling", state
     b0 = np.zeros(model.K) if start is None else np.log(start)
-    b, ok, it = _root_productivity(model, lam, gdp, opts, b0)
-    return np.exp(b), ok, it, "root finder"
+    b, ok, it, x = _root_productivity(model, lam, gdp, opts, b0)
+    return np.exp(b), ok, it, "root finder", x
 
 
 def _second_start(K: int) -> np.ndarray:
@@ -342,20 +344,20 @@ def calibrate(model, lam, *, gdp=None, free=None,
     lam, gdp, free = _check(model, lam, gdp, free)
     ones = np.ones(model.K)
     base = model.replace(**{f: ones for f in free})
-    it, ok, unique, method = 0, True, None, "closed form"
+    it, ok, unique, method, x0 = 0, True, None, "closed form", None
     if "productivity" in free:
-        A, ok, it, method = _productivity(base, lam, gdp, opts)
+        A, ok, it, method, x0 = _productivity(base, lam, gdp, opts)
         if opts.check_unique:
             A2, ok2 = _productivity(base, lam, gdp, opts, start=_second_start(model.K))[:2]
             unique = bool(np.max(np.abs(np.log(A2 / A))) <= 1e-8) if ok2 else None
         base = base.replace(productivity=A)
     solver = SolverOptions.resolve(opts.solver, tol=min(opts.solver.tol, 1e-14), max_iter=5000)
-    if "amenity" in free:
-        sr = short_run(base, lam, options=solver)
+    sr = short_run(base, lam, x0=x0, options=solver)
+    if "amenity" in free:  # amenities do not enter the short run: its state carries over
         base = base.replace(amenity=_amenity(base, sr.payoff))
+        sr = short_run(base, lam, x0=sr.state, options=solver)
         if "productivity" not in free:
             unique = True  # a closed form given the short run
-    sr = short_run(base, lam, options=solver)
     errors = [float(sr.residual), payoff_gap(lam, sr.payoff)]
     model_gdp = _gdp_shares(base, sr, lam) if Capability.WELFARE in model.capabilities else None
     if gdp is not None:

@@ -60,7 +60,7 @@ class Geography:
         built by :meth:`from_edges` (None otherwise); ``directed`` says whether they are arcs.
     """
 
-    __slots__ = ("distance", "names", "K", "coordinates", "kind", "edges", "directed")
+    __slots__ = ("distance", "names", "K", "coordinates", "kind", "edges", "directed", "_freeness")
 
     def __init__(self, distance, names=None, *, coordinates=None, kind: str = "custom",
                  edges=None, directed: bool = False):
@@ -92,13 +92,14 @@ class Geography:
             edges.setflags(write=False)
         object.__setattr__(self, "edges", edges)
         object.__setattr__(self, "directed", bool(directed))
+        object.__setattr__(self, "_freeness", None)
 
     def __setattr__(self, name, value):
         raise AttributeError("Geography is immutable")
 
     def __reduce__(self):
         """Pickle support (models cross process boundaries in sweeps): rebuild from the fields."""
-        return (_rebuild_geography, tuple(getattr(self, k) for k in self.__slots__))
+        return (_rebuild_geography, tuple(getattr(self, k) for k in _FIELDS))
 
     def __repr__(self) -> str:
         return f"Geography(kind={self.kind!r}, K={self.K})"
@@ -259,17 +260,31 @@ class Geography:
 
     # ---------------------------------------------------------------- trade costs
     def freeness(self, phi: float) -> FreenessOperator:
-        """The freeness operator for unit freeness ``phi`` in (0, 1]: ``Phi_ij = phi**d_ij``."""
-        return FreenessOperator.dense(self.distance, phi)
+        """The freeness operator for unit freeness ``phi`` in (0, 1]: ``Phi_ij = phi**d_ij``.
+
+        The last one built is kept (models that differ only in other parameters, e.g. copies made
+        by ``replace`` in a calibration or a sweep over policy, share it: building it costs K^2
+        powers)."""
+        cached = self._freeness
+        if cached is not None and cached[0] == phi:
+            return cached[1]
+        op = FreenessOperator.dense(self.distance, phi)
+        object.__setattr__(self, "_freeness", (phi, op))
+        return op
 
 
 def _rebuild_geography(*fields) -> Geography:
     geo = object.__new__(Geography)
-    for name, value in zip(Geography.__slots__, fields, strict=True):
+    for name, value in zip(_FIELDS, fields, strict=True):
         if isinstance(value, np.ndarray):
             value.setflags(write=False)
         object.__setattr__(geo, name, value)
+    object.__setattr__(geo, "_freeness", None)
     return geo
+
+
+#: the fields that define a geography (its slots but the cache of the last freeness operator)
+_FIELDS = Geography.__slots__[:-1]
 
 
 def _check_K(K) -> int:

@@ -291,8 +291,8 @@ class Helpman(Model):
         w_i^s = mu c_i sum_j Phi_ij Y_j / G_j^(1-s) and G_j^(1-s) = (Phi^T a)_j read
         a_i (Phi (Y / Phi^T a))_i = lam_i w_i / mu (Allen & Arkolakis 2014, eq. 11; = Y_i with
         local rents). Returns (row margins lam w / mu, column margins Y, the map
-        a -> productivity), or None where the wages are not identified this way (national rents
-        with taxes: the root-finder is used)."""
+        a -> productivity, the short run's unknowns at the data: log w), or None where the
+        wages are not identified this way (national rents with taxes: the root-finder is used)."""
         lam, gdp = np.asarray(lam, dtype=float), np.asarray(gdp, dtype=float)
         s, mu = self.sigma, self.mu
         if self.rents == "local":
@@ -310,7 +310,7 @@ class Helpman(Model):
         def to_productivity(a):  # c = a / (lam w^(1-s)), c = ((1 + cost)/A)^(1-s)
             c = a / (lam * w ** (1.0 - s))
             return (1.0 + np.asarray(self.cost, dtype=float)) * c ** (1.0 / (s - 1.0))
-        return lam * w / mu, Y, to_productivity
+        return lam * w / mu, Y, to_productivity, np.log(w)
 
     @property
     def dispersion_always_stable(self) -> bool:
