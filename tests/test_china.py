@@ -206,6 +206,14 @@ def test_calibration_without_gdp_fits_amenities_only(tmp_path):
     np.testing.assert_allclose(eq.lam, LAM, atol=1e-9)
 
 
+def test_calibration_free_recovers_productivities_alone(tmp_path):
+    study = load_study(_write(tmp_path, GOOD), ["calibration.free=[productivity]"])
+    np.testing.assert_array_equal(study.model_params["amenity"], 1.0)
+    model, _, _ = study.build()
+    assert abs(np.exp(np.log(model.productivity).mean()) - 1) < 1e-12
+    np.testing.assert_allclose(neg.long_run(model, LAM).lam, LAM, atol=1e-9)
+
+
 def _problems(path, overrides=None):
     with pytest.raises(ConfigError) as e:
         load_study(path, overrides)
@@ -225,6 +233,7 @@ def _problems(path, overrides=None):
     ("model.amenity=2.0", "model.amenity", "set by the calibration section"),
     ("model.housing=[1.0]", "model.housing", "set by calibration.housing"),
     ("calibration.model={name: nope}", "calibration.model", "expected a mapping with a model name"),
+    ("calibration.free=[wealth]", "calibration.free", "expected a list of fundamentals from amenity"),
 ])
 def test_calibration_problems_name_the_key_and_line(tmp_path, override, key, words):
     probs = _problems(_write(tmp_path, GOOD), [override])

@@ -7,6 +7,7 @@ calibration:
   data: china_provinces          # a dataset of neg.datasets (DATASETS), on dim region
   lam: pop_2020_10k              # column: the mobile factor by region (normalised to shares)
   gdp: gdp_2020_100m_yuan        # optional column: GDP by region (any units)
+  free: [amenity, productivity]  # optional: what to recover (neg.calibrate's free; default as there)
   housing: area_km2              # optional: a per-region share parameter set from a column
   coords: [macro_region, name_en]  # optional: columns attached to the results along region
   model: {name: helpman, ...}    # optional: calibrate this model instead of the study's
@@ -43,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from neg.calibration import calibrate
+from neg.calibration import FUNDAMENTAL_NAMES, calibrate
 from neg.datasets import DATASETS
 from neg.models import REGISTRY
 from neg.study.errors import did_you_mean
@@ -54,7 +55,7 @@ from neg.study.sweep import describe
 __all__ = ["CALIBRATION_KEYS", "Calibrated", "read_calibration", "apply_calibration", "region_labels"]
 
 #: the section's own keys (any other key names a per-region share parameter: key: column)
-CALIBRATION_KEYS = ("data", "lam", "gdp", "coords", "model")
+CALIBRATION_KEYS = ("data", "lam", "gdp", "free", "coords", "model")
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Calibrated:
     coords: list[str] = field(default_factory=list)
     shares: dict[str, str] = field(default_factory=dict)  # parameter -> column
     model: tuple[str, dict] | None = None  # (name, params) of the model to calibrate instead
+    free: tuple[str, ...] | None = None  # the fundamentals to recover (neg.calibrate's free)
 
     def column(self, name: str) -> np.ndarray:
         return np.asarray(self.dataset[name].values, dtype=float)
@@ -169,6 +171,14 @@ def read_calibration(c: _Checker, section, geography, study_cls) -> Calibrated |
                 col = _numeric_column(c, key, ds, v, positive=True)
                 ok &= col is not None
                 cal.gdp = col
+        elif k == "free":
+            names = [v] if isinstance(v, str) else v
+            if not isinstance(names, list) or not names or any(x not in FUNDAMENTAL_NAMES for x in names):
+                c.err(key, f"expected a list of fundamentals from {', '.join(FUNDAMENTAL_NAMES)}, got "
+                           f"{describe(v)}")
+                ok = False
+                continue
+            cal.free = tuple(names)
         elif k == "coords":
             cols = [str(n) for n, x in ds.data_vars.items() if x.dims == ("region",)]
             if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
@@ -254,7 +264,7 @@ def apply_calibration(c: _Checker, study, cal: Calibrated) -> None:
             model = REGISTRY[name](geography=geo, **params)
         else:
             model, _, _ = study.replace(axes=[], mode="none").build()
-        fit = calibrate(model, lam, gdp=gdp)
+        fit = calibrate(model, lam, gdp=gdp, free=cal.free)
     except (ValueError, TypeError, NotImplementedError) as e:
         c.err("calibration", f"cannot calibrate {study.model_name if cal.model is None else cal.model[0]}"
                              f": {e}")

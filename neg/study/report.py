@@ -114,7 +114,8 @@ def _counterfactual_figure(ds: xr.Dataset, out: Path, sel: dict) -> tuple[Path, 
     relative to the start) coloured by macro-region, and the macro-regions' shares."""
     import matplotlib.pyplot as plt
 
-    from neg.plot import _select, counterfactual
+    from neg.plot.figures import _select
+    from neg.plot.places import counterfactual
 
     kind = ds.attrs.get("study_kind")
     sdims = json.loads(ds.attrs.get("sweep", '{"dims": []}')).get("dims", [])

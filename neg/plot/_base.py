@@ -1,0 +1,177 @@
+"""The helpers of :mod:`neg.plot`: the matplotlib set-up (optional dependency; the Agg backend
+without a display), labels from the table of variables, slicing a result, saving."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+try:
+    import matplotlib
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "neg.plot needs matplotlib, an optional dependency: pip install neg[plot]") from exc
+
+if ("matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND")
+        and sys.platform.startswith("linux")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))):
+    matplotlib.use("Agg")  # headless: no display to open windows on
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+from neg.variables import PARAMETERS, VARIABLES  # noqa: E402
+
+# math symbols (mathtext) of variables and parameters, appended to their labels in the figures;
+# the words (long_name, units) come from the dataset's attributes, else the table of variables
+_SYMBOL = {"phi": r"\phi", "T": "T", "mu": r"\mu", "sigma": r"\sigma", "tau": r"\tau",
+           "alpha": r"\alpha", "beta": r"\beta", "gamma": r"\gamma", "delta": r"\delta",
+           "rho": r"\rho", "theta": r"\theta", "kappa": r"\kappa", "eta": r"\eta", "time": "t",
+           "lam": r"\lambda", "break_point": r"\phi_B", "sustain_point": r"\phi_S"}
+# UDUNITS-2 strings as written on an axis
+_UNITS = {"degrees_east": "°E", "degrees_north": "°N", "percent": "%"}
+# special points: kind -> (legend word, subscript, marker, colour)
+_SPECIAL = {"branch": ("break", "B", "o", "C3"), "corner": ("sustain", "S", "D", "C0"),
+            "fold": ("fold", "F", "s", "C2")}
+_SUFFIXES = (".png", ".pdf", ".svg")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # one per group of regions (map)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _require(ds, kind: str, variables=(), dims=()) -> None:
+    for d in dims:
+        if d not in ds.dims:
+            raise ValueError(f"{kind}: the dataset has no dimension {d!r} (dims: {list(ds.dims)})")
+    for v in variables:
+        if v not in ds.variables:
+            raise ValueError(f"{kind}: the dataset has no variable {v!r} "
+                             f"(variables: {list(ds.data_vars)})")
+
+
+def _param(ds, kind: str) -> str:
+    name = ds.attrs.get("param")
+    if name is None:
+        raise ValueError(f"{kind}: the dataset has no attribute 'param' naming the swept parameter")
+    return str(name)
+
+
+def _symbol(name: str, sub: str | None = None) -> str:
+    """Mathtext symbol of a parameter, optionally subscripted: phi, 'B' -> $\\phi_{B}$."""
+    s = _SYMBOL.get(name)
+    if s is None:
+        return name + (f"$_{{{sub}}}$" if sub else "")
+    return f"${s}_{{{sub}}}$" if sub else f"${s}$"
+
+
+def _attrs(ds, name: str) -> dict:
+    """``long_name`` and ``units`` of a coordinate or variable: its attributes in ``ds``, else its
+    entry in the table of variables (:mod:`neg.variables`; a dataset built by hand)."""
+    attrs = dict(ds[name].attrs) if name in ds.variables else {}
+    if "long_name" not in attrs:
+        v = VARIABLES.get(name) or PARAMETERS.get(name)
+        if v is not None:
+            attrs = {"long_name": v.long_name, **({"units": v.units} if v.units else {}), **attrs}
+    return attrs
+
+
+def _label(ds, name: str, sub: str | None = None) -> str:
+    """Axis label for a coordinate or variable: its long name (:func:`_attrs`), its math symbol
+    (subscripted by ``sub``) and its units where they are not "1"."""
+    attrs = _attrs(ds, name)
+    text = str(attrs.get("long_name", ""))
+    text = f"{text} {_symbol(name, sub)}".strip() if name in _SYMBOL else (text or name)
+    units = str(attrs.get("units", ""))
+    return f"{text} ({_UNITS.get(units, units)})" if units and units != "1" else text
+
+
+def _flag_words(ds, name: str) -> dict[bool, str]:
+    """False/True -> the words of a flag (``stable``: unstable, stable), from its attributes or
+    the table of variables."""
+    words = str(_attrs(ds, name).get("flag_meanings", "")).split()
+    if len(words) != 2:
+        words = [f[1] for f in VARIABLES[name].flags]
+    return {False: words[0].replace("_", " "), True: words[1].replace("_", " ")}
+
+
+def _param_var(ds, param: str, kind: str) -> str:
+    """The variable holding parameter ``param`` ("farmers[2]" is stored as "farmers_2")."""
+    for name in (param, param.replace("[", "_").replace("]", "").strip()):
+        if name in ds.variables:
+            return name
+    raise ValueError(f"{kind}: the dataset has no variable {param!r} for the parameter "
+                     f"(variables: {list(ds.variables)})")
+
+
+def _region_names(ds) -> list[str]:
+    if "region" in ds.coords:
+        return [str(v) for v in ds["region"].values]
+    return [str(i) for i in range(ds.sizes["region"])]
+
+
+def _region_index(ds, r) -> int:
+    names = _region_names(ds)
+    if isinstance(r, str | np.str_):
+        if r not in names:
+            raise ValueError(f"region {r!r} not found (regions: {names})")
+        return names.index(r)
+    if not -len(names) <= int(r) < len(names):
+        raise ValueError(f"region index {r} out of range for {len(names)} regions")
+    return int(r) % len(names)
+
+
+def _axes(ax, figsize=(4.8, 3.4)):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _finish(ax, path):
+    if path is not None:
+        path = Path(path)
+        if path.suffix.lower() not in _SUFFIXES:
+            raise ValueError(f"path: expected a file name ending in {'/'.join(_SUFFIXES)}, got {path}")
+        ax.figure.savefig(path, dpi=200, bbox_inches="tight")
+    return ax
+
+
+def _runs(x, y, stable):
+    """Split a branch into runs of equal stability (NaN points break runs); each run is extended
+    by the next run's first point so the drawn branch has no gaps."""
+    ok = np.isfinite(x) & np.isfinite(y)
+    runs, start = [], None
+    for i in range(len(x) + 1):
+        end = i == len(x) or not ok[i] or (start is not None and stable[i] != stable[start])
+        if start is not None and end:
+            stop = i + 1 if i < len(x) and ok[i] else i
+            runs.append((x[start:stop], y[start:stop], bool(stable[start])))
+            start = None
+        if start is None and i < len(x) and ok[i]:
+            start = i
+    return runs
+
+
+def _slice(ds, var: str, kind: str, sel=None, direction=None):
+    """``ds[var]`` with ``sel`` applied (nearest value on numeric coordinates) and, if it has a
+    ``direction`` dim, the chosen direction."""
+    _require(ds, kind, (var,), ("region",))
+    da = ds[var]
+    for dim, value in (sel or {}).items():
+        if dim not in da.dims:
+            raise ValueError(f"{kind}: sel: {var!r} has no dimension {dim!r} (dims: {list(da.dims)})")
+        numeric = dim in da.coords and np.issubdtype(da[dim].dtype, np.number)
+        da = da.sel({dim: value}, method="nearest" if numeric else None)
+    if direction is not None and "direction" in da.dims:
+        if direction not in [str(v) for v in da["direction"].values]:
+            raise ValueError(f"{kind}: direction {direction!r} not in the dataset "
+                             f"({[str(v) for v in da['direction'].values]})")
+        da = da.sel(direction=direction)
+    return da
+
+
+def _fmt(value) -> str:
+    try:
+        return f"{float(value):.4g}"
+    except (TypeError, ValueError):
+        return str(value)
