@@ -137,6 +137,7 @@ def test_capabilities_are_declared():
     assert {Capability.POLICY, Capability.WELFARE} <= has["VerticalLinkages"]
     for name in ("HeadquartersPlant", "MultiIndustry"):
         assert Capability.GROUPED_STATE in has[name]
+    assert [n for n, caps in has.items() if Capability.INDUSTRIES in caps] == ["MultiIndustry"]
 
 
 def test_param_attrs_come_from_the_declarations():

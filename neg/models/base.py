@@ -82,6 +82,9 @@ class Capability(enum.Enum):
     #: ``gravity_inversion(lam, gdp)``: the model reduces the inversion of observed GDP shares to
     #: productivities to a matrix-scaling problem (see :mod:`neg.calibration`)
     GRAVITY_INVERSION = "gravity_inversion"
+    #: ``by_industry(ds)``: a grouped state that splits each region's labour over industries,
+    #: regrouped by (region, industry) for the metrics and for study results (``industry_share``)
+    INDUSTRIES = "industries"
 
 
 class Kernels(NamedTuple):

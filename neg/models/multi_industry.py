@@ -386,7 +386,7 @@ class MultiIndustry(Model):
     positional = ("sigma", "beta", "io", "phi", "geography", "labour", "labour_total", "eta", "demand",
                   "core", "sigma_industry", "phi_industry", "industry_names")
     capabilities = frozenset({Capability.POLICY, Capability.WELFARE, Capability.GROUPED_STATE,
-                              Capability.FUNDAMENTALS})
+                              Capability.FUNDAMENTALS, Capability.INDUSTRIES})
     kernels = Kernels(_map, _outputs, _jacobian, _payoff)
     mobile_factor = "workers (between sectors)"
     mobile_mass_of = None  # the state is not one distribution over the regions

@@ -30,7 +30,7 @@ import numpy as np
 import xarray as xr
 
 from neg.geography import Geography
-from neg.models.base import ModelProtocol
+from neg.models.base import Capability, ModelProtocol
 from neg.options import Options, OptionSpec
 from neg.solvers.bifurcation import break_point, sustain_point, uniform_leading_eigenvalue
 from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
@@ -384,7 +384,7 @@ def run_point(study, i: int) -> PointResult:
             warnings.simplefilter("ignore")
             model, opts, args = study.build_point(i)
             out = KINDS[study.kind].run(model, opts, args)
-            if getattr(study, "calibration", None):
+            if study.calibration:
                 _calibration_outputs(out, model, study.calibration)
         if not study.keep_unconverged:
             _mask_unconverged(out, study.kind, args)
@@ -407,7 +407,7 @@ def _calibration_outputs(out: PointOutput, model, calibration: dict) -> None:
         out.coords[name] = (("region",), np.asarray(values), dict(attrs))
     _region_coords(out, model)
     lam = out.variables.get("lam")
-    if lam is not None and lam[0][-1:] == ("state",) and hasattr(model, "by_industry"):
+    if lam is not None and lam[0][-1:] == ("state",) and Capability.INDUSTRIES in model.capabilities:
         # a grouped state by (region, sector): each region's share of every industry's employment
         # and of manufacturing, so that the data's region coordinates (macro_region) group them
         dims, arr, _ = lam
