@@ -5,6 +5,7 @@ from neg, so every other study module can use it."""
 from __future__ import annotations
 
 import difflib
+import signal
 from dataclasses import dataclass
 
 __all__ = ["Problem", "ConfigError", "RunError", "UsageError", "Interrupted", "did_you_mean"]
@@ -53,7 +54,7 @@ class Interrupted(KeyboardInterrupt):
     that handles Ctrl-C handles it too."""
 
     def __init__(self, signum: int, message: str = "", finished=()):
-        super().__init__(message or f"interrupted by signal {int(signum)}")
+        super().__init__(message or f"interrupted by {signal.Signals(int(signum)).name}")
         self.signum = int(signum)
         self.finished = list(finished)
 
