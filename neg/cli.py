@@ -125,7 +125,8 @@ def _summary(ds, path, what: str) -> int:
             + (f"; results: {path}" if path else ""))
     code = OK if conv == n else SOME_POINTS_FAILED
     if code:
-        line += f" (exit code {code}: not every point converged; see neg info {path or ''})".rstrip()
+        line += (f" (exit code {code}: {failed + unconv} point(s) failed or did not converge, their values "
+                 f"are NaN" + (f"; see neg info {path})" if path else ")"))
     _err(line)
     return code
 
@@ -143,9 +144,9 @@ def _run(args) -> int:
 def _validate(args) -> int:
     study = validate_config(args.config, args.set)
     _out(f"{args.config}: valid - {study.kind} study of {study.model_name} on a {study.geography_kind} "
-          f"geography, {study.n_points} point(s)"
-          + (f" ({study.mode}: {' x '.join(f'{a.name} {a.values.size}' for a in study.axes)})"
-             if study.axes else ""))
+         f"geography, {study.n_points} point(s)"
+         + (f" ({study.mode}: {' x '.join(f'{a.name} {a.values.size}' for a in study.axes)})"
+            if study.axes else ""))
     return 0
 
 
@@ -175,6 +176,9 @@ def _plot(args) -> int:
     out = Path(args.output) if args.output else Path(args.result).with_suffix(".png")
     check_output(out, "-o")
     ds = _open_result(args.result)
+    if "failed" in ds and bool(np.asarray(ds["failed"].values, dtype=bool).all()):
+        raise RunError(f"{args.result}: every point failed, nothing to plot (first error: "
+                       f"{ds.attrs.get('first_error', '?')})")
     try:
         path, notes = plot_result(ds, out, sel)
     except ImportError as e:

@@ -76,7 +76,8 @@ def test_exit_code_when_points_do_not_converge(tmp_path):
     ds = xr.open_dataset(out)
     assert not ds["converged"].values.any() and ds.attrs["n_not_converged"] == 3
     last = _last_line(r.stderr)
-    assert last.startswith("neg: done: 3 point(s), 0 converged, 3 not converged, 0 failed") and "exit code 3" in last
+    assert last.startswith("neg: done: 3 point(s), 0 converged, 3 not converged, 0 failed")
+    assert "exit code 3: 3 point(s) failed or did not converge" in last
     ok = _neg("run", _write(tmp_path, CP, "ok.yaml"), "-o", tmp_path / "ok.nc", "--workers", 1, "-q")
     assert ok.returncode == 0, ok.stderr
     assert _last_line(ok.stderr).startswith("neg: done: 3 point(s), 3 converged, 0 not converged, 0 failed")
@@ -93,6 +94,9 @@ def test_exit_code_when_points_fail(tmp_path, monkeypatch, capsys):
     assert main(["run", str(_write(tmp_path, CP)), "-o", str(out), "--workers", "1", "-q"]) == 3
     assert "3 failed" in _last_line(capsys.readouterr().err)
     assert xr.open_dataset(out)["failed"].values.all()
+    assert main(["plot", str(out), "-o", str(tmp_path / "f.png")]) == 1  # not a missing dimension
+    assert "every point failed, nothing to plot (first error: RuntimeError: no equilibrium here)" in \
+        capsys.readouterr().err
     shard_out = tmp_path / "s.nc"
     assert main(["run", str(_write(tmp_path, CP)), "-o", str(shard_out), "--shard", "0/2", "-q",
                  "--workers", "1"]) == 3
@@ -329,7 +333,8 @@ def test_shards_count_from_zero(tmp_path):
     r = _neg("run", cfg, "--shard", "2/2", "-o", tmp_path / "s.nc")
     assert r.returncode == 2 and "count from 0" in r.stderr and "0/2 .. 1/2" in r.stderr
     assert r.stderr.count("\n") == 1
-    assert main(["run", str(cfg), "--shard", "1/2", "-o", str(tmp_path / "s.nc"), "-q", "--workers", "1"]) == 0
+    assert main(["run", str(cfg), "--shard", "1/2", "-o", str(tmp_path / "s.nc"), "-q",
+                 "--workers", "1"]) == 0
     assert xr.open_dataset(tmp_path / "s.nc")["sweep_point"].values.tolist() == [1]
 
 
