@@ -225,7 +225,7 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
         used = nw
         threads = max(1, cores // nw) if scheduler == "local" else None
         log(f"{_n(remaining.size, 'point')} in {_n(len(chunks), 'chunk')} on dask ({scheduler})")
-        it = dask_chunks(study, chunks, scheduler, nw, threads, log=log) if chunks else iter(())
+        it = dask_chunks(study, chunks, scheduler, nw, threads, log=log) if chunks else _no_chunks()
     else:
         used = max(1, min(nw, len(chunks)))
         threads = max(1, cores // used)
@@ -297,9 +297,12 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
 
 
 def _close(it) -> None:
-    close = getattr(it, "close", None)
-    if close is not None:
-        close()
+    """Close a chunk generator: its executor stops its workers (a no-op once it is exhausted)."""
+    it.close()
+
+
+def _no_chunks():
+    yield from ()
 
 
 def merge_files(paths, output=None, *, command: str | None = None) -> xr.Dataset:
