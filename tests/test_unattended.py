@@ -179,7 +179,7 @@ def _start_long_run(tmp_path, *extra):
     out = tmp_path / "long.nc"
     parts = tmp_path / "long.nc.parts"
     proc = _popen("run", SSM, *_sets(SSM_LONG), "-o", out, "--workers", 2, *extra,
-                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and len(list(parts.glob("chunk-*.npz"))) < 2:
         assert proc.poll() is None, proc.communicate()
@@ -198,13 +198,20 @@ def _wait_gone(pids, seconds: float = 10.0) -> set[int]:
 
 
 @pytest.mark.slow
-def test_sigterm_stops_workers_keeps_chunks_and_says_how_to_resume(tmp_path):
+@pytest.mark.parametrize("sig, to", [(signal.SIGTERM, "run"), (signal.SIGTERM, "group"),
+                                     (signal.SIGINT, "group")], ids=["sigterm", "sigterm-group", "ctrl-c"])
+def test_signal_stops_workers_keeps_chunks_and_says_how_to_resume(tmp_path, sig, to):
+    """SIGTERM to the run (kill PID), to its process group (a scheduler), Ctrl-C (SIGINT to the
+    terminal's process group): exit 128 + signal, the finished chunks kept, how to resume."""
     proc, out, parts, kids = _start_long_run(tmp_path)
-    proc.send_signal(signal.SIGTERM)
+    if to == "group":
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143, err
+    assert proc.returncode == 128 + sig, err
     last = _last_line(err)
-    assert "SIGTERM" in last and "--resume" in last and str(parts) in last, err
+    assert signal.Signals(sig).name in last and "--resume" in last and str(parts) in last, err
     assert "Traceback" not in err
     assert not out.exists() and len(list(parts.glob("chunk-*.npz"))) >= 2
     assert _wait_gone(kids) == set(), "processes outlived the run"

@@ -98,8 +98,10 @@ def serial_chunks(study, chunks) -> Iterator[tuple[np.ndarray, object]]:
 
 def _init_worker(study, threads) -> None:
     global _STUDY, _THREADS
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent stops its workers with SIGTERM
+    # Ctrl-C and SIGTERM sent to the whole process group (a terminal, SLURM) are the parent's to
+    # handle: it keeps the finished chunks, then kills the workers (SIGKILL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     watchdog.watch_parent()  # the forkserver, which itself watches the run
     _STUDY, _THREADS = study, threads
     set_threads(threads)
@@ -138,7 +140,7 @@ def pool_chunks(study, chunks, workers: int, threads: int) -> Iterator[tuple[np.
                     yield c, f.result()
     except BaseException as e:
         for p in list(getattr(pool, "_processes", {}).values()):
-            p.terminate()
+            p.kill()
         if isinstance(e, KeyboardInterrupt):
             finished = [(running[f], f.result()) for f in running
                         if f.done() and not f.cancelled() and f.exception() is None]
