@@ -12,6 +12,7 @@ import os
 import shlex
 import signal
 import sys
+import textwrap
 import threading
 import time
 from contextlib import contextmanager
@@ -47,7 +48,8 @@ EXIT_CODES = (
 
 
 def _exit_code_table() -> str:
-    return "exit codes:\n" + "\n".join(f"  {code:<5d}{text}" for code, text in EXIT_CODES)
+    return "exit codes:\n" + "\n".join(textwrap.fill(text, 96, initial_indent=f"  {code:<5d}",
+                                                     subsequent_indent=" " * 7) for code, text in EXIT_CODES)
 
 
 def _out(text: str) -> None:
