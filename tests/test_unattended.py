@@ -25,6 +25,7 @@ from neg.cli import EXIT_CODES, main
 from neg.study import ConfigError, UsageError, load_study, run_study
 from neg.study import studies as study_kinds
 from neg.study.runner import execute
+from neg.study.watchdog import alive
 
 ROOT = Path(__file__).resolve().parent.parent
 SSM = CONFIGS / "sweep_sigma_mu.yaml"
@@ -164,15 +165,7 @@ def _descendants(pid: int) -> set[int]:
 
 def _alive(pids) -> set[int]:
     """The processes of ``pids`` that still run (zombies, waiting for init to reap them, do not)."""
-    alive = set()
-    for p in pids:
-        try:
-            state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state not in ("Z", "X"):
-            alive.add(p)
-    return alive
+    return {p for p in pids if alive(p)}
 
 
 def _start_long_run(tmp_path, *extra):

@@ -96,13 +96,13 @@ def serial_chunks(study, chunks) -> Iterator[tuple[np.ndarray, object]]:
         yield chunk, run_chunk(study, chunk)
 
 
-def _init_worker(study, threads) -> None:
+def _init_worker(study, threads, run_pid) -> None:
     global _STUDY, _THREADS
     # Ctrl-C and SIGTERM sent to the whole process group (a terminal, SLURM) are the parent's to
     # handle: it keeps the finished chunks, then kills the workers (SIGKILL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    watchdog.watch_parent()  # the forkserver, which itself watches the run
+    watchdog.watch_parent(run=run_pid)  # the forkserver (which itself watches the run) and the run
     _STUDY, _THREADS = study, threads
     set_threads(threads)
 
@@ -124,7 +124,7 @@ def pool_chunks(study, chunks, workers: int, threads: int) -> Iterator[tuple[np.
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["neg.study.watchdog", "neg.study.studies", "neg.study.io"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                               initializer=_init_worker, initargs=(study, threads))
+                               initializer=_init_worker, initargs=(study, threads, os.getpid()))
     running: dict = {}
     try:
         # keep at most 2 tasks per worker queued so that chunk files appear in order of progress
