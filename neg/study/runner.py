@@ -249,7 +249,7 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
             store(chunk, flat)
             progress.update(chunk.size)
         progress.close()
-        have = len(indices) - remaining.size + progress.done
+        have = _points_in(parts) if parts is not None else progress.done
         name = signal.Signals(stop.signum).name
         msg = f"interrupted by {name} after {have} of {len(indices)} points"
         if parts is not None:
@@ -294,6 +294,11 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
         if parts is not None and not keep_parts:
             shutil.rmtree(parts, ignore_errors=True)
     return ds
+
+
+def _points_in(parts: Path) -> int:
+    """Points held by the chunk files in ``parts`` (each file's name ends with its size)."""
+    return sum(int(f.stem.rsplit("-", 1)[1]) for f in parts.glob("chunk-*.npz"))
 
 
 def _close(it) -> None:
