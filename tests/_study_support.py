@@ -21,6 +21,11 @@ SMALL = {
     "sweep_sigma_mu": ["sweep.axes.sigma.num=2", "sweep.axes.mu.num=2", "sweep.axes.mu.stop=0.4"],
     "relocation": ["sweep.axes.speed=[1.0, 2.0]", "study.t_end=20", "study.steps=10"],
     "spread_of_industry": ["study.t_end=2", "study.steps=2"],
+    # China's provinces (tests/test_china.py): a few seconds each
+    "china_infrastructure": ["study.values.num=3"],
+    "china_coastal_land": ["sweep.axes.housing_east.num=2", "sweep.axes.productivity_east.values=[1.0, 1.3]"],
+    "china_policy": ["sweep.axes.subsidy.num=2", "sweep.axes.env_cost.values=[0.0, 0.1]"],
+    "china_two_industries": ["study.values={start: 0.45, stop: 0.95, num: 2}"],
 }
 
 

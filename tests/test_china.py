@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 import xarray as xr
-from _study_support import CONFIGS
+from _study_support import CONFIGS, SMALL
 
 import neg
 from neg.cli import main
@@ -21,13 +21,8 @@ LAM = DATA.pop_2020_10k.values / DATA.pop_2020_10k.values.sum()
 MACRO = DATA.macro_region.values
 GROUPS = ("central", "east", "northeast", "west")
 
-#: --set overrides that make each config run in a few seconds
-SMALL = {
-    "infrastructure": ["study.values.num=3"],
-    "coastal_land": ["sweep.axes.housing_east.num=2", "sweep.axes.productivity_east.values=[1.0, 1.3]"],
-    "policy": ["sweep.axes.subsidy.num=2", "sweep.axes.env_cost.values=[0.0, 0.1]"],
-    "two_industries": ["study.values={start: 0.45, stop: 0.95, num: 2}"],
-}
+#: the configs, by their names without "china_", at reduced resolution (_study_support.SMALL)
+NAMES = ("infrastructure", "coastal_land", "policy", "two_industries")
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +30,9 @@ def results(tmp_path_factory):
     """Each config run once at its small size (written to a file: the netCDF round trip too)."""
     out = {}
     folder = tmp_path_factory.mktemp("china")
-    for name, sets in SMALL.items():
+    for name in NAMES:
         path = folder / f"{name}.nc"
-        run_study(CONFIGS / f"china_{name}.yaml", sets, output=path, workers=1, quiet=True)
+        run_study(CONFIGS / f"china_{name}.yaml", SMALL[f"china_{name}"], output=path, workers=1, quiet=True)
         out[name] = xr.load_dataset(path)
     return out
 
@@ -139,7 +134,7 @@ def test_policy_subsidy_moves_industry_inland_at_a_national_loss(results):
     assert 100 * (u[1, 0] / u[0, 0] - 1) == pytest.approx(-0.416, abs=0.02)
     assert u[0, 1] < u[0, 0]  # the environmental cost is a resource cost: a national loss too
     # the subsidy is set in the central and western provinces only (rents pooled nationally)
-    study = load_study(CONFIGS / "china_policy.yaml", SMALL["policy"])
+    study = load_study(CONFIGS / "china_policy.yaml", SMALL["china_policy"])
     model, _, _ = study.build_point(2)  # subsidy -0.1, env_cost 0
     inl = np.isin(MACRO, ("central", "west"))
     np.testing.assert_array_equal(model.tax[inl], -0.1)
@@ -155,7 +150,7 @@ def test_two_industries_use_the_helpman_fundamentals(results):
     share = ds.industry_share.transpose("phi", "industry", "region").values
     np.testing.assert_allclose(share.sum(-1), 1.0, atol=1e-9)
     assert list(ds.industry.values) == ["labour_intensive", "technology_intensive"]
-    study = load_study(CONFIGS / "china_two_industries.yaml", SMALL["two_industries"])
+    study = load_study(CONFIGS / "china_two_industries.yaml", SMALL["china_two_industries"])
     model, _, _ = study.build()
     np.testing.assert_allclose(model.labour, LAM, rtol=1e-12)
     assert "lam0" not in study.args  # a grouped state does not start from the population shares

@@ -296,8 +296,11 @@ def apply_calibration(c: _Checker, study, cal: Calibrated) -> None:
     for col in cal.coords:
         v = cal.dataset[col]
         values = np.asarray(v.values)
-        coords[col] = (values.astype(str).tolist() if values.dtype.kind in "OUS" else values.tolist(),
-                       {k: x for k, x in v.attrs.items() if isinstance(x, str)})
+        text = values.dtype.kind in "OUS"
+        attrs = {k: x for k, x in v.attrs.items() if k in ("long_name", "units", "comment")}
+        if not text:
+            attrs.setdefault("units", "1")  # CF: a numeric coordinate has units (a 0/1 flag: "1")
+        coords[col] = (values.astype(str).tolist() if text else values.tolist(), attrs)
     coords["lam_observed"] = (lam.tolist(), {"long_name": f"observed shares ({cal.lam})", "units": "1"})
     if gdp is not None:
         coords["gdp_share_observed"] = ((gdp / gdp.sum()).tolist(),
