@@ -80,6 +80,7 @@ from numba import njit
 
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
+from neg.models import vertical_linkages_migration as _mig
 from neg.models.base import Capability, Kernels, Model, workers_and_farmers
 from neg.models.core_periphery import _cost_factors, cost_factor
 from neg.models.vertical_linkages_immobile import (
@@ -157,6 +158,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
 
 _MOBILE = Kernels(_map, _outputs, _jacobian)
 _IMMOBILE = Kernels(_imm._map, _imm._outputs, _imm._jacobian, _imm._payoff)
+_MIGRATION = Kernels(_mig._map, _mig._outputs, _mig._jacobian, _mig._payoff)
 
 
 class VerticalLinkages(Model):
@@ -206,7 +208,7 @@ class VerticalLinkages(Model):
     # the kernels depend on the labour closure (mobile: the module's; immobile: _imm's)
     @property
     def kernels(self) -> Kernels:
-        return _IMMOBILE if self.labour == "immobile" else _MOBILE
+        return {"immobile": _IMMOBILE, "migration": _MIGRATION}.get(self.labour, _MOBILE)
 
     mobile_factor = "workers"
     mobile_mass_of = "gamma"  # mobile closure
@@ -218,11 +220,11 @@ class VerticalLinkages(Model):
             raise ValueError(
                 f"alpha: must be < (sigma - 1)/sigma = {rho:g} so that sigma (1 - alpha) > 1 "
                 f"(otherwise the price index rises with the number of firms), got {alpha:g}")
-        if self.labour == "immobile":
+        if self.labour != "mobile":
             if self.eta is None:
-                raise ValueError("eta: required with labour='immobile' (labour's share in "
+                raise ValueError(f"eta: required with labour={self.labour!r} (labour's share in "
                                  "agriculture, in (0, 1]; 1 = constant agricultural wage)")
-            # the immobile closure: a grouped state, no welfare accounts or policy instruments
+            # immobile and migration closures: a grouped state, no welfare accounts or policy
             object.__setattr__(self, "capabilities",
                                frozenset({Capability.GROUPED_STATE, Capability.FUNDAMENTALS}))
             unsupported = [name for name in ("tax", "cost") if np.any(getattr(self, name) != 0.0)]
@@ -231,16 +233,16 @@ class VerticalLinkages(Model):
             if unsupported:
                 raise ValueError(
                     f"{', '.join(unsupported)}: policy instruments are not supported with "
-                    "labour='immobile' (only with labour='mobile'); leave tax and cost at 0 and "
-                    "share_cap at 1")
+                    f"labour={self.labour!r} (only with labour='mobile'); leave tax and cost at 0 "
+                    "and share_cap at 1")
         elif self.eta is not None:
-            raise ValueError("eta: only used with labour='immobile' (agriculture with diminishing "
-                             "returns); leave it None for labour='mobile'")
+            raise ValueError("eta: only used with labour='immobile' or 'migration' (agriculture "
+                             "with diminishing returns); leave it None for labour='mobile'")
 
     # ------------------------------------------------------------ policy and welfare (mobile)
     def _mobile_only(self, what: str) -> None:
-        if self.labour == "immobile":
-            raise TypeError(f"{what}: VerticalLinkages(labour='immobile') has no welfare "
+        if self.labour != "mobile":
+            raise TypeError(f"{what}: VerticalLinkages(labour={self.labour!r}) has no welfare "
                             "accounting or policy instruments yet (only labour='mobile')")
 
     @property
@@ -269,11 +271,12 @@ class VerticalLinkages(Model):
 
     # ------------------------------------------------------------ immobile closure: grouped state
     def state_groups(self) -> tuple[int, ...]:
-        """Mobile: one group (the regions). Immobile: (manufacturing, agriculture) per region."""
-        return (2,) * self.K if self.labour == "immobile" else (self.K,)
+        """Mobile: one group (the regions). Immobile: (manufacturing, agriculture) per region.
+        Migration: one group of 2K, the world's labour by (region, sector)."""
+        return {"immobile": (2,) * self.K, "migration": (2 * self.K,)}.get(self.labour, (self.K,))
 
     def state_labels(self) -> tuple[str, ...]:
-        if self.labour == "immobile":
+        if self.labour != "mobile":
             return tuple(f"{r}/{s}" for r in self.geography.names
                          for s in ("manufacturing", "agriculture"))
         return super().state_labels()
@@ -286,19 +289,23 @@ class VerticalLinkages(Model):
         if self.labour == "immobile":
             m = self.manufacturing_share
             return np.tile([m, 1.0 - m], self.K)
+        if self.labour == "migration":  # each region's land share, split (m*, 1 - m*)
+            return _mig.symmetric_state(self)
         return super().symmetric_state()
 
     @property
     def manufacturing_share(self) -> float:
         """Immobile closure: the symmetric equilibrium's share of labour in manufacturing."""
-        if self.labour != "immobile":
-            raise AttributeError("manufacturing_share: only for labour='immobile'")
+        if self.labour == "mobile":
+            raise AttributeError("manufacturing_share: only for labour='immobile' or 'migration'")
         return _imm.manufacturing_share(self.gamma, self.eta)
 
     def initial_state(self, lam: np.ndarray) -> np.ndarray:
         """w = 1 and G solving (14.3) at w = 1 region by region: G^c = Phi^T (lam c)."""
         if self.labour == "immobile":
             return _imm.initial_state(self, lam)
+        if self.labour == "migration":
+            return _mig.initial_state(self, lam)
         lam = np.asarray(lam, dtype=np.float64)
         c = 1.0 - self.sigma * (1.0 - self.alpha)
         cf = ((1.0 + self.cost) / self.productivity) ** (1.0 - self.sigma)
