@@ -1,7 +1,17 @@
-"""Vertical linkages: Krugman & Venables (1995, *Quarterly Journal of Economics* 110,
-"Globalization and the inequality of nations"); Fujita, Krugman & Venables, *The Spatial
-Economy* (1999), ch. 14; Puga (1999, *European Economic Review* 43, "The rise and fall of
-regional inequalities"); Baldwin et al., *Economic Geography and Public Policy* (2003), ch. 8.
+"""Vertical linkages, three labour closures, each someone else's model:
+
+* ``labour="mobile"``: mobile manufacturing workers and immobile farmers with input-output
+  links, the core-periphery vertical-linkages model of Baldwin et al., *Economic Geography and
+  Public Policy* (2003), ch. 8, and Robert-Nicoud (2005, *Journal of Economic Geography* 5, "The
+  structure of simple 'New Economic Geography' models") - NOT Krugman & Venables (1995) or FKV
+  ch. 14, whose labour does not move between regions;
+* ``labour="immobile"``: labour immobile between regions, mobile between sectors: Krugman &
+  Venables (1995, *Quarterly Journal of Economics* 110, "Globalization and the inequality of
+  nations") and Fujita, Krugman & Venables, *The Spatial Economy* (1999), ch. 14 with
+  constant-returns agriculture (eta = 1); Puga (1999, *European Economic Review* 43, "The rise
+  and fall of regional inequalities") without migration (eta < 1);
+* ``labour="migration"``: Puga (1999) with interregional migration
+  (:mod:`neg.models.vertical_linkages_migration`).
 
 Firms use labour and a CES composite of all manufacturing varieties (whose price is the
 manufactures price index G) as inputs, Cobb-Douglas with intermediate cost share ``alpha``:
@@ -20,8 +30,8 @@ leaves it. The long-run state has one group (manufacturing share, agricultural s
 region; the payoff is (manufacturing wage, agricultural wage). Equations, normalisation and the
 two-region break points: :mod:`neg.models.vertical_linkages_immobile`.
 
-Equations (FKV ch. 14 in structure; the number is that of the FKV counterpart, the
-normalisation is ours). With Phi_ij = phi**d_ij = T_ij**(1 - sigma),
+Equations of the mobile closure (FKV ch. 14 in structure, written there for immobile labour;
+the number is that of the FKV counterpart, the normalisation is ours). With Phi_ij = phi**d_ij = T_ij**(1 - sigma),
 mu_e = gamma + alpha (1 - gamma) and 1 - mu_e = (1 - alpha)(1 - gamma):
 
     Y_i        = gamma lam_i w_i + (1 - gamma) farmers_i                          (14.1)
@@ -162,8 +172,9 @@ _MIGRATION = Kernels(_mig._map, _mig._outputs, _mig._jacobian, _mig._payoff)
 
 
 class VerticalLinkages(Model):
-    """Vertical linkages through intermediate inputs (Krugman & Venables 1995; FKV 1999 ch. 14;
-    Puga 1999).
+    """Vertical linkages through intermediate inputs: mobile labour (Baldwin et al. 2003 ch. 8;
+    Robert-Nicoud 2005), immobile labour (Krugman & Venables 1995, FKV 1999 ch. 14 at eta = 1;
+    Puga 1999 without migration) or migration (Puga 1999 with migration).
 
     Parameters
     ----------
@@ -172,14 +183,18 @@ class VerticalLinkages(Model):
     alpha : cost share of intermediate manufactures in production, in [0, (sigma - 1)/sigma).
         alpha = 0 is ``CorePeriphery(sigma, mu=gamma)``.
     (Intermediates bear the same trade costs ``phi`` as final goods.)
-    labour : ``"mobile"`` (workers move between regions) or ``"immobile"`` (Puga 1999:
-        workers immobile across regions, moving between manufacturing and agriculture).
+    labour : ``"mobile"`` (workers move between regions), ``"immobile"`` (workers immobile
+        across regions, moving between manufacturing and agriculture) or ``"migration"``
+        (workers move between regions and sectors, land immobile: Puga 1999 with migration).
     farmers : mobile closure: shares of the immobile farmers (total 1 - gamma, wage 1); immobile
-        closure: each region's share L_i of the world's labour (total 1), all of it immobile.
+        closure: each region's share L_i of the world's labour (total 1), all of it immobile,
+        and of the land; migration closure: each region's share T_i of the land.
         Default uniform.
-    eta : immobile closure only (required there, None otherwise): labour's share in agriculture,
-        in (0, 1]; agricultural output (L_i/eta) a_i^eta, wage a_i^(eta - 1). eta < 1:
-        diminishing returns; eta = 1: constant agricultural wage 1.
+    eta : immobile and migration closures (required there, None otherwise): labour's share in
+        agriculture, in (0, 1]; agricultural output (L_i/eta) a_i^eta, wage a_i^(eta - 1)
+        (migration: (T_i/eta)(L^A_i/T_i)^eta, wage (L^A_i/T_i)^(eta - 1)); eta < 1:
+        diminishing returns, the agricultural wage's elasticity in farm employment is
+        eta - 1; eta = 1: constant agricultural wage 1.
     tax : mobile closure: per-region tax rate on manufacturing workers' wages in [-1, 1)
         (negative: a subsidy), default 0; the revenue is rebated lump-sum to the farmers of the
         region (who also finance a subsidy), so regional income is unchanged.
