@@ -29,14 +29,14 @@ def slow_short_run(alpha, beta, gamma, H, L, F, workers, tau, lam):
     for _ in range(K * K + 1):
         idx = np.argwhere(sells)
 
-        def demand(p, idx=idx):
+        def demand(p, idx=idx, sells=sells):
             P = np.zeros((K, K))
             P[tuple(idx.T)] = p
             Q = np.array([sum(n[i] * (alpha - P[i, j]) for i in range(K) if sells[i, j])
                           / (d + gamma * sum(n[i] for i in range(K) if sells[i, j])) for j in range(K)])
             return P, (alpha - P - gamma * Q[None, :]) / d, Q
 
-        def focs(p, idx=idx):
+        def focs(p, idx=idx, demand=demand):
             P, q, _ = demand(p)
             return np.array([q[i, j] - (P[i, j] - tau[i, j]) / d for i, j in idx])
 
