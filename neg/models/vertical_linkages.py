@@ -32,7 +32,8 @@ two-region break points: :mod:`neg.models.vertical_linkages_immobile`.
 
 Equations of the mobile closure (FKV ch. 14 in structure, written there for immobile labour;
 the number is that of the FKV counterpart, the normalisation is ours). With
-Phi_ij = phi**d_ij = T_ij**(1 - sigma), mu_e = gamma + alpha (1 - gamma) and 1 - mu_e = (1 - alpha)(1 - gamma):
+Phi_ij = phi**d_ij = T_ij**(1 - sigma), mu_e = gamma + alpha (1 - gamma) and
+1 - mu_e = (1 - alpha)(1 - gamma):
 
     Y_i        = gamma lam_i w_i + (1 - gamma) farmers_i                          (14.1)
     E_i        = gamma Y_i + alpha gamma lam_i w_i / (1 - alpha)                  (14.2)
