@@ -42,6 +42,8 @@ def _instances():
             neg.VerticalLinkages(5.0, 0.3, 0.2, phi=0.3, labour="immobile", eta=0.8),
             neg.HeadquartersPlant(5.0, 0.4, phi=0.3, geography=g3, communication=2.0),
             neg.MultiIndustry(5.0, [0.1, 0.2], phi=0.3, geography=g3),
+            neg.VerticalLinkages(5.0, 0.3, 0.2, phi=0.3, labour="migration", eta=0.8),
+            neg.Linear(phi=0.3, geography=g3),
             toy_model.ToyCorePeriphery(5.0, 0.4, phi=0.3)]
 
 
@@ -164,7 +166,8 @@ def test_uniform_fundamentals():
 def test_the_immobile_factor_has_one_accessor():
     names = {"CorePeriphery": "farmers", "FootlooseEntrepreneur": "workers",
              "FootlooseCapital": "labour", "Pflueger": "worker_shares", "Helpman": "housing",
-             "VerticalLinkages": "farmers", "HeadquartersPlant": "workers", "MultiIndustry": "labour"}
+             "VerticalLinkages": "farmers", "HeadquartersPlant": "workers", "MultiIndustry": "labour",
+             "Linear": "workers"}
     for m in _instances()[:-1]:
         np.testing.assert_array_equal(m.immobile_shares, getattr(m, names[m.name]))
     m = neg.CorePeriphery(5.0, 0.4, phi=0.3, farmers=[0.3, 0.7])

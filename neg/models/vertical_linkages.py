@@ -22,13 +22,18 @@ freely traded numeraire (agriculture).
 Closure ``labour="mobile"`` (implemented): manufacturing workers move between regions; they
 have shares ``lam_i`` of the manufacturing labour force, of total mass gamma; immobile farmers
 (total 1 - gamma, shares ``farmers_i``) earn wage 1, as in :class:`neg.CorePeriphery`.
-Closure ``labour="immobile"`` (Puga 1999; FKV ch. 14): labour is immobile across regions
+Closure ``labour="immobile"`` (Puga 1999 without migration; KV 1995 / FKV ch. 14 at eta = 1):
+labour is immobile across regions
 (region i has ``farmers_i`` of the world's labour, total 1) but moves between manufacturing and
 agriculture within its region; agriculture has diminishing returns in labour (Cobb-Douglas in
 labour and land, labour share ``eta``), so the agricultural wage a_i^(eta - 1) rises as labour
 leaves it. The long-run state has one group (manufacturing share, agricultural share) per
 region; the payoff is (manufacturing wage, agricultural wage). Equations, normalisation and the
-two-region break points: :mod:`neg.models.vertical_linkages_immobile`.
+two-region break points: :mod:`neg.models.vertical_linkages_immobile`. Closure
+``labour="migration"`` (Puga 1999 with migration): workers move between regions and sectors,
+land (shares ``farmers_i``) is immobile; the state is one group of 2K shares of the world's
+labour, the payoff the real wage of each (region, sector):
+:mod:`neg.models.vertical_linkages_migration`.
 
 Equations of the mobile closure (FKV ch. 14 in structure, written there for immobile labour;
 the number is that of the FKV counterpart, the normalisation is ours). With

@@ -1,8 +1,10 @@
 """Kernels of ``VerticalLinkages(..., labour="immobile")``: Puga (1999, *European Economic
-Review* 43, "The rise and fall of regional inequalities"); Fujita, Krugman & Venables, *The
-Spatial Economy* (1999), ch. 14 (vertical linkages between countries whose workers do not
-migrate). The model class is :class:`neg.VerticalLinkages`; its docstring and docs/models.md give
-the economics, this module the equations as computed.
+Review* 43, "The rise and fall of regional inequalities"), his case without migration; with
+eta = 1, Krugman & Venables (1995) and Fujita, Krugman & Venables, *The Spatial Economy*
+(1999), ch. 14 (vertical linkages between countries whose workers do not migrate). Its map and
+Jacobian (:func:`map_body`, :func:`jacobian_body`) also serve ``labour="migration"``.
+The model class is :class:`neg.VerticalLinkages`; its docstring and docs/models.md give the
+economics, this module the equations as computed.
 
 Region i has L_i = ``farmers_i`` of the world's labour (total 1), immobile across regions. A
 share m_i works in manufacturing and a_i = 1 - m_i in agriculture: the long-run state has one
