@@ -27,7 +27,8 @@ bears the cost tau_ij per unit and sets p_ij = (A_j + tau_ij)/2, so
 (the unskilled get 1 + S_i; endowments omitted). Firm i sells in j iff tau_ij < A_j; adding
 sellers in increasing order of tau_ij lowers A_j towards each new seller's cost (a mediant), so
 the set of sellers is found greedily; where all N varieties are sold this is OTT's equilibrium
-(their (9)-(10) with p_HH = A_H/2). There is no fixed point: the map writes x = 0.
+(their p_HH = (2a + tau c n_F)/(2(2b + cN)) = A_H/2). There is no fixed point: the map writes
+x = 0.
 
 Trade costs (neg's mapping, the common ``phi``): trade between regions one unit apart stops at
 the two-region prohibitive cost tau_trade = 2a/(2b + cN) = 2 alpha (beta - gamma)/(2 (beta -
@@ -39,13 +40,14 @@ the distances from ``kernel_extras``. The linear model has no elasticity of subs
 ``sigma`` is fixed at 2, only so that the common T = phi^(1/(1-sigma)) = 1/phi is defined (T is
 not an iceberg factor here).
 
-Two regions, uniform unskilled (derived here; OTT's closed forms, which these reproduce):
+Two regions, uniform unskilled (derived here in closed form, the payoff gap being exactly
+linear in lam; tau* is OTT's threshold):
 V_1 - V_2 = C tau (tau* - tau)(lam - 1/2) with C > 0, exactly linear in lam, so the break and
 sustain points coincide:
 
     tau*  = 4 a F (3 b F + 2 c H) / (2 b F (3 b F + 3 c H + c L) + c^2 H (L + H))
 
-(dispersion stable for tau > tau*, agglomeration for tau < tau*; OTT Proposition 1); and total
+(dispersion stable for tau > tau*, agglomeration for tau < tau*: OTT's threshold); and total
 surplus (the utilitarian sum, neg.welfare's national welfare) is higher under agglomeration than
 under dispersion iff tau < tau° (derived here by the same algebra and checked numerically
 against the primitives):
