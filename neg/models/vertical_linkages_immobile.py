@@ -46,7 +46,7 @@ from neg.models.params import Param, slots
 from neg.operators import freeness_dot_at, freeness_dot_block, freeness_tdot_at, freeness_tdot_block
 
 __all__ = ["manufacturing_share", "initial_state", "two_region_break_points", "PARAMS", "LABOUR",
-           "map_body", "jacobian_body", "assemble_jacobian"]
+           "map_body", "jacobian_body", "assemble_jacobian", "write_region_rows"]
 
 LABOUR = ("mobile", "immobile", "migration")
 
@@ -157,6 +157,18 @@ def _map(x, lam, par, reg, Phi, out, work):
     map_body(x, LM, YA, par, reg, Phi, out, work)
 
 
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def write_region_rows(out, j, avg, income, G, gamma):
+    """Outputs of region j (both closures with immobile agriculture): wage = the average wage,
+    income, price index G, real wage = avg G^(-gamma), and the real wage again in the payoff row
+    (unused: the payoff kernel gives every state component's)."""
+    out[0, j] = avg
+    out[1, j] = income
+    out[2, j] = G
+    out[3, j] = avg * G ** (-gamma)
+    out[4, j] = out[3, j]
+
+
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     """Per region: wage = the average wage of the region's workers m w + a w^A (in a long-run
@@ -170,11 +182,8 @@ def _outputs(x, lam, par, reg, Phi, out):
         w = np.exp(x[j])
         G = np.exp(x[K + j])
         avg = lam[2 * j] * w + lam[2 * j + 1] ** eta  # a w^A = a^eta (finite at a = 0)
-        out[0, j] = avg
-        out[1, j] = w * LM[j] + YA[j]
-        out[2, j] = G
-        out[3, j] = avg * G ** (-gamma)
-        out[4, j] = out[3, j]
+        write_region_rows(out, j, avg, w * LM[j] + YA[j], G, gamma)
+
 
 
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)

@@ -37,6 +37,7 @@ from neg.models.vertical_linkages_immobile import (
     jacobian_body,
     manufacturing_share,
     map_body,
+    write_region_rows,
 )
 
 __all__ = ["two_region_break_points", "leading_eigenvalue", "initial_state", "two_region_core_periphery",
@@ -94,11 +95,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         else:  # nobody there: the better of the wages it would offer (w^A = inf if eta < 1)
             wa = 0.0 if T <= 0.0 else (1.0 if eta == 1.0 else np.inf)
             avg = max(w, wa)
-        out[0, j] = avg
-        out[1, j] = w * LM[j] + YA[j]
-        out[2, j] = G
-        out[3, j] = avg * G ** (-gamma)
-        out[4, j] = out[3, j]
+        write_region_rows(out, j, avg, w * LM[j] + YA[j], G, gamma)
 
 
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
