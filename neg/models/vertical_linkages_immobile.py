@@ -185,7 +185,6 @@ def _outputs(x, lam, par, reg, Phi, out):
         write_region_rows(out, j, avg, w * LM[j] + YA[j], G, gamma)
 
 
-
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """(manufacturing wage, agricultural wage) of every region, times its amenity:
