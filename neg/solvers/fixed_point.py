@@ -245,7 +245,8 @@ def _predict(x, X, C, k, k1, k2, k3):
 
 
 _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1], VEC))(
-    MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, OPERATOR, types.float64[:, :, ::1], VEC,
+    MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, types.float64[:, :, ::1], OPERATOR,
+    types.float64[:, :, ::1], VEC,
     types.int64, types.float64, types.int64, types.int64, types.float64, types.int64,
     types.int64[::1], MAT,
 )
@@ -258,37 +259,43 @@ BATCH_CHUNK = 64
 def _solve_batch(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory, damping,
                  warm, order, coords):
     """Solve every point; the freeness operator is ``OP`` with its operator 0 replaced at point
-    k by the dense matrix ``PHI[k]`` (unit freeness ``PHIS[k]``) where PHI has more than one."""
-    n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0])
+    k by the dense matrix ``PHI[k]`` (unit freeness ``PHIS[k]``) where PHI has more than one;
+    the per-region rows are ``REG[k]`` where REG has more than one."""
+    n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0], REG.shape[0])
     m = X0.shape[1]
     K = operator_regions(OP)  # regions (the state may be longer: several groups)
     X = np.empty((n, m))
     OUT = np.empty((n, 5, K))
     IT = np.empty(n, dtype=np.int64)
     RES = np.empty(n)
-    n_chunks = (n + BATCH_CHUNK - 1) // BATCH_CHUNK
+    chunk = BATCH_CHUNK if warm else 1  # cold points are independent: one per task
+    n_chunks = (n + chunk - 1) // chunk
     for c in prange(n_chunks):
         # Each chunk works on its own copies of the point's inputs and outputs: views into the
         # shared arrays would touch their reference counts, one cache line that both cores
         # would fight over on every view.
         ws = workspace(m, K, memory, method)
         x, out = np.empty(m), np.empty((5, K))
-        lam, par, reg = np.empty(LAM.shape[1]), np.empty(PAR.shape[1]), REG.copy()
+        lam, par, reg = np.empty(LAM.shape[1]), np.empty(PAR.shape[1]), REG[0].copy()
         mats, weights = OP[1].copy(), OP[2].copy()
         Phi = (OP[0], mats, weights, OP[3])
         res = np.nan
-        for q in range(c * BATCH_CHUNK, min(n, (c + 1) * BATCH_CHUNK)):
+        for q in range(c * chunk, min(n, (c + 1) * chunk)):
             k = order[q]  # points in the order given, results in place
-            first = q == c * BATCH_CHUNK
+            first = q == c * chunk
             keep = warm and not first and np.isfinite(res)
             if not keep:
                 _copy_row(X0, k, x)
-            elif q - c * BATCH_CHUNK >= 3 and np.isfinite(RES[order[q - 2]] + RES[order[q - 3]]):
+            elif q - c * chunk >= 3 and np.isfinite(RES[order[q - 2]] + RES[order[q - 3]]):
                 _predict(x, X, coords, k, order[q - 1], order[q - 2], order[q - 3])
             if first or LAM.shape[0] > 1:
                 _copy_row(LAM, k, lam)
             if first or PAR.shape[0] > 1:
                 _copy_row(PAR, k, par)
+            if REG.shape[0] > 1:
+                for r in range(reg.shape[0]):
+                    for i in range(reg.shape[1]):
+                        reg[r, i] = REG[k, r, i]
             if PHI.shape[0] > 1:
                 for i in range(K):
                     for j in range(K):
@@ -532,6 +539,28 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
             varying.append(lam[:, free])
         order, coords = _path(np.hstack(varying))
     PAR, REG, PHI, PHIS = _batch_arrays(model, arrays)
+    return _solve_points(model, lam, PAR, REG[None], PHI, PHIS, x0, opts, warm, order, coords)
+
+
+def short_run_regional(model, lam, reg, *, x0=None, options: SolverOptions | None = None) -> ShortRun:
+    """Many short runs in one compiled, parallel call, at points that differ in the state
+    ``lam`` (n, N) (or one row for all) and in the model's per-region kernel rows ``reg``
+    (n, rows, K): ``model.kernel_args()[1]`` of the model at each point (e.g. shocked
+    fundamentals), which the caller builds and validates. Each point starts from its row of
+    ``x0`` (n, m) (default: the model's initial state at the first ``lam``), cold: the results
+    of a point do not depend on the other points (used by :func:`neg.simulate_shocks`)."""
+    opts = SolverOptions.from_kwargs(options)
+    lam = np.ascontiguousarray(np.atleast_2d(np.asarray(lam, dtype=float)))
+    REG = np.ascontiguousarray(np.asarray(reg, dtype=float))
+    par, _ = _kernel_args(model)
+    op = model.freeness_operator
+    n = max(lam.shape[0], REG.shape[0])
+    return _solve_points(model, lam, par[None].copy(), REG, np.ascontiguousarray(op.matrix[None]),
+                         np.array([op.phi]), x0, opts, False, np.arange(n), np.zeros((n, 0)))
+
+
+def _solve_points(model, lam, PAR, REG, PHI, PHIS, x0, opts, warm, order, coords) -> ShortRun:
+    """The compiled batch solve and its ShortRun (REG: a stack of per-region rows)."""
     OP = model.freeness_operator.kernel_arg
     if x0 is None:
         X0 = np.ascontiguousarray(np.stack([model.initial_state(l) for l in lam[:1]]))
@@ -549,7 +578,8 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
     payoff = OUT[:, 4]
     if model.payoff_kernel is not None:
         at = [k if PHI.shape[0] > 1 else 0 for k in range(n)]
-        payoff = np.stack([_payoff(model, X[k], lam_full[k], PAR[k if PAR.shape[0] > 1 else 0], REG,
+        payoff = np.stack([_payoff(model, X[k], lam_full[k], PAR[k if PAR.shape[0] > 1 else 0],
+                                   REG[k if REG.shape[0] > 1 else 0],
                                    _operator_at(OP, PHI[at[k]], PHIS[at[k]])) for k in range(n)])
     return ShortRun(lam_full, OUT[:, 0], OUT[:, 1], OUT[:, 2], OUT[:, 3], payoff,
                     converged=RES <= opts.tol, iterations=IT, residual=RES, method=opts.method,
