@@ -277,6 +277,8 @@ VARIABLES: dict[str, Variable] = _table(
       "Index of an independent shock path (its random numbers depend only on the seed and it)."),
     V("volatility", "volatility of the cyclical component", "1",
       "Standard deviation over time of the cyclical component of log regional GDP (HP filter)."),
+    V("mean_volatility", "mean volatility of the cyclical components", "1",
+      "Mean over regions of the volatility of the cyclical component of log regional GDP."),
     V("correlation", "correlation of cyclical components", "1",
       "Pearson correlation over time of the cyclical components of two regions."),
     V("mean_correlation", "mean pairwise correlation of cyclical components", "1",
