@@ -46,13 +46,14 @@ import dataclasses
 import json
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import xarray as xr
 
 from neg._version import __version__
 from neg.models.base import Capability
+from neg.options import Options, nested, option
 from neg.results import ShortRun
 from neg.solvers.fixed_point import SolverOptions, short_run_regional
 from neg.solvers.migration import _onto, _Rule
@@ -61,7 +62,7 @@ from neg.state import StateSpace
 from neg.variables import attrs as variable_attrs
 from neg.welfare import real_gdp
 
-__all__ = ["Shocks", "simulate_shocks", "shock_targets"]
+__all__ = ["Shocks", "ShocksOptions", "simulate_shocks", "shock_targets"]
 
 #: the fundamentals: regional accounts (GDP, cost of living) never read them, so GDP is computed
 #: with the unshocked model (no model is rebuilt per point)
@@ -153,6 +154,31 @@ class Shocks:
         return s
 
 
+@dataclass(frozen=True)
+class ShocksOptions(Options):
+    """Settings of :func:`simulate_shocks` beyond the model, the periods, the shocks and the
+    migration speed (the keyword arguments; the ``study`` keys of the study kind ``shocks``)."""
+
+    algorithm: ClassVar[str] = "simulate_shocks"
+
+    migration_cost: float = option(0.0, "nonneg_number",
+                                   help="payoff gain a move must exceed, in payoff units")
+    dynamics: str = option("replicator", "choice", choices=DYNAMICS, help="migration rule")
+    dispersion: float | None = option(None, "pos_number", nullable=True,
+                                      help="eta of the logit choice probabilities (logit only)")
+    samples: int = option(1, "pos_int", help="number of independent shock paths")
+    seed: int | None = option(None, "nonneg_int", nullable=True,
+                              help="entropy of the random numbers (None: fresh)")
+    burn_in: int = option(0, "nonneg_int", help="periods run and discarded before the first recorded")
+    solver: SolverOptions = nested(SolverOptions)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if (self.dynamics == "logit") != (self.dispersion is not None):
+            raise ValueError("dispersion: the logit dynamics needs a dispersion eta > 0; the "
+                             "replicator none")
+
+
 def _number(name: str, v) -> float:
     if isinstance(v, bool):
         raise ValueError(f"{name}: must be a number, got {v!r}")
@@ -228,7 +254,8 @@ def _periods(name: str, v, lo: int) -> int:
 def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed: float, *,
                     migration_cost: float = 0.0, dynamics: str = "replicator", samples: int = 1,
                     seed: int | None = None, burn_in: int = 0, dispersion: float | None = None,
-                    lam0=None, options: SolverOptions | None = None, **settings) -> xr.Dataset:
+                    lam0=None, options: ShocksOptions | SolverOptions | None = None,
+                    **settings) -> xr.Dataset:
     """Regional fluctuations: shocks every period, the short run, then one period of migration.
 
     Parameters
@@ -243,7 +270,8 @@ def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed:
     seed : the entropy of the random numbers (None: fresh, recorded in ``attrs["seed"]``).
     burn_in : periods simulated before the first recorded one (>= 0).
     lam0 : shares at the start (default: the model's symmetric state, e.g. uniform).
-    options, **settings : the short run's :class:`SolverOptions` (``tol``, ``method``, ...).
+    options, **settings : :class:`ShocksOptions` (or the short run's :class:`SolverOptions`);
+        settings of the short run by name (``tol``, ``method``, ...).
 
     Returns
     -------
@@ -254,25 +282,16 @@ def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed:
     """
     shocks = Shocks.of(shocks)
     periods = _periods("periods", periods, 1)
-    burn_in = _periods("burn_in", burn_in, 0)
-    samples = _periods("samples", samples, 1)
     speed = _number("migration_speed", migration_speed)
     if speed < 0:
         raise ValueError(f"migration_speed: must be >= 0, got {speed:g}")
-    cost = _number("migration_cost", migration_cost)
-    if cost < 0:
-        raise ValueError(f"migration_cost: must be >= 0, got {cost:g}")
-    if dynamics not in DYNAMICS:
-        raise ValueError(f"dynamics: must be one of {DYNAMICS}, got {dynamics!r}")
-    if (dynamics == "logit") != (dispersion is not None):
-        raise ValueError("dispersion: the logit dynamics needs a dispersion eta > 0; the replicator none")
-    if dispersion is not None and not _number("dispersion", dispersion) > 0:
-        raise ValueError(f"dispersion: must be > 0, got {dispersion!r}")
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy)
-    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed: must be an integer >= 0 or None, got {seed!r}")
-    opts = SolverOptions.from_kwargs(options, **settings)
+    o = ShocksOptions.resolve(options, migration_cost=migration_cost, dynamics=dynamics,
+                              samples=samples, seed=seed, burn_in=burn_in, dispersion=dispersion,
+                              **settings)
+    cost, dynamics, samples, burn_in, dispersion = (o.migration_cost, o.dynamics, o.samples,
+                                                    o.burn_in, o.dispersion)
+    seed = int(np.random.SeedSequence().entropy) if o.seed is None else o.seed
+    opts = o.solver
     shocked = _Shocked(model, shocks.target)
     space = StateSpace.of(model)
     rule = _Rule(space, dynamics, speed, dispersion, cost)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numba
 import numpy as np
 from numba import njit, prange, types
 
@@ -255,60 +256,86 @@ _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1],
 BATCH_CHUNK = 64
 
 
+@njit(cache=True, error_model="numpy")
+def _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm):
+    """(n, chunk, n_chunks, X, OUT, IT, RES) of a batch."""
+    n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0], REG.shape[0])
+    K = operator_regions(OP)  # regions (the state may be longer: several groups)
+    chunk = BATCH_CHUNK if warm else 1  # cold points are independent: one per task
+    return (n, chunk, (n + chunk - 1) // chunk, np.empty((n, X0.shape[1])), np.empty((n, 5, K)),
+            np.empty(n, dtype=np.int64), np.empty(n))
+
+
+@njit(cache=True, error_model="numpy")
+def _solve_chunk(c, chunk, n, F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter,
+                 memory, damping, warm, order, coords, X, OUT, IT, RES):
+    """Solve the points of chunk c in order (each warm-started from the one before with warm)."""
+    m = X0.shape[1]
+    K = operator_regions(OP)
+    # Each chunk works on its own copies of the point's inputs and outputs: views into the
+    # shared arrays would touch their reference counts, one cache line that both cores
+    # would fight over on every view.
+    ws = workspace(m, K, memory, method)
+    x, out = np.empty(m), np.empty((5, K))
+    lam, par, reg = np.empty(LAM.shape[1]), np.empty(PAR.shape[1]), REG[0].copy()
+    mats, weights = OP[1].copy(), OP[2].copy()
+    Phi = (OP[0], mats, weights, OP[3])
+    res = np.nan
+    for q in range(c * chunk, min(n, (c + 1) * chunk)):
+        k = order[q]  # points in the order given, results in place
+        first = q == c * chunk
+        keep = warm and not first and np.isfinite(res)
+        if not keep:
+            _copy_row(X0, k, x)
+        elif q - c * chunk >= 3 and np.isfinite(RES[order[q - 2]] + RES[order[q - 3]]):
+            _predict(x, X, coords, k, order[q - 1], order[q - 2], order[q - 3])
+        if first or LAM.shape[0] > 1:
+            _copy_row(LAM, k, lam)
+        if first or PAR.shape[0] > 1:
+            _copy_row(PAR, k, par)
+        if REG.shape[0] > 1:
+            for r in range(reg.shape[0]):
+                for i in range(reg.shape[1]):
+                    reg[r, i] = REG[k, r, i]
+        if PHI.shape[0] > 1:
+            for i in range(K):
+                for j in range(K):
+                    mats[0, i, j] = PHI[k, i, j]
+            weights[0, 0] = PHIS[k]
+        it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep)
+        IT[k], RES[k] = it, res
+        G(x, lam, par, reg, Phi, out)
+        for i in range(m):
+            X[k, i] = x[i]
+        for r in range(5):
+            for i in range(K):
+                OUT[k, r, i] = out[r, i]
+
+
 @njit(_BATCH_SIGNATURE, cache=True, error_model="numpy", parallel=True)
 def _solve_batch(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory, damping,
                  warm, order, coords):
     """Solve every point; the freeness operator is ``OP`` with its operator 0 replaced at point
     k by the dense matrix ``PHI[k]`` (unit freeness ``PHIS[k]``) where PHI has more than one;
-    the per-region rows are ``REG[k]`` where REG has more than one."""
-    n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0], REG.shape[0])
-    m = X0.shape[1]
-    K = operator_regions(OP)  # regions (the state may be longer: several groups)
-    X = np.empty((n, m))
-    OUT = np.empty((n, 5, K))
-    IT = np.empty(n, dtype=np.int64)
-    RES = np.empty(n)
-    chunk = BATCH_CHUNK if warm else 1  # cold points are independent: one per task
-    n_chunks = (n + chunk - 1) // chunk
+    the per-region rows are ``REG[k]`` where REG has more than one. Chunks run in parallel."""
+    n, chunk, n_chunks, X, OUT, IT, RES = _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm)
     for c in prange(n_chunks):
-        # Each chunk works on its own copies of the point's inputs and outputs: views into the
-        # shared arrays would touch their reference counts, one cache line that both cores
-        # would fight over on every view.
-        ws = workspace(m, K, memory, method)
-        x, out = np.empty(m), np.empty((5, K))
-        lam, par, reg = np.empty(LAM.shape[1]), np.empty(PAR.shape[1]), REG[0].copy()
-        mats, weights = OP[1].copy(), OP[2].copy()
-        Phi = (OP[0], mats, weights, OP[3])
-        res = np.nan
-        for q in range(c * chunk, min(n, (c + 1) * chunk)):
-            k = order[q]  # points in the order given, results in place
-            first = q == c * chunk
-            keep = warm and not first and np.isfinite(res)
-            if not keep:
-                _copy_row(X0, k, x)
-            elif q - c * chunk >= 3 and np.isfinite(RES[order[q - 2]] + RES[order[q - 3]]):
-                _predict(x, X, coords, k, order[q - 1], order[q - 2], order[q - 3])
-            if first or LAM.shape[0] > 1:
-                _copy_row(LAM, k, lam)
-            if first or PAR.shape[0] > 1:
-                _copy_row(PAR, k, par)
-            if REG.shape[0] > 1:
-                for r in range(reg.shape[0]):
-                    for i in range(reg.shape[1]):
-                        reg[r, i] = REG[k, r, i]
-            if PHI.shape[0] > 1:
-                for i in range(K):
-                    for j in range(K):
-                        mats[0, i, j] = PHI[k, i, j]
-                weights[0, 0] = PHIS[k]
-            it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep)
-            IT[k], RES[k] = it, res
-            G(x, lam, par, reg, Phi, out)
-            for i in range(m):
-                X[k, i] = x[i]
-            for r in range(5):
-                for i in range(K):
-                    OUT[k, r, i] = out[r, i]
+        _solve_chunk(c, chunk, n, F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter,
+                     memory, damping, warm, order, coords, X, OUT, IT, RES)
+    return X, OUT, IT, RES
+
+
+@njit(_BATCH_SIGNATURE, cache=True, error_model="numpy")
+def _solve_batch_serial(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory,
+                        damping, warm, order, coords):
+    """:func:`_solve_batch` without threads, for processes with one numba thread (study workers).
+    A process forked after numba's OpenMP layer started (the study's forkserver imports neg, and
+    the parallel kernels start the layer when they load) must not enter a parallel region: numba
+    terminates it ("fork() called from a process already using GNU OpenMP")."""
+    n, chunk, n_chunks, X, OUT, IT, RES = _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm)
+    for c in range(n_chunks):
+        _solve_chunk(c, chunk, n, F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter,
+                     memory, damping, warm, order, coords, X, OUT, IT, RES)
     return X, OUT, IT, RES
 
 
@@ -567,7 +594,8 @@ def _solve_points(model, lam, PAR, REG, PHI, PHIS, x0, opts, warm, order, coords
     else:
         X0 = np.ascontiguousarray(np.atleast_2d(np.asarray(x0, dtype=float)))
     J = fast_kernel(_jacobian_kernel(model, opts.method), BLOCK_SIGNATURE)
-    X, OUT, IT, RES = _solve_batch(
+    solve = _solve_batch if numba.get_num_threads() > 1 else _solve_batch_serial
+    X, OUT, IT, RES = solve(
         fast_kernel(model.fixed_point_map, MAP_SIGNATURE), J,
         fast_kernel(model.outputs_kernel, BLOCK_SIGNATURE), X0, lam, PAR, REG, OP, PHI, PHIS,
         METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping, int(bool(warm)),
