@@ -582,7 +582,8 @@ def _shocks_figure(d, speed, lines):
             if not has_speed:
                 da = da.expand_dims(speed)
             da = da.transpose(speed, ...)
-            q = np.nanquantile(np.asarray(da.values, dtype=float).reshape(x.size, -1), [0.1, 0.5, 0.9], axis=1)
+            values = np.asarray(da.values, dtype=float).reshape(x.size, -1)
+            q = np.nanquantile(values, [0.1, 0.5, 0.9], axis=1)
             label = None if g is None else f"{_label(d, lines)} = {_fmt(g)}"
             (line,) = ax.plot(x, q[1], marker="o", label=label)
             ax.fill_between(x, q[0], q[2], color=line.get_color(), alpha=0.2, linewidth=0)

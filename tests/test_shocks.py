@@ -4,6 +4,8 @@ errors, and the study kind ``shocks``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -11,6 +13,7 @@ import xarray as xr
 
 import neg
 from neg import metrics
+from neg.cli import main
 from neg.study.errors import ConfigError
 
 RT = neg.Geography.racetrack(6)
@@ -285,3 +288,16 @@ def test_study_kind_shocks_bad_config(tmp_path):
     path.write_text(CONFIG.replace("persistence: 0.9", "persistence: 1.5"))
     with pytest.raises(ConfigError, match="study.persistence"):
         neg.run(str(path), workers=1, quiet=True)
+
+
+def test_shipped_config_and_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    out, png = tmp_path / "s.nc", tmp_path / "s.png"
+    sets = ["--set", "study.periods=20", "--set", "study.samples=3", "--set", "study.burn_in=0"]
+    cfg = str(Path(__file__).resolve().parent.parent / "configs" / "synchronisation.yaml")
+    assert main(["run", cfg, *sets, "-o", str(out), "--workers", "1"]) == 0
+    back = xr.open_dataset(out)
+    assert back["mean_correlation"].dims == ("migration_speed", "phi", "sample")
+    assert back.sizes["migration_speed"] == 3 and back.sizes["phi"] == 2
+    assert main(["plot", str(out), "-o", str(png)]) == 0
+    assert png.stat().st_size > 1000

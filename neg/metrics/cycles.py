@@ -116,6 +116,8 @@ def correlation_matrix(series: xr.DataArray, dim: str = "time") -> xr.DataArray:
     with np.errstate(invalid="ignore", divide="ignore"):
         out = xr.corr(a, b, dim=dim)
     out.attrs = variable_attrs("correlation")
+    if "region_" in out.coords:
+        out["region_"].attrs = variable_attrs("region_")
     return out.rename("correlation")
 
 
@@ -217,7 +219,6 @@ def synchronisation(ds: xr.Dataset, lamb: float = 1600, dim: str = "time") -> xr
     if "real_wage" in ds:
         gap = np.log(ds["real_wage"]).std(REGION).mean(dim)
         out["real_wage_gap"] = gap.assign_attrs(variable_attrs("real_wage_gap"))
-    out["region_"] = out["region"].values if "region" in out.coords else np.arange(out.sizes["region_"])
     for c in out.coords:
         if str(c) in ("region", "region_", "time", "sample"):
             out[c].attrs = variable_attrs(str(c))

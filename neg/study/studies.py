@@ -34,6 +34,7 @@ from neg.geography import Geography
 from neg.metrics import synchronisation
 from neg.models.base import ModelProtocol
 from neg.options import Options, OptionSpec
+from neg.shocks import Shocks, ShocksOptions, simulate_shocks
 from neg.solvers.bifurcation import break_point, sustain_point, uniform_leading_eigenvalue
 from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
 from neg.solvers.diagram import DiagramOptions
@@ -41,7 +42,6 @@ from neg.solvers.fixed_point import SolverOptions, short_run
 from neg.solvers.long_run import DYNAMICS as LONG_RUN_DYNAMICS
 from neg.solvers.long_run import EquilibriaOptions, LongRunOptions, equilibria, long_run, payoff_gap
 from neg.solvers.simulate import DYNAMICS, SimulateOptions, simulate
-from neg.shocks import Shocks, ShocksOptions, simulate_shocks
 from neg.state import StateSpace
 from neg.study.io import flat_from_points
 from neg.variables import VARIABLES
