@@ -38,6 +38,7 @@ from neg.kernels import (
 from neg.operators import OPERATOR, freeness_stack, operator_regions
 from neg.options import Options, option
 from neg.results import ShortRun
+from neg.solvers._locality import _path, locality_order  # noqa: F401 - locality_order: public here
 from neg.state import StateSpace
 
 __all__ = ["SolverOptions", "short_run", "short_run_batch", "METHODS"]
@@ -325,13 +326,13 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_ite
     return X, OUT, IT, RES
 
 
+#: without threads, for processes with one numba thread (study workers): a process forked after
+#: numba's OpenMP layer started (the study's forkserver imports neg, whose parallel kernels start
+#: it as they load) must not enter a parallel region ("fork() called from a process already using
+#: GNU OpenMP"). Its own function (the numba cache is per function), the same chunk body.
 @njit(_BATCH_SIGNATURE, cache=True, error_model="numpy")
 def _solve_batch_serial(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory,
                         damping, warm, order, coords):
-    """:func:`_solve_batch` without threads, for processes with one numba thread (study workers).
-    A process forked after numba's OpenMP layer started (the study's forkserver imports neg, and
-    the parallel kernels start the layer when they load) must not enter a parallel region: numba
-    terminates it ("fork() called from a process already using GNU OpenMP")."""
     n, chunk, n_chunks, X, OUT, IT, RES = _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm)
     for c in range(n_chunks):
         _solve_chunk(c, chunk, n, F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter,
@@ -458,79 +459,6 @@ def _operator_at(op: tuple, matrix: np.ndarray, phi: float) -> tuple:
     return (op[0], mats, weights, op[3])
 
 
-def locality_order(features: np.ndarray) -> np.ndarray:
-    """An order of the points (rows of ``features``, n x d) in which consecutive points are
-    close: the boustrophedon ("snake") path through a grid over the leading (at most three)
-    principal axes of the min-max scaled features, finest along the last axis. Deterministic;
-    the identity when nothing varies or when d > 64 (too many inputs to be worth it)."""
-    return _path(features)[0]
-
-
-def _path(features: np.ndarray):
-    """:func:`locality_order` and the points' coordinates (n, <= 3) it was computed from."""
-    f = _unit_scaled(np.ascontiguousarray(np.asarray(features, dtype=float).T))  # (d, n)
-    n = f.shape[1]
-    if f.shape[0] == 0 or f.shape[0] > 64 or n < 3:
-        return np.arange(n), np.zeros((n, 0))
-    if f.shape[0] > 1:  # leading principal axes, if the inputs are many or nearly collinear
-        mean = f.mean(axis=1)
-        val, vec = np.linalg.eigh(f @ f.T / n - np.outer(mean, mean))
-        if f.shape[0] > 3 or val[0] < 0.05 * val[-1]:
-            k = min(3, int(np.sum(val > 1e-12 * val[-1])))
-            f = _unit_scaled(vec[:, ::-1][:, :k].T @ (f - mean[:, None]))
-    order = _snake_order(np.ascontiguousarray(f), max(1, round(n ** (1.0 / f.shape[0]))))
-    return order, np.ascontiguousarray(f.T)
-
-
-def _unit_scaled(f: np.ndarray) -> np.ndarray:
-    """The rows of f (d, n) that vary, scaled to [0, 1]."""
-    lo, hi = f.min(axis=1), f.max(axis=1)
-    keep = hi > lo
-    return (f[keep] - lo[keep, None]) / (hi - lo)[keep, None]
-
-
-@njit(cache=True)
-def _snake_order(f, bins):
-    """The snake path through ``bins`` cells per axis of the points f (d, n) in [0, 1]: by cell
-    along the coarse axes, the direction along each axis flipping with the cells of the
-    coarser ones, then along the last axis (ties keep the input order). A counting sort into
-    about n buckets, then an insertion sort of the nearly sorted result: O(n) unless the points
-    crowd into few buckets, which get a quicksort."""
-    d, n = f.shape
-    coarse = bins ** (d - 1)
-    fine = max(1, -(-n // coarse))
-    key = np.empty(n)  # cell along the coarse axes + position in [0, 1) along the last
-    bucket = np.empty(n, dtype=np.int64)
-    for p in range(n):
-        k, parity = 0, 0
-        for a in range(d - 1):
-            c = min(int(f[a, p] * bins), bins - 1)
-            k = k * bins + (bins - 1 - c if parity % 2 == 1 else c)
-            parity += c
-        last = min(1.0 - f[d - 1, p] if parity % 2 == 1 else f[d - 1, p], 1.0 - 1e-12)
-        key[p] = k + last
-        bucket[p] = k * fine + min(int(last * fine), fine - 1)
-    start = np.zeros(coarse * fine + 1, dtype=np.int64)
-    for p in range(n):
-        start[bucket[p] + 1] += 1
-    if start.max() > 64:  # crowded buckets: sort the keys instead
-        return np.argsort(key)
-    for b in range(coarse * fine):
-        start[b + 1] += start[b]
-    order = np.empty(n, dtype=np.int64)
-    for p in range(n):
-        order[start[bucket[p]]] = p
-        start[bucket[p]] += 1
-    for i in range(1, n):  # within buckets (a few points each)
-        p = order[i]
-        j = i - 1
-        while j >= 0 and key[order[j]] > key[p]:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = p
-    return order
-
-
 def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0=None,
                     warm: bool = True, **params) -> ShortRun:
     """Many short runs in one compiled, parallel call.
@@ -570,12 +498,10 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
 
 
 def short_run_regional(model, lam, reg, *, x0=None, options: SolverOptions | None = None) -> ShortRun:
-    """Many short runs in one compiled, parallel call, at points that differ in the state
-    ``lam`` (n, N) (or one row for all) and in the model's per-region kernel rows ``reg``
-    (n, rows, K): ``model.kernel_args()[1]`` of the model at each point (e.g. shocked
-    fundamentals), which the caller builds and validates. Each point starts from its row of
-    ``x0`` (n, m) (default: the model's initial state at the first ``lam``), cold: the results
-    of a point do not depend on the other points (used by :func:`neg.simulate_shocks`)."""
+    """Short runs in one compiled call at points that differ in the state ``lam`` (n, N) and the
+    per-region kernel rows ``reg`` (n, rows, K) (``kernel_args()[1]`` of each point's model,
+    built and validated by the caller), each from its row of ``x0`` (default: the initial state
+    at the first ``lam``), independently of the others (:func:`neg.simulate_shocks`)."""
     opts = SolverOptions.from_kwargs(options)
     lam = np.ascontiguousarray(np.atleast_2d(np.asarray(lam, dtype=float)))
     REG = np.ascontiguousarray(np.asarray(reg, dtype=float))
