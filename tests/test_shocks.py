@@ -301,3 +301,19 @@ def test_shipped_config_and_plot(tmp_path):
     assert back.sizes["migration_speed"] == 3 and back.sizes["phi"] == 2
     assert main(["plot", str(out), "-o", str(png)]) == 0
     assert png.stat().st_size > 1000
+
+
+def test_pairwise_measures_match_their_definitions():
+    rng = np.random.default_rng(8)
+    Y = xr.DataArray(np.cumsum(rng.standard_normal((2, 40, 4)), axis=1), dims=("sample", "time", "region"))
+    corr = metrics.correlation_matrix(Y)
+    for k in range(2):
+        np.testing.assert_allclose(corr.values[k], np.corrcoef(Y.values[k].T), atol=1e-12)
+    s = metrics.synchronisation(xr.Dataset({"gdp": np.exp(Y)}))
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    c = [metrics.concordance(Y.isel(region=i), Y.isel(region=j)) for i, j in pairs]
+    np.testing.assert_allclose(s["mean_concordance"].values,
+                               np.mean([x["concordance"].values for x in c], axis=0), atol=1e-12)
+    np.testing.assert_allclose(s["mean_concordance_independent"].values,
+                               np.mean([x["concordance_independent"].values for x in c], axis=0),
+                               atol=1e-12)

@@ -103,21 +103,35 @@ def volatility(series: xr.DataArray, dim: str = "time") -> xr.DataArray:
     return out.rename("volatility")
 
 
-def _pairs(da: xr.DataArray, dim: str) -> tuple[xr.DataArray, xr.DataArray]:
+def _pairwise(series: xr.DataArray, dim: str, fn) -> xr.DataArray:
+    """fn(X) for X (..., T, K), the series along ``dim`` and ``region`` last, returning a
+    (..., K, K) matrix: as a DataArray over the other dims, region and region_."""
+    da = _series(series, dim)
     if REGION not in da.dims:
         raise ValueError(f"series: no dimension {REGION!r} to compare regions (dims: {list(da.dims)})")
-    return da, da.rename({REGION: "region_"})
+    moved = da.transpose(..., dim, REGION)
+    other = moved.dims[:-2]
+    coords = {c: da.coords[c] for c in da.coords if set(da.coords[c].dims) <= set(other)}
+    if REGION in da.coords:
+        coords[REGION] = ((REGION,), da[REGION].values, variable_attrs(REGION))
+        coords["region_"] = (("region_",), da[REGION].values, variable_attrs("region_"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        values = fn(np.asarray(moved.values, dtype=float))
+    return xr.DataArray(values, dims=(*other, REGION, "region_"), coords=coords)
+
+
+def _corr(X: np.ndarray) -> np.ndarray:
+    Xc = X - X.mean(axis=-2, keepdims=True)
+    cov = np.einsum("...ti,...tj->...ij", Xc, Xc)
+    sd = np.sqrt(np.einsum("...ii->...i", cov))
+    return cov / (sd[..., :, None] * sd[..., None, :])
 
 
 def correlation_matrix(series: xr.DataArray, dim: str = "time") -> xr.DataArray:
-    """Pearson correlation over ``dim`` of every pair of regions: dims (region, region_, ...);
-    NaN where a series is constant."""
-    a, b = _pairs(_series(series, dim), dim)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = xr.corr(a, b, dim=dim)
+    """Pearson correlation over ``dim`` of every pair of regions: dims (..., region, region_);
+    NaN where a series is constant or has a NaN."""
+    out = _pairwise(series, dim, _corr)
     out.attrs = variable_attrs("correlation")
-    if "region_" in out.coords:
-        out["region_"].attrs = variable_attrs("region_")
     return out.rename("correlation")
 
 
@@ -151,6 +165,20 @@ def concordance(a: xr.DataArray, b: xr.DataArray, dim: str = "time") -> xr.Datas
     e = pa * pb + (1 - pa) * (1 - pb)
     return xr.Dataset({"concordance": c.assign_attrs(variable_attrs("concordance")),
                        "concordance_independent": e.assign_attrs(variable_attrs("concordance_independent"))})
+
+
+def _concordances(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise concordance of the phases of the columns of X (..., T, K) and its value under
+    independence (the formulas of :func:`concordance`; NaN where a series has a NaN)."""
+    d = np.diff(X, axis=-2)
+    S = (d > 0).astype(float)
+    n = d.shape[-2]
+    C = (np.einsum("...ti,...tj->...ij", S, S) + np.einsum("...ti,...tj->...ij", 1 - S, 1 - S)) / n
+    p = S.mean(axis=-2)
+    E = p[..., :, None] * p[..., None, :] + (1 - p[..., :, None]) * (1 - p[..., None, :])
+    bad = np.any(np.isnan(d), axis=-2)
+    mask = bad[..., :, None] | bad[..., None, :]
+    return np.where(mask, np.nan, C), np.where(mask, np.nan, E)
 
 
 def sigma_convergence(series: xr.DataArray) -> xr.DataArray:
@@ -198,8 +226,8 @@ def synchronisation(ds: xr.Dataset, lamb: float = 1600, dim: str = "time") -> xr
     cycle, _ = hp_filter(y, lamb, dim)
     vol = volatility(cycle, dim)
     corr = correlation_matrix(cycle, dim)
-    a, b = _pairs(y, dim)
-    conc = concordance(a, b, dim)
+    conc = {"concordance": _pairwise(y, dim, lambda X: _concordances(X)[0]),
+            "concordance_independent": _pairwise(y, dim, lambda X: _concordances(X)[1])}
     out = xr.Dataset({
         "volatility": vol,
         "mean_volatility": vol.mean(REGION).assign_attrs(variable_attrs("mean_volatility")),
