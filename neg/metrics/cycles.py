@@ -223,6 +223,8 @@ def synchronisation(ds: xr.Dataset, lamb: float = 1600, dim: str = "time") -> xr
     if not isinstance(ds, xr.Dataset) or "gdp" not in ds:
         raise ValueError("synchronisation: expected a neg.simulate_shocks Dataset (with 'gdp')")
     y = np.log(ds["gdp"])
+    if dim not in y.coords:  # growth rates align with the periods they end
+        y = y.assign_coords({dim: np.arange(y.sizes[dim])})
     cycle, _ = hp_filter(y, lamb, dim)
     vol = volatility(cycle, dim)
     corr = correlation_matrix(cycle, dim)
