@@ -332,8 +332,8 @@ def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed:
                     one = ShortRun(lam[k], sr.wage[k], sr.income[k], sr.price_index[k],
                                    sr.real_wage[k], sr.payoff[k], bool(ok[k]), 0, 0.0)
                     out["gdp"][k, r] = real_gdp(m, one, lam[k])
-        for k in np.flatnonzero(ok):  # no move on a failed short run
-            lam[k] = rule.period(lam[k], sr.payoff[k])
+        if np.any(ok):  # no move on a failed short run
+            lam[ok] = rule.period(lam[ok], sr.payoff[ok])
 
     shock = S[:, burn_in:]
     dim, labels = _state_dim(model, space)

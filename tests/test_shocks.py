@@ -317,3 +317,23 @@ def test_pairwise_measures_match_their_definitions():
     np.testing.assert_allclose(s["mean_concordance_independent"].values,
                                np.mean([x["concordance_independent"].values for x in c], axis=0),
                                atol=1e-12)
+
+
+@pytest.mark.parametrize("cost", [0.0, 0.01])
+def test_one_period_of_a_stack_is_each_state_alone(cost):
+    from neg.solvers.migration import _Rule
+    from neg.state import StateSpace
+
+    rng = np.random.default_rng(9)
+    lam = rng.dirichlet(np.ones(6), 7)
+    lam[2, 3] = 0.0  # an empty region stays empty
+    lam[2] /= lam[2].sum()
+    w = 1.0 + 0.05 * rng.standard_normal((7, 6))
+    for space in (StateSpace((6,)), StateSpace((3, 3))):
+        states = np.stack([space.normalise(x) for x in lam])
+        rule = _Rule(space, "replicator", 3.0, None, cost)
+        stack = rule.period(states, w)
+        rows = [rule.period(x, y) for x, y in zip(states, w, strict=True)]
+        np.testing.assert_allclose(stack, rows, rtol=0, atol=1e-15)
+        assert stack[2, 3] == 0.0
+        np.testing.assert_allclose(space.group_sums(stack[4]), 1.0, atol=1e-15)

@@ -41,21 +41,25 @@ class _Rule:
           time of d lam/dt = speed (p - lam) for fixed choice probabilities p (c = 0), a convex
           combination of two points within the caps (so within them).
 
-        ``speed = 0`` returns ``lam`` unchanged (bit for bit).
+        ``speed = 0`` returns ``lam`` unchanged (bit for bit). ``lam`` and ``w`` may be stacks
+        (n, N) of states and their payoffs (one period of each).
         """
         if self.speed == 0:
             return lam
         sp = self.space
+        if lam.ndim > 1 and (self.dynamics == "logit" or sp.caps is not None):
+            return np.stack([self.period(row, wr) for row, wr in zip(lam, w, strict=True)])
         if self.dynamics == "logit":
             return lam + (-np.expm1(-self.speed)) * (self._logit_inflow(lam, w) - lam)
         free = lam > 0
         g = self.gains(lam, np.where(free, w, 0.0), free, np.zeros_like(free))
         z = np.where(free, self.speed * g, -np.inf)
-        zmax = np.full(sp.G, -np.inf)
-        np.maximum.at(zmax, sp.gid, z)
-        with np.errstate(invalid="ignore"):
-            e = np.where(free, lam * np.exp(z - zmax[sp.gid]), 0.0)
-        out = e / sp.group_sums(e)[sp.gid]
+        out = np.zeros_like(lam)
+        for s, k in zip(sp.starts, sp.sizes, strict=True):  # lam exp(z) normalised per group
+            zg, fg = z[..., s:s + k], free[..., s:s + k]
+            with np.errstate(invalid="ignore"):
+                e = np.where(fg, lam[..., s:s + k] * np.exp(zg - zg.max(axis=-1, keepdims=True)), 0.0)
+            out[..., s:s + k] = e / e.sum(axis=-1, keepdims=True)
         return out if sp.caps is None else sp.project(out)
 
     def gains(self, lam, w, free, frozen):
@@ -76,6 +80,10 @@ class _Rule:
         free shares sum to 1 unless some are frozen: then divide by their mass)."""
         sp = self.space
         vf = np.where(free, v, 0.0)
+        if lf.ndim > 1:  # a stack of states (n, N): no frozen components (period)
+            total = np.stack([np.sum((lf * vf)[:, s:s + k], axis=1)
+                              for s, k in zip(sp.starts, sp.sizes, strict=True)], axis=1)
+            return total[:, sp.gid]
         if sp.G == 1:  # the one-group arithmetic of the original replicator
             total = lf @ vf
             return total / lf.sum() if np.any(frozen) and lf.sum() > 0 else total
