@@ -337,3 +337,13 @@ def test_one_period_of_a_stack_is_each_state_alone(cost):
         np.testing.assert_allclose(stack, rows, rtol=0, atol=1e-15)
         assert stack[2, 3] == 0.0
         np.testing.assert_allclose(space.group_sums(stack[4]), 1.0, atol=1e-15)
+
+
+def test_flat_series_have_no_correlation_and_concord():
+    """Amenity shocks leave GDP unchanged in the short run: without migration GDP is constant,
+    its cycles are round-off, which correlate with nothing (NaN) and never expand."""
+    ds = neg.simulate_shocks(CP, 30, neg.Shocks(0.9, 0.05, target="amenity"), 0.0, samples=2, seed=1)
+    s = metrics.synchronisation(ds)
+    assert np.all(np.isnan(s["mean_correlation"].values))
+    np.testing.assert_allclose(s["mean_concordance"].values, 1.0)
+    assert np.all(s["mean_volatility"].values < 1e-12)

@@ -13,9 +13,10 @@ a sweep) is kept. Formulas:
 * :func:`first_differences` - Delta y_t = y_t - y_{t-1} (growth rates of a log series).
 * :func:`volatility` - the standard deviation over time, sqrt(sum_t (x_t - xbar)^2 / (T - 1)).
 * :func:`correlation_matrix` - Pearson correlations rho_ij of the series of regions i and j over
-  time; :func:`mean_correlation` - their mean over pairs i < j.
+  time (NaN for a constant series: variation below round-off, :data:`FLAT`);
+  :func:`mean_correlation` - their mean over pairs i < j.
 * :func:`concordance` - Harding & Pagan (2002, "Dissecting the cycle", JME 49, eq. 3): with
-  phases S_t = 1 in expansion (Delta x_t > 0), else 0, over the T - 1 changes,
+  phases S_t = 1 in expansion (Delta x_t > 0, beyond round-off), else 0, over the T - 1 changes,
   C = mean_t [S_a,t S_b,t + (1 - S_a,t)(1 - S_b,t)] (1: always in the same phase); under
   independence its expected value is p_a p_b + (1 - p_a)(1 - p_b), p the shares of expansions
   (C - E ~ N(0, ~0.25/(T-1)) for independent fair phases).
@@ -120,10 +121,18 @@ def _pairwise(series: xr.DataArray, dim: str, fn) -> xr.DataArray:
     return xr.DataArray(values, dims=(*other, REGION, "region_"), coords=coords)
 
 
+#: relative size below which a series' variation (or a change) is round-off: a series whose
+#: standard deviation is below FLAT x (1 + its rms) is constant (correlation NaN), and a change
+#: below FLAT x (1 + max |x|) is no change (a contraction phase, so two flat series concord)
+FLAT = 1e-12
+
+
 def _corr(X: np.ndarray) -> np.ndarray:
     Xc = X - X.mean(axis=-2, keepdims=True)
     cov = np.einsum("...ti,...tj->...ij", Xc, Xc)
     sd = np.sqrt(np.einsum("...ii->...i", cov))
+    rms = np.sqrt(np.mean(X * X, axis=-2)) * np.sqrt(X.shape[-2])
+    sd = np.where(sd > FLAT * (np.sqrt(X.shape[-2]) + rms), sd, np.nan)
     return cov / (sd[..., :, None] * sd[..., None, :])
 
 
@@ -150,9 +159,10 @@ def mean_correlation(series: xr.DataArray, dim: str = "time") -> xr.DataArray:
 
 
 def _phases(x: xr.DataArray, dim: str) -> xr.DataArray:
-    """1.0 in expansion (the series rises), 0.0 in contraction, NaN where undefined."""
+    """1.0 in expansion (the series rises by more than round-off, :data:`FLAT`), 0.0 in
+    contraction, NaN where undefined."""
     d = x.diff(dim)
-    return xr.where(d.notnull(), (d > 0).astype(float), np.nan)
+    return xr.where(d.notnull(), (d > FLAT * (1 + abs(x).max(dim))).astype(float), np.nan)
 
 
 def concordance(a: xr.DataArray, b: xr.DataArray, dim: str = "time") -> xr.Dataset:
@@ -171,7 +181,7 @@ def _concordances(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise concordance of the phases of the columns of X (..., T, K) and its value under
     independence (the formulas of :func:`concordance`; NaN where a series has a NaN)."""
     d = np.diff(X, axis=-2)
-    S = (d > 0).astype(float)
+    S = (d > FLAT * (1 + np.abs(X).max(axis=-2, keepdims=True))).astype(float)
     n = d.shape[-2]
     C = (np.einsum("...ti,...tj->...ij", S, S) + np.einsum("...ti,...tj->...ij", 1 - S, 1 - S)) / n
     p = S.mean(axis=-2)
