@@ -213,8 +213,27 @@ def spread_of_industry():
     script.main()
 
 
+def synchronisation():
+    """Regional cycles with migration off, slow and fast, at high and low trade costs: the study
+    configs/synchronisation.yaml and its `neg plot` figure; returns the ensemble medians quoted in
+    docs/shocks.md."""
+    ds = neg.run(str(Path(__file__).parents[1] / "configs" / "synchronisation.yaml"), quiet=True)
+    neg.plot.study_figure(ds, IMG / "synchronisation.png")
+    out = {}
+    for var in ("mean_volatility", "mean_correlation", "mean_concordance", "real_wage_gap"):
+        med = ds[var].median("sample")
+        out[var] = {f"phi={p:g}": [round(float(v), 4) for v in med.sel(phi=p).values]
+                    for p in ds["phi"].values}
+    out["largest share at the end"] = {
+        f"phi={p:g}": [round(float(v), 3) for v in
+                       ds["lam"].isel(time=-1).max("region").median("sample").sel(phi=p).values]
+        for p in ds["phi"].values}
+    return out
+
+
 FIGURES = (tomahawk, racetrack, hysteresis, relocation, footloose_entrepreneur, footloose_capital,
-           pflueger, vertical_linkages, puga, helpman, headquarters_plant, spread_of_industry)
+           pflueger, vertical_linkages, puga, helpman, headquarters_plant, spread_of_industry,
+           synchronisation)
 
 
 if __name__ == "__main__":

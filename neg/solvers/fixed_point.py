@@ -257,7 +257,7 @@ _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1],
 BATCH_CHUNK = 64
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm):
     """(n, chunk, n_chunks, X, OUT, IT, RES) of a batch."""
     n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0], REG.shape[0])
@@ -267,7 +267,7 @@ def _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm):
             np.empty(n, dtype=np.int64), np.empty(n))
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _solve_chunk(c, chunk, n, F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter,
                  memory, damping, warm, order, coords, X, OUT, IT, RES):
     """Solve the points of chunk c in order (each warm-started from the one before with warm)."""
