@@ -20,7 +20,7 @@ from neg.models.helpman import Helpman
 from neg.models.multi_industry import MultiIndustry
 from neg.models.vertical_linkages import VerticalLinkages
 from neg.results import Equilibrium, ShortRun
-from neg.shocks import Shocks, simulate_shocks
+from neg.shocks import Shocks, ShocksOptions, simulate_shocks
 from neg.solvers.bifurcation import NoBifurcationWarning, break_point, break_points, sustain_point
 from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
 from neg.solvers.diagram import DiagramOptions
@@ -40,5 +40,5 @@ __all__ = [
     "simulate", "Schedule", "metrics", "policy", "welfare", "compare", "datasets",
     "LongRunOptions", "EquilibriaOptions", "TraceOptions", "DiagramOptions", "SimulateOptions",
     "Model", "Param", "Capability", "register", "calibrate", "Calibration", "CalibrateOptions",
-    "Shocks", "simulate_shocks",
+    "Shocks", "ShocksOptions", "simulate_shocks",
 ]

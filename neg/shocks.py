@@ -285,9 +285,12 @@ def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed:
     speed = _number("migration_speed", migration_speed)
     if speed < 0:
         raise ValueError(f"migration_speed: must be >= 0, got {speed:g}")
-    o = ShocksOptions.resolve(options, migration_cost=migration_cost, dynamics=dynamics,
-                              samples=samples, seed=seed, burn_in=burn_in, dispersion=dispersion,
-                              **settings)
+    given = dict(migration_cost=migration_cost, dynamics=dynamics, samples=samples, seed=seed,
+                 burn_in=burn_in, dispersion=dispersion)
+    if isinstance(options, ShocksOptions):  # keywords left at their defaults keep the options'
+        defaults = ShocksOptions()
+        given = {k: v for k, v in given.items() if v != getattr(defaults, k)}
+    o = ShocksOptions.resolve(options, **given, **settings)
     cost, dynamics, samples, burn_in, dispersion = (o.migration_cost, o.dynamics, o.samples,
                                                     o.burn_in, o.dispersion)
     seed = int(np.random.SeedSequence().entropy) if o.seed is None else o.seed

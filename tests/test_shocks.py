@@ -347,3 +347,32 @@ def test_flat_series_have_no_correlation_and_concord():
     assert np.all(np.isnan(s["mean_correlation"].values))
     np.testing.assert_allclose(s["mean_concordance"].values, 1.0)
     assert np.all(s["mean_volatility"].values < 1e-12)
+
+
+MODELS = [
+    neg.FootlooseEntrepreneur(5.0, 0.4, phi=0.1),
+    neg.FootlooseCapital(5.0, 0.4, phi=0.3),
+    neg.Pflueger(5.0, phi=0.3),
+    neg.VerticalLinkages(5.0, 0.4, 0.2, phi=0.1),
+    neg.Helpman(5.0, 0.7, phi=0.3),
+    neg.HeadquartersPlant(sigma=5.0, mu=0.4, phi=0.3),
+    neg.MultiIndustry(5.0, [0.08, 0.08], phi=0.4, geography=neg.Geography.line(3)),
+]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.name)
+def test_every_model(model):
+    ds = neg.simulate_shocks(model, 6, neg.Shocks(0.9, 0.02), 1.0, samples=2, seed=1)
+    assert bool(ds["converged"].all())
+    lam = ds["lam"].values
+    assert np.all(lam >= 0) and np.all(np.isfinite(ds["gdp"].values))
+    sizes = model.state_groups()
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    for s, k in zip(starts, sizes, strict=True):
+        np.testing.assert_allclose(lam[..., s:s + k].sum(-1), 1.0, atol=1e-12)
+
+
+def test_options_object_keeps_its_settings():
+    o = neg.ShocksOptions(samples=3, seed=5)
+    ds = neg.simulate_shocks(CP, 4, neg.Shocks(0.9, 0.02), 1.0, options=o)
+    assert ds.sizes["sample"] == 3 and ds.attrs["seed"] == "5"
