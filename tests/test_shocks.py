@@ -283,10 +283,17 @@ def test_study_kind_shocks(tmp_path):
     np.testing.assert_allclose(ds["mean_correlation"].values[1], sync["mean_correlation"].values)
 
 
-def test_study_kind_shocks_bad_config(tmp_path):
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("persistence: 0.9", "persistence: 1.5", r"study.persistence: must lie in \(-1, 1\)"),
+    ("sd: 0.02", "sd: -0.02", "study.sd"),
+    ("samples: 3", "samples: 3\n  target: productivty", "study.target: .*did you mean 'productivity'"),
+    ("samples: 3", "samples: 3\n  target: sigma", "study.target: 'sigma' is not a per-region"),
+    ("periods: 30", "periods: 0", "study.periods"),
+])
+def test_study_kind_shocks_bad_config(tmp_path, old, new, message):
     path = tmp_path / "s.yaml"
-    path.write_text(CONFIG.replace("persistence: 0.9", "persistence: 1.5"))
-    with pytest.raises(ConfigError, match="study.persistence"):
+    path.write_text(CONFIG.replace(old, new))
+    with pytest.raises(ConfigError, match=message):
         neg.run(str(path), workers=1, quiet=True)
 
 
