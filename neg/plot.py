@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -588,7 +589,7 @@ def _shocks_figure(d, speed, lines):
             (line,) = ax.plot(x, q[1], marker="o", label=label)
             ax.fill_between(x, q[0], q[2], color=line.get_color(), alpha=0.2, linewidth=0)
         ax.set_xlabel(_label(d, speed) if speed in d.coords else speed)
-        ax.set_ylabel(_label(d, var))
+        ax.set_ylabel("\n".join(textwrap.wrap(_label(d, var), 32)))
     if lines is not None:
         axs[0].legend(fontsize="small", title="median, 10-90% of samples", title_fontsize="small")
     return axs[0]
