@@ -257,6 +257,9 @@ class LongRunOptions(Options):
     polish_max: int = option(200, "nonneg_int",
                              help="largest number of occupied regions for the final Newton polish")
     stability: bool = option(True, "bool", help="compute eigenvalues and the stable flag")
+    path_tol: float = option(0.02, "pos_number", bounds=(0.0, 1.0),
+                             help="largest relative turn of the replicator's direction field over "
+                                  "one step (keeps the steps on the dynamics' path, in its basin)")
     solver: SolverOptions = nested(SolverOptions)
 
 
@@ -294,6 +297,7 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *,
     """
     o = LongRunOptions.resolve(options, **settings)
     tol, max_steps, zero_share, polish_max = o.tol, o.max_steps, o.zero_share, o.polish_max
+    path_tol = o.path_tol
     opts = o.solver
     if dynamics not in DYNAMICS:
         raise ValueError(f"dynamics: must be one of {DYNAMICS}, got {dynamics!r}")
@@ -366,14 +370,15 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *,
             # how much the direction field turned over the step: ~ h |eigenvalue|; 2 = overshoot
             err = (float(np.max(np.abs((d1 - d0)[occ]), initial=0.0))
                    / max(float(np.max(np.abs(d0[occ]), initial=0.0)), 1e-300))
-            if err <= 0.5 or h < 1e-12:
+            if err <= path_tol or h < 1e-12:
                 lam, sr = lam_e, sr_e
                 gap = space.gap(lam, sr.payoff)
                 recent = (recent + [gap])[-3:]
                 steps += 1
                 if gap > switch:
                     polished = False
-            h *= 2.0 if err < 0.1 else 1.2 if err < 0.3 else 1.0 if err <= 0.5 else 0.3
+            turn = err / path_tol  # grow the step while the field barely turns, shrink past the bound
+            h *= 2.0 if turn < 0.2 else 1.2 if turn < 0.6 else 1.0 if turn <= 1.0 else 0.3
         eq, direction = _ending(model, lam, sr, steps, gap, tol, o.stability)
         if eq.stable or not eq.converged or not o.stability:
             return eq
