@@ -301,9 +301,27 @@ def china():
             plot_result(ds, IMG / f"{name}.png", sel)
 
 
+def synchronisation():
+    """Regional cycles with migration off, slow and fast, at high and low trade costs: the study
+    configs/synchronisation.yaml and its `neg plot` figure; returns the ensemble medians quoted in
+    docs/shocks.md."""
+    ds = neg.run(str(Path(__file__).parents[1] / "configs" / "synchronisation.yaml"), quiet=True)
+    neg.plot.study_figure(ds, IMG / "synchronisation.png")
+    out = {}
+    for var in ("mean_volatility", "mean_correlation", "mean_concordance", "real_wage_gap"):
+        med = ds[var].median("sample")
+        out[var] = {f"phi={p:g}": [round(float(v), 4) for v in med.sel(phi=p).values]
+                    for p in ds["phi"].values}
+    out["largest share at the end"] = {
+        f"phi={p:g}": [round(float(v), 3) for v in
+                       ds["lam"].isel(time=-1).max("region").median("sample").sel(phi=p).values]
+        for p in ds["phi"].values}
+    return out
+
+
 FIGURES = (tomahawk, racetrack, hysteresis, relocation, footloose_entrepreneur, footloose_capital,
            pflueger, vertical_linkages, puga, puga_migration, helpman, headquarters_plant, linear,
-           spread_of_industry, china)
+           spread_of_industry, china, synchronisation)
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from neg.models.linear import Linear
 from neg.models.multi_industry import MultiIndustry
 from neg.models.vertical_linkages import VerticalLinkages
 from neg.results import Equilibrium, ShortRun
+from neg.shocks import Shocks, ShocksOptions, simulate_shocks
 from neg.solvers.bifurcation import NoBifurcationWarning, break_point, break_points, sustain_point
 from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
 from neg.solvers.diagram import DiagramOptions
@@ -40,4 +41,5 @@ __all__ = [
     "simulate", "Schedule", "metrics", "policy", "welfare", "compare", "datasets",
     "LongRunOptions", "EquilibriaOptions", "TraceOptions", "DiagramOptions", "SimulateOptions",
     "Model", "Param", "Capability", "register", "calibrate", "Calibration", "CalibrateOptions",
+    "Shocks", "ShocksOptions", "simulate_shocks",
 ]

@@ -44,7 +44,7 @@ from neg.models.base import Capability
 from neg.results import Equilibrium, ShortRun
 from neg.variables import attrs as variable_attrs
 
-__all__ = ["welfare", "compare"]
+__all__ = ["welfare", "compare", "real_gdp"]
 
 
 def _short_run_of(model, eq: Equilibrium | ShortRun | np.ndarray):
@@ -61,6 +61,33 @@ def _check_model(model) -> None:
     if Capability.WELFARE not in model.capabilities:
         raise TypeError(f"welfare: {model.name} has no welfare accounting yet (it needs "
                         "Capability.WELFARE: welfare_groups() and regional_accounts(); see neg.welfare)")
+
+
+def _deflate(model, acc, amounts, consumers):
+    """(real amounts, cost of living, deflator): nominal regional ``amounts`` deflated by the
+    cost of living of ``acc`` (:meth:`regional_accounts`), or money-metric (quasi-linear utility:
+    nominal - consumers x price_loss)."""
+    if acc.get("cost_of_living") is not None:
+        col = np.asarray(acc["cost_of_living"], dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            real = [np.where(a == 0, 0.0, a / col) for a in amounts]
+        return real, col, "cost of living (exact price index of the homothetic utility)"
+    loss = np.asarray(acc["price_loss"], dtype=float)
+    real = [a - np.where(consumers > 0, consumers * loss, 0.0) for a in amounts]
+    return (real, np.full(model.K, np.nan),
+            "money-metric: nominal - consumers x alpha ln P (quasi-linear utility)")
+
+
+def real_gdp(model, sr: ShortRun, lam) -> np.ndarray:
+    """``real_gdp`` of :func:`welfare` alone (GDP of each region deflated by its own cost of
+    living, or money-metric for quasi-linear utility), for one short run ``sr`` at ``lam``."""
+    _check_model(model)
+    acc = model.regional_accounts(sr, lam)
+    consumers = None
+    if acc.get("cost_of_living") is None:
+        groups = model.welfare_groups(sr, lam)
+        consumers = np.sum([np.asarray(g["population"], dtype=float) for g in groups.values()], axis=0)
+    return _deflate(model, acc, (np.asarray(acc["gdp"], dtype=float),), consumers)[0][0]
 
 
 def _policy_attrs(model) -> dict[str, list[float]]:
@@ -96,18 +123,7 @@ def welfare(model, eq) -> xr.Dataset:
     income_total = np.where(present, pop * np.where(present, inc, 0.0), 0.0).sum(0)
     consumers = pop.sum(0)
     gdp = np.asarray(acc["gdp"], dtype=float)
-    if acc.get("cost_of_living") is not None:
-        col = np.asarray(acc["cost_of_living"], dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            real_income = np.where(income_total == 0, 0.0, income_total / col)
-            real_gdp = np.where(gdp == 0, 0.0, gdp / col)
-        deflator = "cost of living (exact price index of the homothetic utility)"
-    else:
-        loss = np.asarray(acc["price_loss"], dtype=float)
-        col = np.full(model.K, np.nan)
-        real_income = income_total - np.where(consumers > 0, consumers * loss, 0.0)
-        real_gdp = gdp - np.where(consumers > 0, consumers * loss, 0.0)
-        deflator = "money-metric: nominal - consumers x alpha ln P (quasi-linear utility)"
+    (real_income, real_gdp), col, deflator = _deflate(model, acc, (income_total, gdp), consumers)
     W = contrib.sum(0)
     group_pop = pop.sum(1)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -12,7 +12,7 @@ import xarray as xr
 import neg
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
-SHIPPED = ("tomahawk", "racetrack", "sweep_sigma_mu", "relocation")
+SHIPPED = ("tomahawk", "racetrack", "sweep_sigma_mu", "relocation", "synchronisation")
 
 #: --set overrides that make each shipped config run in about a second
 SMALL = {
@@ -26,6 +26,7 @@ SMALL = {
     "china_coastal_land": ["sweep.axes.housing_east.num=2", "sweep.axes.productivity_east.values=[1.0, 1.3]"],
     "china_policy": ["sweep.axes.subsidy.num=2", "sweep.axes.env_cost.values=[0.0, 0.1]"],
     "china_two_industries": ["study.values={start: 0.45, stop: 0.95, num: 2}"],
+    "synchronisation": ["study.periods=20", "study.burn_in=0", "study.samples=2"],
 }
 
 

@@ -204,6 +204,19 @@ def test_metrics(traced, simulated):
     check(metrics.krugman_specialisation(shares), where="krugman_specialisation")
 
 
+def test_shocks_and_cycles():
+    ds = neg.simulate_shocks(CP3.replace(share_cap=[1.0, 0.6, 1.0]), 12, neg.Shocks(0.5, 0.02), 1.0,
+                             samples=2, seed=1)
+    check(ds, {"share_cap"}, where="simulate_shocks", model=CP3)
+    check(metrics.synchronisation(ds), where="synchronisation")
+    y = np.log(ds["gdp"])
+    check(metrics.concordance(y.isel(region=0), y.isel(region=1)), where="concordance")
+    for fn in (metrics.volatility, metrics.correlation_matrix, metrics.mean_correlation,
+               metrics.sigma_convergence, metrics.growth_dispersion, metrics.beta_convergence):
+        out = fn(y)
+        check(out.to_dataset(name=out.name), where=fn.__name__)
+
+
 def test_policy():
     curve = policy.agglomeration_rent_curve(CP, [0.3, 0.5])
     check(curve, {"phi"}, where="agglomeration_rent_curve")
@@ -224,6 +237,8 @@ STUDIES = {
                     None),
     "simulate": ({"kind": "simulate", "schedule": {"phi": [[0, 0.1], [10, 0.3]]}, "t_end": 10,
                   "steps": 4}, {"axes": {"speed": [1.0, 2.0]}}),
+    "shocks": ({"kind": "shocks", "periods": 8, "persistence": 0.5, "sd": 0.01, "migration_speed": 1.0,
+                "samples": 2, "seed": 1}, {"axes": {"migration_speed": [0.0, 1.0]}}),
 }
 
 

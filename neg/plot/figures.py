@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -279,6 +280,11 @@ def study_figure(ds, out, sel: dict | None = None) -> tuple[Path, list[str]]:
     elif kind == "equilibria":
         d, notes = _select(ds, sel, ())
         ax = _equilibria_figure(d)
+    elif kind == "shocks":
+        speed = "migration_speed"
+        keep = tuple(x for x in sdims if x not in sel and x != speed)[:1]
+        d, notes = _select(ds, sel, (speed, *keep))
+        ax = _shocks_figure(d, speed, keep[0] if keep else None)
     elif kind == "bifurcation_points":
         keep = tuple(x for x in sdims if x not in sel)[:2]
         d, notes = _select(ds, sel, keep)
@@ -347,3 +353,29 @@ def _bifurcation_points_figure(d, keep):
                [float(d["break_point"]), float(d["sustain_point"])])
     ax.set_ylabel(_label(d, "phi"))
     return ax
+
+
+def _shocks_figure(d, speed, lines):
+    """Mean volatility and mean correlation of the regions' cycles against the migration speed,
+    one line per value of ``lines`` (e.g. phi), the ensemble's median and 10-90% band."""
+    fig, axs = plt.subplots(1, 2, figsize=(8.5, 3.4), layout="constrained")
+    has_speed = speed in d.dims
+    x = np.atleast_1d(np.asarray(d[speed].values, dtype=float)) if speed in d.coords else np.zeros(1)
+    groups = list(d[lines].values) if lines is not None else [None]
+    for ax, var in zip(axs, ("mean_volatility", "mean_correlation"), strict=True):
+        _require(d, "shocks", (var,))
+        for g in groups:
+            da = d[var] if g is None else d[var].sel({lines: g})
+            if not has_speed:
+                da = da.expand_dims(speed)
+            da = da.transpose(speed, ...)
+            values = np.asarray(da.values, dtype=float).reshape(x.size, -1)
+            q = np.nanquantile(values, [0.1, 0.5, 0.9], axis=1)
+            label = None if g is None else f"{_label(d, lines)} = {_fmt(g)}"
+            (line,) = ax.plot(x, q[1], marker="o", label=label)
+            ax.fill_between(x, q[0], q[2], color=line.get_color(), alpha=0.2, linewidth=0)
+        ax.set_xlabel(_label(d, speed) if speed in d.coords else speed)
+        ax.set_ylabel("\n".join(textwrap.wrap(_label(d, var), 32)))
+    if lines is not None:
+        axs[0].legend(fontsize="small", title="median, 10-90% of samples", title_fontsize="small")
+    return axs[0]

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numba
 import numpy as np
 from numba import njit, prange, types
 
@@ -37,6 +38,7 @@ from neg.kernels import (
 from neg.operators import OPERATOR, freeness_stack, operator_regions
 from neg.options import Options, option
 from neg.results import ShortRun
+from neg.solvers._locality import _path, locality_order  # noqa: F401 - locality_order: public here
 from neg.state import StateSpace
 
 __all__ = ["SolverOptions", "short_run", "short_run_batch", "METHODS"]
@@ -245,7 +247,8 @@ def _predict(x, X, C, k, k1, k2, k3):
 
 
 _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1], VEC))(
-    MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, OPERATOR, types.float64[:, :, ::1], VEC,
+    MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, types.float64[:, :, ::1], OPERATOR,
+    types.float64[:, :, ::1], VEC,
     types.int64, types.float64, types.int64, types.int64, types.float64, types.int64,
     types.int64[::1], MAT,
 )
@@ -254,54 +257,86 @@ _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1],
 BATCH_CHUNK = 64
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm):
+    """(n, chunk, n_chunks, X, OUT, IT, RES) of a batch."""
+    n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0], REG.shape[0])
+    K = operator_regions(OP)  # regions (the state may be longer: several groups)
+    chunk = BATCH_CHUNK if warm else 1  # cold points are independent: one per task
+    return (n, chunk, (n + chunk - 1) // chunk, np.empty((n, X0.shape[1])), np.empty((n, 5, K)),
+            np.empty(n, dtype=np.int64), np.empty(n))
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _solve_chunk(c, chunk, n, F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter,
+                 memory, damping, warm, order, coords, X, OUT, IT, RES):
+    """Solve the points of chunk c in order (each warm-started from the one before with warm)."""
+    m = X0.shape[1]
+    K = operator_regions(OP)
+    # Each chunk works on its own copies of the point's inputs and outputs: views into the
+    # shared arrays would touch their reference counts, one cache line that both cores
+    # would fight over on every view.
+    ws = workspace(m, K, memory, method)
+    x, out = np.empty(m), np.empty((5, K))
+    lam, par, reg = np.empty(LAM.shape[1]), np.empty(PAR.shape[1]), REG[0].copy()
+    mats, weights = OP[1].copy(), OP[2].copy()
+    Phi = (OP[0], mats, weights, OP[3])
+    res = np.nan
+    for q in range(c * chunk, min(n, (c + 1) * chunk)):
+        k = order[q]  # points in the order given, results in place
+        first = q == c * chunk
+        keep = warm and not first and np.isfinite(res)
+        if not keep:
+            _copy_row(X0, k, x)
+        elif q - c * chunk >= 3 and np.isfinite(RES[order[q - 2]] + RES[order[q - 3]]):
+            _predict(x, X, coords, k, order[q - 1], order[q - 2], order[q - 3])
+        if first or LAM.shape[0] > 1:
+            _copy_row(LAM, k, lam)
+        if first or PAR.shape[0] > 1:
+            _copy_row(PAR, k, par)
+        if REG.shape[0] > 1:
+            for r in range(reg.shape[0]):
+                for i in range(reg.shape[1]):
+                    reg[r, i] = REG[k, r, i]
+        if PHI.shape[0] > 1:
+            for i in range(K):
+                for j in range(K):
+                    mats[0, i, j] = PHI[k, i, j]
+            weights[0, 0] = PHIS[k]
+        it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep)
+        IT[k], RES[k] = it, res
+        G(x, lam, par, reg, Phi, out)
+        for i in range(m):
+            X[k, i] = x[i]
+        for r in range(5):
+            for i in range(K):
+                OUT[k, r, i] = out[r, i]
+
+
 @njit(_BATCH_SIGNATURE, cache=True, error_model="numpy", parallel=True)
 def _solve_batch(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory, damping,
                  warm, order, coords):
     """Solve every point; the freeness operator is ``OP`` with its operator 0 replaced at point
-    k by the dense matrix ``PHI[k]`` (unit freeness ``PHIS[k]``) where PHI has more than one."""
-    n = max(X0.shape[0], LAM.shape[0], PAR.shape[0], PHI.shape[0])
-    m = X0.shape[1]
-    K = operator_regions(OP)  # regions (the state may be longer: several groups)
-    X = np.empty((n, m))
-    OUT = np.empty((n, 5, K))
-    IT = np.empty(n, dtype=np.int64)
-    RES = np.empty(n)
-    n_chunks = (n + BATCH_CHUNK - 1) // BATCH_CHUNK
+    k by the dense matrix ``PHI[k]`` (unit freeness ``PHIS[k]``) where PHI has more than one;
+    the per-region rows are ``REG[k]`` where REG has more than one. Chunks run in parallel."""
+    n, chunk, n_chunks, X, OUT, IT, RES = _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm)
     for c in prange(n_chunks):
-        # Each chunk works on its own copies of the point's inputs and outputs: views into the
-        # shared arrays would touch their reference counts, one cache line that both cores
-        # would fight over on every view.
-        ws = workspace(m, K, memory, method)
-        x, out = np.empty(m), np.empty((5, K))
-        lam, par, reg = np.empty(LAM.shape[1]), np.empty(PAR.shape[1]), REG.copy()
-        mats, weights = OP[1].copy(), OP[2].copy()
-        Phi = (OP[0], mats, weights, OP[3])
-        res = np.nan
-        for q in range(c * BATCH_CHUNK, min(n, (c + 1) * BATCH_CHUNK)):
-            k = order[q]  # points in the order given, results in place
-            first = q == c * BATCH_CHUNK
-            keep = warm and not first and np.isfinite(res)
-            if not keep:
-                _copy_row(X0, k, x)
-            elif q - c * BATCH_CHUNK >= 3 and np.isfinite(RES[order[q - 2]] + RES[order[q - 3]]):
-                _predict(x, X, coords, k, order[q - 1], order[q - 2], order[q - 3])
-            if first or LAM.shape[0] > 1:
-                _copy_row(LAM, k, lam)
-            if first or PAR.shape[0] > 1:
-                _copy_row(PAR, k, par)
-            if PHI.shape[0] > 1:
-                for i in range(K):
-                    for j in range(K):
-                        mats[0, i, j] = PHI[k, i, j]
-                weights[0, 0] = PHIS[k]
-            it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep)
-            IT[k], RES[k] = it, res
-            G(x, lam, par, reg, Phi, out)
-            for i in range(m):
-                X[k, i] = x[i]
-            for r in range(5):
-                for i in range(K):
-                    OUT[k, r, i] = out[r, i]
+        _solve_chunk(c, chunk, n, F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter,
+                     memory, damping, warm, order, coords, X, OUT, IT, RES)
+    return X, OUT, IT, RES
+
+
+#: without threads, for processes with one numba thread (study workers): a process forked after
+#: numba's OpenMP layer started (the study's forkserver imports neg, whose parallel kernels start
+#: it as they load) must not enter a parallel region ("fork() called from a process already using
+#: GNU OpenMP"). Its own function (the numba cache is per function), the same chunk body.
+@njit(_BATCH_SIGNATURE, cache=True, error_model="numpy")
+def _solve_batch_serial(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory,
+                        damping, warm, order, coords):
+    n, chunk, n_chunks, X, OUT, IT, RES = _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm)
+    for c in range(n_chunks):
+        _solve_chunk(c, chunk, n, F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter,
+                     memory, damping, warm, order, coords, X, OUT, IT, RES)
     return X, OUT, IT, RES
 
 
@@ -424,79 +459,6 @@ def _operator_at(op: tuple, matrix: np.ndarray, phi: float) -> tuple:
     return (op[0], mats, weights, op[3])
 
 
-def locality_order(features: np.ndarray) -> np.ndarray:
-    """An order of the points (rows of ``features``, n x d) in which consecutive points are
-    close: the boustrophedon ("snake") path through a grid over the leading (at most three)
-    principal axes of the min-max scaled features, finest along the last axis. Deterministic;
-    the identity when nothing varies or when d > 64 (too many inputs to be worth it)."""
-    return _path(features)[0]
-
-
-def _path(features: np.ndarray):
-    """:func:`locality_order` and the points' coordinates (n, <= 3) it was computed from."""
-    f = _unit_scaled(np.ascontiguousarray(np.asarray(features, dtype=float).T))  # (d, n)
-    n = f.shape[1]
-    if f.shape[0] == 0 or f.shape[0] > 64 or n < 3:
-        return np.arange(n), np.zeros((n, 0))
-    if f.shape[0] > 1:  # leading principal axes, if the inputs are many or nearly collinear
-        mean = f.mean(axis=1)
-        val, vec = np.linalg.eigh(f @ f.T / n - np.outer(mean, mean))
-        if f.shape[0] > 3 or val[0] < 0.05 * val[-1]:
-            k = min(3, int(np.sum(val > 1e-12 * val[-1])))
-            f = _unit_scaled(vec[:, ::-1][:, :k].T @ (f - mean[:, None]))
-    order = _snake_order(np.ascontiguousarray(f), max(1, round(n ** (1.0 / f.shape[0]))))
-    return order, np.ascontiguousarray(f.T)
-
-
-def _unit_scaled(f: np.ndarray) -> np.ndarray:
-    """The rows of f (d, n) that vary, scaled to [0, 1]."""
-    lo, hi = f.min(axis=1), f.max(axis=1)
-    keep = hi > lo
-    return (f[keep] - lo[keep, None]) / (hi - lo)[keep, None]
-
-
-@njit(cache=True)
-def _snake_order(f, bins):
-    """The snake path through ``bins`` cells per axis of the points f (d, n) in [0, 1]: by cell
-    along the coarse axes, the direction along each axis flipping with the cells of the
-    coarser ones, then along the last axis (ties keep the input order). A counting sort into
-    about n buckets, then an insertion sort of the nearly sorted result: O(n) unless the points
-    crowd into few buckets, which get a quicksort."""
-    d, n = f.shape
-    coarse = bins ** (d - 1)
-    fine = max(1, -(-n // coarse))
-    key = np.empty(n)  # cell along the coarse axes + position in [0, 1) along the last
-    bucket = np.empty(n, dtype=np.int64)
-    for p in range(n):
-        k, parity = 0, 0
-        for a in range(d - 1):
-            c = min(int(f[a, p] * bins), bins - 1)
-            k = k * bins + (bins - 1 - c if parity % 2 == 1 else c)
-            parity += c
-        last = min(1.0 - f[d - 1, p] if parity % 2 == 1 else f[d - 1, p], 1.0 - 1e-12)
-        key[p] = k + last
-        bucket[p] = k * fine + min(int(last * fine), fine - 1)
-    start = np.zeros(coarse * fine + 1, dtype=np.int64)
-    for p in range(n):
-        start[bucket[p] + 1] += 1
-    if start.max() > 64:  # crowded buckets: sort the keys instead
-        return np.argsort(key)
-    for b in range(coarse * fine):
-        start[b + 1] += start[b]
-    order = np.empty(n, dtype=np.int64)
-    for p in range(n):
-        order[start[bucket[p]]] = p
-        start[bucket[p]] += 1
-    for i in range(1, n):  # within buckets (a few points each)
-        p = order[i]
-        j = i - 1
-        while j >= 0 and key[order[j]] > key[p]:
-            order[j + 1] = order[j]
-            j -= 1
-        order[j + 1] = p
-    return order
-
-
 def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0=None,
                     warm: bool = True, **params) -> ShortRun:
     """Many short runs in one compiled, parallel call.
@@ -532,13 +494,34 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
             varying.append(lam[:, free])
         order, coords = _path(np.hstack(varying))
     PAR, REG, PHI, PHIS = _batch_arrays(model, arrays)
+    return _solve_points(model, lam, PAR, REG[None], PHI, PHIS, x0, opts, warm, order, coords)
+
+
+def short_run_regional(model, lam, reg, *, x0=None, options: SolverOptions | None = None) -> ShortRun:
+    """Short runs in one compiled call at points that differ in the state ``lam`` (n, N) and the
+    per-region kernel rows ``reg`` (n, rows, K) (``kernel_args()[1]`` of each point's model,
+    built and validated by the caller), each from its row of ``x0`` (default: the initial state
+    at the first ``lam``), independently of the others (:func:`neg.simulate_shocks`)."""
+    opts = SolverOptions.from_kwargs(options)
+    lam = np.ascontiguousarray(np.atleast_2d(np.asarray(lam, dtype=float)))
+    REG = np.ascontiguousarray(np.asarray(reg, dtype=float))
+    par, _ = _kernel_args(model)
+    op = model.freeness_operator
+    n = max(lam.shape[0], REG.shape[0])
+    return _solve_points(model, lam, par[None].copy(), REG, np.ascontiguousarray(op.matrix[None]),
+                         np.array([op.phi]), x0, opts, False, np.arange(n), np.zeros((n, 0)))
+
+
+def _solve_points(model, lam, PAR, REG, PHI, PHIS, x0, opts, warm, order, coords) -> ShortRun:
+    """The compiled batch solve and its ShortRun (REG: a stack of per-region rows)."""
     OP = model.freeness_operator.kernel_arg
     if x0 is None:
         X0 = np.ascontiguousarray(np.stack([model.initial_state(l) for l in lam[:1]]))
     else:
         X0 = np.ascontiguousarray(np.atleast_2d(np.asarray(x0, dtype=float)))
     J = fast_kernel(_jacobian_kernel(model, opts.method), BLOCK_SIGNATURE)
-    X, OUT, IT, RES = _solve_batch(
+    solve = _solve_batch if numba.get_num_threads() > 1 else _solve_batch_serial
+    X, OUT, IT, RES = solve(
         fast_kernel(model.fixed_point_map, MAP_SIGNATURE), J,
         fast_kernel(model.outputs_kernel, BLOCK_SIGNATURE), X0, lam, PAR, REG, OP, PHI, PHIS,
         METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping, int(bool(warm)),
@@ -549,7 +532,8 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
     payoff = OUT[:, 4]
     if model.payoff_kernel is not None:
         at = [k if PHI.shape[0] > 1 else 0 for k in range(n)]
-        payoff = np.stack([_payoff(model, X[k], lam_full[k], PAR[k if PAR.shape[0] > 1 else 0], REG,
+        payoff = np.stack([_payoff(model, X[k], lam_full[k], PAR[k if PAR.shape[0] > 1 else 0],
+                                   REG[k if REG.shape[0] > 1 else 0],
                                    _operator_at(OP, PHI[at[k]], PHIS[at[k]])) for k in range(n)])
     return ShortRun(lam_full, OUT[:, 0], OUT[:, 1], OUT[:, 2], OUT[:, 3], payoff,
                     converged=RES <= opts.tol, iterations=IT, residual=RES, method=opts.method,

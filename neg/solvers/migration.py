@@ -16,35 +16,51 @@ class _IntegrationFailed(RuntimeError):
     pass
 
 
-class _Flow:
-    """Right-hand sides of the migration dynamics, with warm-started short runs."""
+class _Rule:
+    """The migration rule (replicator or logit, speed, dispersion eta, migration cost c) on a
+    state space: the growth rates and logit inflows of :mod:`neg.solvers.simulate`, given the
+    payoffs, and :meth:`period`, one period of the dynamics at fixed payoffs."""
 
-    def __init__(self, params: ParameterPaths, space: StateSpace, dynamics, speed, eta, cost, opts):
-        self.params = params
+    def __init__(self, space: StateSpace, dynamics, speed, eta, cost):
         self.space = space
         self.dynamics = dynamics
         self.speed = speed
         self.eta = eta
         self.cost = cost
-        self.opts = opts
-        self.state = None
-        self.solves = 0
-        self.rhs_evals = 0
-        self._last = None  # (key, payoff) of the last right-hand side / event evaluation
 
-    def short_run(self, t, lam, left=False):
-        model = self.params.model_at(t, left)
-        x0 = self.state
-        if x0 is not None and x0.shape != model.initial_state(lam).shape:
-            x0 = None
-        sr = short_run(model, lam, x0=x0, options=self.opts)
-        self.solves += 1
-        if not np.all(np.isfinite(sr.payoff)) and x0 is not None:  # bad warm start: cold restart
-            sr = short_run(model, lam, options=self.opts)
-            self.solves += 1
-        if np.all(np.isfinite(sr.state)) and sr.converged:
-            self.state = sr.state
-        return sr
+    def period(self, lam: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """The state after one period (unit time) of the dynamics with the payoffs held at ``w``
+        (those of the short run at the period's start):
+
+        * replicator: lam_i' proportional to lam_i exp(speed g_i) within each group, g the gains
+          of :meth:`gains` (all components free): the exact solution of d log lam_i/dt =
+          speed (g_i - gbar) over unit time when g is constant (c = 0); empty components stay
+          empty; shares above a cap are clipped to it, the excess going to the rest of the group
+          in proportion (:meth:`StateSpace.project`).
+        * logit: lam' = lam + (1 - exp(-speed)) (inflow(lam) - lam): the exact solution over unit
+          time of d lam/dt = speed (p - lam) for fixed choice probabilities p (c = 0), a convex
+          combination of two points within the caps (so within them).
+
+        ``speed = 0`` returns ``lam`` unchanged (bit for bit). ``lam`` and ``w`` may be stacks
+        (n, N) of states and their payoffs (one period of each).
+        """
+        if self.speed == 0:
+            return lam
+        sp = self.space
+        if lam.ndim > 1 and (self.dynamics == "logit" or sp.caps is not None):
+            return np.stack([self.period(row, wr) for row, wr in zip(lam, w, strict=True)])
+        if self.dynamics == "logit":
+            return lam + (-np.expm1(-self.speed)) * (self._logit_inflow(lam, w) - lam)
+        free = lam > 0
+        g = self.gains(lam, np.where(free, w, 0.0), free, np.zeros_like(free))
+        z = np.where(free, self.speed * g, -np.inf)
+        out = np.zeros_like(lam)
+        for s, k in zip(sp.starts, sp.sizes, strict=True):  # lam exp(z) normalised per group
+            zg, fg = z[..., s:s + k], free[..., s:s + k]
+            with np.errstate(invalid="ignore"):
+                e = np.where(fg, lam[..., s:s + k] * np.exp(zg - zg.max(axis=-1, keepdims=True)), 0.0)
+            out[..., s:s + k] = e / e.sum(axis=-1, keepdims=True)
+        return out if sp.caps is None else sp.project(out)
 
     def gains(self, lam, w, free, frozen):
         """Replicator growth rates (payoff units, before ``speed``) of every component as if it
@@ -64,6 +80,10 @@ class _Flow:
         free shares sum to 1 unless some are frozen: then divide by their mass)."""
         sp = self.space
         vf = np.where(free, v, 0.0)
+        if lf.ndim > 1:  # a stack of states (n, N): no frozen components (period)
+            total = np.stack([np.sum((lf * vf)[:, s:s + k], axis=1)
+                              for s, k in zip(sp.starts, sp.sizes, strict=True)], axis=1)
+            return total[:, sp.gid]
         if sp.G == 1:  # the one-group arithmetic of the original replicator
             total = lf @ vf
             return total / lf.sum() if np.any(frozen) and lf.sum() > 0 else total
@@ -96,6 +116,33 @@ class _Flow:
                 Z = zg[None, :] - (self.cost / self.eta) * (1.0 - np.eye(k))
                 inflow[s:s + k] = lam[s:s + k] @ np.exp(Z - logsumexp(Z, axis=1, keepdims=True))
         return inflow if sp.caps is None else sp.project(inflow)
+
+
+class _Flow(_Rule):
+    """Right-hand sides of the migration dynamics, with warm-started short runs."""
+
+    def __init__(self, params: ParameterPaths, space: StateSpace, dynamics, speed, eta, cost, opts):
+        super().__init__(space, dynamics, speed, eta, cost)
+        self.params = params
+        self.opts = opts
+        self.state = None
+        self.solves = 0
+        self.rhs_evals = 0
+        self._last = None  # (key, payoff) of the last right-hand side / event evaluation
+
+    def short_run(self, t, lam, left=False):
+        model = self.params.model_at(t, left)
+        x0 = self.state
+        if x0 is not None and x0.shape != model.initial_state(lam).shape:
+            x0 = None
+        sr = short_run(model, lam, x0=x0, options=self.opts)
+        self.solves += 1
+        if not np.all(np.isfinite(sr.payoff)) and x0 is not None:  # bad warm start: cold restart
+            sr = short_run(model, lam, options=self.opts)
+            self.solves += 1
+        if np.all(np.isfinite(sr.state)) and sr.converged:
+            self.state = sr.state
+        return sr
 
     def payoff(self, t, lam, segment, occupied_only=False):
         a, b = segment

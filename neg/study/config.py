@@ -22,6 +22,7 @@ import yaml
 
 from neg.models import REGISTRY
 from neg.models.base import check_distribution, split_param
+from neg.shocks import shock_targets
 from neg.state import StateSpace
 from neg.study.calibration import apply_calibration, read_calibration, region_labels, set_share_columns
 from neg.study.checks import _geography, _model, _options_problem, _output, _solver, _study, _sweep
@@ -192,7 +193,8 @@ def _axis_for(key: str, by_target: dict):
 
 
 def _check_study_args(c, study: Study, model, args, values, found, by_target) -> None:
-    """Arguments of the study that need the model: lam0, param, lo/hi, values, schedule."""
+    """Arguments of the study that need the model: lam0, param, lo/hi, values, schedule, the
+    shocks' target."""
     def report(key, msg):
         axis = _axis_for(key, by_target)
         if axis is not None:
@@ -205,6 +207,11 @@ def _check_study_args(c, study: Study, model, args, values, found, by_target) ->
     problem = _options_problem(kind, args)  # a swept setting of the kind's options
     if problem is not None:
         report(*problem)
+    if kind == "shocks" and args.get("target") is not None:
+        targets = shock_targets(model)
+        if args["target"] not in targets:
+            report("study.target", f"{args['target']!r} is not a per-region parameter of "
+                                   f"{model.name}{did_you_mean(args['target'], targets)}")
     if kind in ("trace", "bifurcation"):
         p = args["param"]
         try:

@@ -18,7 +18,8 @@ __all__ = ["info_text", "plot_result", "FIGURES"]
 FIGURES = {"bifurcation": "tomahawk", "trace": "heatmap", "simulate": "paths",
            "equilibrium": "heatmap (map for coordinate geographies)",
            "equilibria": "equilibria (shares of each equilibrium, stable filled)",
-           "bifurcation_points": "break and sustain points over the sweep"}
+           "bifurcation_points": "break and sustain points over the sweep",
+           "shocks": "volatility and mean correlation of the cycles against migration_speed"}
 
 
 def _fmt_s(s) -> str:

@@ -15,6 +15,8 @@ Kinds (the config's ``study.kind``):
 ``trace``               :func:`neg.trace` along ``param`` over ``values``
 ``bifurcation``         :func:`neg.bifurcation_diagram` of ``param`` in [lo, hi]
 ``simulate``            :func:`neg.simulate` with a ``schedule``
+``shocks``              :func:`neg.simulate_shocks` (an ensemble along ``sample``) and its
+                        :func:`neg.metrics.synchronisation` measures
 """
 
 from __future__ import annotations
@@ -30,8 +32,10 @@ import numpy as np
 import xarray as xr
 
 from neg.geography import Geography
+from neg.metrics import synchronisation
 from neg.models.base import Capability, ModelProtocol
 from neg.options import Options, OptionSpec
+from neg.shocks import Shocks, ShocksOptions, simulate_shocks
 from neg.solvers.bifurcation import break_point, sustain_point, uniform_leading_eigenvalue
 from neg.solvers.continuation import TraceOptions, bifurcation_diagram, trace
 from neg.solvers.diagram import DiagramOptions
@@ -285,6 +289,44 @@ def _simulate(model, opts, args) -> PointOutput:
     return out
 
 
+#: the study keys that make the Shocks (the rest of the kind's keys: ShocksOptions, periods, ...)
+_SHOCK_KEYS = ("persistence", "sd", "common", "spatial_range", "target")
+
+
+def _shocks_of(args: dict) -> Shocks:
+    return Shocks(**{k: args[k] for k in _SHOCK_KEYS if args.get(k) is not None})
+
+
+def _shocks(model, opts, args) -> PointOutput:
+    o = KINDS["shocks"].build_options(opts, args)
+    ds = simulate_shocks(model, args["periods"], _shocks_of(args), args["migration_speed"],
+                         migration_cost=o.migration_cost, dynamics=o.dynamics, samples=o.samples,
+                         seed=0 if o.seed is None else o.seed, burn_in=o.burn_in,
+                         dispersion=o.dispersion, lam0=args.get("lam0"), options=o.solver)
+    if "sample" not in ds.dims:
+        ds = ds.expand_dims("sample").assign_coords(sample=[0])
+    sync = synchronisation(ds, args.get("hp_lambda", 1600.0))
+    out = _from_dataset(ds.drop_vars(["lat", "lon"], errors="ignore"),
+                        {"converged": "shocks_converged"})
+    for name, v in sync.data_vars.items():
+        out.variables[str(name)] = (tuple(v.dims), np.asarray(v.values), dict(v.attrs))
+    out.coords["region_"] = (("region_",), np.asarray(sync["region_"].values), variable_attrs("region_"))
+    _region_coords(out, model)
+    out.coords["sample"] = (("sample",), np.asarray(ds["sample"].values), variable_attrs("sample"))
+    out.converged = bool(np.all(ds["converged"].values))
+    return out
+
+
+@dataclass(frozen=True)
+class _ShocksKind(Kind):
+    """The kind ``shocks``: its options are :class:`ShocksOptions`, and the shocks' own keys are
+    checked by :class:`Shocks` (the message names the key)."""
+
+    def build_options(self, solver: SolverOptions, args: dict) -> Options:
+        _shocks_of(args)
+        return super().build_options(solver, args)
+
+
 _NUM, _POS = "number", "pos_number"
 _LAM0 = Arg("shares", nullable=True, help="starting shares (default: perturbed uniform)")
 
@@ -327,6 +369,24 @@ KINDS: dict[str, Kind] = {
         ("lam", "wage", "income", "price_index", "real_wage", "payoff", "simulate_converged",
          "integration_status", "short_run_solves", "<schedule>"), ("time", "region"), "simulate",
         "relocation path over time while parameters follow a schedule"),
+    "shocks": _ShocksKind(
+        "shocks", _shocks,
+        {"periods": Arg("pos_int", required=True, help="periods recorded"),
+         "persistence": Arg(_NUM, required=True, help="AR(1) persistence rho in (-1, 1)"),
+         "sd": Arg("nonneg_number", required=True, help="standard deviation of the innovations"),
+         "common": Arg("nonneg_number", help="share of the variance common to all regions, in [0, 1]"),
+         "spatial_range": Arg(_POS, nullable=True, help="range of the spatial correlation (distance)"),
+         "target": Arg("param", help="the shocked per-region parameter (default productivity)"),
+         "migration_speed": Arg("nonneg_number", required=True, help="0: nobody moves"),
+         "lam0": Arg("shares", nullable=True, help="starting shares (default: symmetric)"),
+         "hp_lambda": Arg(_POS, help="HP smoothing parameter of the cycle measures (1600)")},
+        ShocksOptions,
+        ("gdp", "wage", "real_wage", "lam", "shock", "shocks_converged", "volatility",
+         "mean_volatility", "correlation", "mean_correlation", "mean_concordance",
+         "mean_concordance_independent", "sigma_convergence", "growth_dispersion",
+         "beta_convergence", "share_volatility", "real_wage_gap"),
+        ("sample", "time", "region", "region_"), "simulate_shocks",
+        "an ensemble of shock paths with migration, and its synchronisation measures"),
 }
 
 

@@ -14,6 +14,10 @@ say where that is assumed.
 * :func:`herfindahl`, :func:`spatial_gini`, :func:`top_k_share` - concentration.
 * :func:`krugman_specialisation` - Krugman (1991) specialisation index between regions, for
   datasets with an ``industry`` dimension.
+* regional cycles (:mod:`neg.metrics.cycles`): :func:`hp_filter`, :func:`first_differences`,
+  :func:`volatility`, :func:`correlation_matrix`, :func:`mean_correlation`, :func:`concordance`,
+  :func:`sigma_convergence`, :func:`growth_dispersion`, :func:`beta_convergence` and
+  :func:`synchronisation` (all of them for a :func:`neg.simulate_shocks` result).
 """
 
 from __future__ import annotations
@@ -22,11 +26,27 @@ import numpy as np
 import xarray as xr
 
 from neg.geography import Geography
+from neg.metrics.cycles import (
+    HP_LAMBDA,
+    beta_convergence,
+    concordance,
+    correlation_matrix,
+    first_differences,
+    growth_dispersion,
+    hp_filter,
+    mean_correlation,
+    sigma_convergence,
+    synchronisation,
+    volatility,
+)
 from neg.variables import attrs as variable_attrs
 
 __all__ = [
     "industrialisation_order", "deindustrialisation_order", "centre_of_gravity", "distance_from_core",
     "herfindahl", "spatial_gini", "top_k_share", "krugman_specialisation",
+    "hp_filter", "first_differences", "volatility", "correlation_matrix", "mean_correlation",
+    "concordance", "sigma_convergence", "growth_dispersion", "beta_convergence", "synchronisation",
+    "HP_LAMBDA",
 ]
 
 REGION = "region"
