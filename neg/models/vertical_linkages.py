@@ -302,7 +302,7 @@ class VerticalLinkages(Model):
         lam = np.asarray(lam, dtype=np.float64)
         c = 1.0 - self.sigma * (1.0 - self.alpha)
         cf = ((1.0 + self.cost) / self.productivity) ** (1.0 - self.sigma)
-        g = self.freeness_operator.matrix.T @ (lam * cf)
+        g = self.freeness_operator.tdot(lam * cf)
         b = np.log(np.maximum(g, np.finfo(float).tiny)) / c
         return np.concatenate([np.zeros(self.K), b])
 

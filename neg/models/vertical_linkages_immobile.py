@@ -203,7 +203,7 @@ def initial_state(model, lam: np.ndarray) -> np.ndarray:
     K = model.K
     LM = np.asarray(model.farmers) * lam[0::2][:K]
     c = 1.0 - model.sigma * (1.0 - model.alpha)
-    g = model.freeness_operator.matrix.T @ (LM * np.asarray(model.productivity) ** (model.sigma - 1.0))
+    g = model.freeness_operator.tdot(LM * np.asarray(model.productivity) ** (model.sigma - 1.0))
     b = np.log(np.maximum(g, np.finfo(float).tiny)) / c
     return np.concatenate([np.zeros(K), b])
 

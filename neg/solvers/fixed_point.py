@@ -532,7 +532,7 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
             varying.append(lam[:, free])
         order, coords = _path(np.hstack(varying))
     PAR, REG, PHI, PHIS = _batch_arrays(model, arrays)
-    OP = model.freeness_operator.kernel_arg
+    OP = model.freeness_operator.as_dense.kernel_arg  # the batch varies operator 0's dense matrix
     if x0 is None:
         X0 = np.ascontiguousarray(np.stack([model.initial_state(l) for l in lam[:1]]))
     else:
