@@ -300,8 +300,8 @@ def _product(op, k, transpose, v, v0, out, o0):
     """out[o0:o0+K] = Phi^k v[v0:v0+K] (or Phi^k^T v): loops for small K, BLAS otherwise.
     No views of the inputs below the BLAS size: each costs a reference count, which adds up over
     millions of two-region solves."""
-    if op[0] != DENSE:
-        _structured_product(op, k, v, v0, out, o0)  # symmetric: Phi^T = Phi
+    if op[0] != DENSE:  # symmetric: Phi^T = Phi. "+ 0": not literals, which numba would compile
+        _structured_product(op, k + 0, v, v0 + 0, out, o0 + 0)  # a version of the callee for each
         return
     M = op[1]
     K = M.shape[1]
@@ -428,10 +428,11 @@ def _structured_block(op, k, V, out):
     """out = Phi^k V, column by column (a structured operator is symmetric)."""
     col = np.empty(V.shape[0])
     res = np.empty(V.shape[0])
+    v0 = k - k  # 0, not a literal (see _product)
     for c in range(V.shape[1]):
         for i in range(V.shape[0]):
             col[i] = V[i, c]
-        _structured_product(op, k, col, 0, res, 0)
+        _structured_product(op, k, col, v0, res, v0)
         for i in range(V.shape[0]):
             out[i, c] = res[i]
 
@@ -444,7 +445,7 @@ def _structured_product(op, k, v, v0, out, o0):
     K, rows, cols = ints[0], ints[1], ints[2]
     X = v[v0:v0 + K].copy().reshape((rows, cols))
     if op[0] == LATTICE:
-        _lattice_sum(op[2][k, 1:], X, out, o0)
+        _lattice_sum(op[2][k, 1:], X, out, o0)  # o0: never a literal here
         return
     phi = op[2][k, 0]
     if rows > 1:  # along the rows (axis 0), vectorised over the columns
@@ -507,9 +508,10 @@ def _axis_product(X, phi, periodic, Y):
     pw = np.empty(hl + 2)
     for t in range(hl + 2):
         pw[t] = _flush(phi ** float(t))
-    _window(X, hl + 1, phi, pw, Y, False)
-    if hr > 0:
-        _window(X, hr, phi, pw, Y, True)
+    for backward in (False, True):  # (a loop: one compiled _window, not one per literal)
+        W = hr if backward else hl + 1
+        if W > 0:
+            _window(X, W, phi, pw, Y, backward)
 
 
 @njit(cache=True, error_model="numpy", nogil=True)

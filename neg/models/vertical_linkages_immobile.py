@@ -38,7 +38,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE, lazy_njit
 from neg.models.core_periphery import cost_factor
 from neg.models.params import Param, slots
 from neg.operators import freeness_dot_at, freeness_dot_block, freeness_tdot_at, freeness_tdot_block
@@ -122,7 +122,7 @@ def _split(lam, par, reg, K):
     return LM, YA
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
     s, gamma, alpha = par[SIGMA], par[GAMMA], par[ALPHA]
     K = reg.shape[1]
@@ -143,7 +143,7 @@ def _map(x, lam, par, reg, Phi, out, work):
         out[i] = (np.log(h) / s - alpha * b) / (1.0 - alpha)
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     """Per region: wage = the average wage of the region's workers m w + a w^A (in a long-run
     equilibrium with both sectors active, the wage of each), income Y, price index G,
@@ -163,7 +163,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = out[3, j]
 
 
-@njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(PAYOFF_SIGNATURE, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """(manufacturing wage, agricultural wage) of every region, times its amenity:
     A_i w_i and A_i a_i^(eta - 1) (the amenity does not change the choice of sector)."""
@@ -174,7 +174,7 @@ def _payoff(x, lam, par, reg, Phi, out):
         out[2 * j + 1] = reg[AMENITY, j] * (lam[2 * j + 1] ** (eta - 1.0) if eta != 1.0 else 1.0)
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx for x = (a, b) = (log w, log G): the mobile closure's Jacobian with lam -> L^M
     and the farmers' term -> (1 - alpha) gamma Y^A (which does not depend on x)."""
