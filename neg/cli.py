@@ -1,5 +1,5 @@
 """Command-line interface: ``neg run | validate | info | plot | merge`` (YAML studies, see
-docs/studies.md) and ``neg demo``.
+docs/studies.md), ``neg demo`` and ``neg compile`` (fill numba's cache ahead of a job array).
 
 Exit codes: 0 success, 1 a run could not complete (message on stderr), 2 invalid config or
 arguments (every problem listed, no traceback), 130 interrupted.
@@ -20,6 +20,7 @@ from neg.geography import Geography
 from neg.models import CorePeriphery
 from neg.solvers.bifurcation import break_point, sustain_point
 from neg.solvers.long_run import equilibria
+from neg.solvers.warmup import compile_models
 from neg.study import ConfigError, RunError, merge_files, run_study, validate_config
 from neg.study.io import read_netcdf
 from neg.study.report import info_text, plot_result
@@ -127,6 +128,17 @@ def _merge(args) -> int:
     return 0
 
 
+def _compile(args) -> int:
+    try:
+        times = compile_models(args.models or None, batch=args.batch)
+    except ValueError as e:
+        raise _UserError(str(e)) from None
+    for name, seconds in times.items():
+        print(f"  {name:<24} {seconds:7.2f} s")
+    print(f"compiled into the numba cache ({os.environ.get('NUMBA_CACHE_DIR') or 'next to the sources'})")
+    return 0
+
+
 class _UserError(Exception):
     pass
 
@@ -182,6 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("shards", nargs="+", help="shard files written by neg run --shard")
     merge.add_argument("-o", "--output", required=True, help="merged result file")
     merge.set_defaults(func=_merge)
+
+    comp = sub.add_parser("compile", help="compile the kernels ahead of use into numba's cache "
+                                          "(set NUMBA_CACHE_DIR to a directory a job array shares)")
+    comp.add_argument("models", nargs="*", metavar="MODEL",
+                      help="registry names of the models (default: all)")
+    comp.add_argument("--batch", action="store_true", help="also the parallel batch solver (sweeps)")
+    comp.set_defaults(func=_compile)
 
     args = parser.parse_args(argv)
     try:
