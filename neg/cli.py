@@ -20,10 +20,10 @@ from neg.geography import Geography
 from neg.models import CorePeriphery
 from neg.solvers.bifurcation import break_point, sustain_point
 from neg.solvers.long_run import equilibria
-from neg.solvers.warmup import compile_models
 from neg.study import ConfigError, RunError, merge_files, run_study, validate_config
 from neg.study.io import read_netcdf
 from neg.study.report import info_text, plot_result
+from neg.warmup import compile_models
 
 
 def _demo(args) -> int:

@@ -13,6 +13,8 @@ import sys
 import time
 from types import ModuleType
 
+from numba.core.dispatcher import Dispatcher
+
 from neg.kernels import compile_declared
 from neg.models import REGISTRY
 from neg.solvers import fixed_point
@@ -31,7 +33,8 @@ def _declared(module: ModuleType) -> list:
 
 
 def _is_declared(obj) -> bool:
-    return "declared_signature" in getattr(obj, "__dict__", {})
+    """A dispatcher made by :func:`neg.kernels.lazy_njit`."""
+    return isinstance(obj, Dispatcher) and "declared_signature" in vars(obj)
 
 
 def compile_models(names: list[str] | None = None, *, batch: bool = False) -> dict[str, float]:
