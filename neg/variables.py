@@ -285,6 +285,13 @@ VARIABLES: dict[str, Variable] = _table(
     V("case", "case of the sweep", "1", "Index of the case of a zip sweep."),
     V("sample", "sample of the sweep", "1", "Index of the sample of a random sweep."),
     V("sweep_point", "point of the sweep", "1", "Global index of the point of a sweep."),
+    V("equilibrium", "number of the equilibrium", "1",
+      "Index of an equilibrium found at the point (0, 1, ...; padded where a point has fewer)."),
+    V("branch", "number of the branch", "1", "Index of a branch of equilibria of the diagram."),
+    V("point", "number of the point on the branch", "1",
+      "Index of a computed point along a branch of the diagram."),
+    V("special", "number of the special point", "1",
+      "Index of a special point (bifurcation, fold, corner) of the diagram."),
 )
 del V
 

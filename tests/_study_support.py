@@ -20,6 +20,7 @@ SMALL = {
     "racetrack": ["study.values.num=4", "study.values.start=0.1", "study.values.stop=0.4"],
     "sweep_sigma_mu": ["sweep.axes.sigma.num=2", "sweep.axes.mu.num=2", "sweep.axes.mu.stop=0.4"],
     "relocation": ["sweep.axes.speed=[1.0, 2.0]", "study.t_end=20", "study.steps=10"],
+    "spread_of_industry": ["study.t_end=2", "study.steps=2"],
 }
 
 

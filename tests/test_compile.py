@@ -44,7 +44,7 @@ def test_neg_compile(capsys):
 
 
 def test_neg_compile_unknown_model(capsys):
-    assert main(["compile", "nope"]) == 1
+    assert main(["compile", "nope"]) == 2
     assert "models: unknown 'nope'; choose from core_periphery" in capsys.readouterr().err
 
 

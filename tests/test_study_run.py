@@ -84,7 +84,7 @@ def test_cli_run_info_plot(tmp_path, capsys):
     assert "bifurcation" in info and "1 of 1 points converged" in info and "timing:" in info
     assert main(["plot", str(out), "-o", str(png)]) == 0
     assert png.stat().st_size > 1000
-    assert main(["info", str(tmp_path / "missing.nc")]) == 1
+    assert main(["info", str(tmp_path / "missing.nc")]) == 2  # usage error (issue 11)
 
 
 def test_quiet_prints_nothing_on_stderr(tmp_path, capsys):

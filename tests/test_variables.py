@@ -80,7 +80,7 @@ def _expected(name: str, var, params: set[str], model=None) -> dict | None:
         key = var.attrs["sweep_target"]
         if key.startswith("model."):
             return parameter_attrs(key[len("model."):])
-        return {"long_name": key}
+        return {"long_name": key, "units": "km" if key == "geography.unit_km" else "1"}
     if name in params:
         return parameter_attrs(name, None if model is None else model.param_variable(name))
     if re.fullmatch(r"top_\d+_share", name):

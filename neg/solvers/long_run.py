@@ -16,6 +16,7 @@ of the simplex spanned by the occupied regions, plus omega_i - omega_bar for eac
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -53,26 +54,36 @@ def tangent_basis(n: int) -> np.ndarray:
     return StateSpace((n,)).tangent_basis(np.ones(n, dtype=bool))
 
 
-def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=1e-3,
+def _derivative_options(model) -> SolverOptions:
+    """Short runs for difference quotients, solved to 1e-15: the quotient divides their error by
+    the step, so the short run's tolerance is the floor of the derivative's accuracy. Newton's
+    method (warm-started, one or two steps) where the model has a Jacobian and K is small
+    enough for dense linear algebra; Anderson otherwise."""
+    newton = model.jacobian_kernel is not None and model.K <= 32
+    return SolverOptions(tol=1e-15, max_iter=6 if newton else 300,  # stalls at round-off: stop
+                         method="newton" if newton else "anderson")
+
+
+def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=3e-3,
                     options: SolverOptions | None = None) -> np.ndarray:
     """Directional derivatives of the payoff, d omega / d lam . v, for each column v.
 
     Central differences of warm-started short runs with one Richardson extrapolation
-    (error O(step^4)); the step shrinks so that every perturbed share stays non-negative
-    (lam + h v and lam - h v; empty components do not limit it).
+    (error O(h^4)). The step is relative to the shares it moves: h = step * min over the moving
+    components of lam_i / |v_i|, so every perturbed share changes by at most the fraction
+    ``step`` of itself (on 256 regions a fixed step of 1e-3 would move shares of 1/256 by a
+    quarter); directions that move no occupied share take h = step.
     """
     lam = np.asarray(lam, dtype=float)
-    opts = options or SolverOptions(tol=1e-14, max_iter=500)
+    opts = options or _derivative_options(model)
     if sr is None:
         sr = short_run(model, lam, options=opts)
     V = np.atleast_2d(np.asarray(directions, dtype=float).T).T
     out = np.empty((lam.size, V.shape[1]))
     for k in range(V.shape[1]):
         v = V[:, k]
-        h = step
         moves = (v != 0) & (lam > 0)  # central differences step both ways: lam +- h v
-        if np.any(moves):
-            h = min(h, 0.45 * float(np.min(lam[moves] / np.abs(v[moves]))))
+        h = step * float(np.min(lam[moves] / np.abs(v[moves]))) if np.any(moves) else step
 
         def payoff_at(t, v=v):
             return solve_short_run(model, lam + t * v, sr.state, opts).payoff
@@ -83,6 +94,35 @@ def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=
     return out
 
 
+def _alike_regions(model, lam) -> bool:
+    """True at the uniform distribution of a one-group model with uniform fundamentals on a
+    circulant geography (every region alike: the rotation maps the economy onto itself)."""
+    return (model.state_is_regions() and lam.size > 2 and bool(np.all(lam == lam[0]))
+            and model.share_caps() is None and model.uniform_fundamentals
+            and model.geography.vertex_transitive)
+
+
+def _circulant_modes(model, lam, sr):
+    """Eigenvalues and modes of the replicator at the uniform state of a circulant economy.
+
+    The payoff Jacobian W_ij = d omega_i / d lam_j is then circulant, W_ij = c_((i - j) mod K),
+    so its eigenvectors are the Fourier modes f_k (k = 1..K-1 span the simplex's tangent space,
+    1^T f_k = 0) with eigenvalues fft(c)_k, and the replicator's Jacobian
+    (1/K)(W - (1/K) 1 1^T W) has eigenvalues fft(c)_k / K (Akamatsu, Takayama & Ikeda 2012,
+    sec. 3). One directional derivative, along e_0 - 1/K (the constant part only moves k = 0),
+    gives c: the spectrum costs four short runs instead of 4(K - 1).
+    """
+    K = lam.size
+    v = np.full(K, -1.0 / K)
+    v[0] += 1.0
+    c = payoff_jacobian(model, lam, v[:, None], sr)[:, 0]
+    mu = np.fft.fft(c)[1:] / K
+    if model.geography.symmetric:  # W is then symmetric too: a real spectrum (c_j = c_(K-j))
+        mu = mu.real.astype(complex)
+    modes = np.cos(2.0 * np.pi * np.outer(np.arange(K), np.arange(1, K)) / K)
+    return mu, modes
+
+
 def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]:
     """(stable, eigenvalues) of the replicator dynamics at the equilibrium ``lam``.
 
@@ -90,7 +130,9 @@ def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]
     d omega_k/d lam_j) the replicator's Jacobian and V an orthonormal basis of the tangent space
     of the occupied face (within each group of the state: sums fixed, empty components kept
     empty); then omega_i - omega_bar_g(i) for each empty component (the corner conditions).
-    Stable iff all real parts are negative.
+    Stable iff all real parts are negative. At the uniform distribution of a circulant economy
+    (racetrack, uniform fundamentals) the face eigenvalues come from the Fourier modes, one per
+    wave number k = 1..K-1 (see :func:`_circulant_modes`).
     """
     stable, eig, _ = _modes(model, lam, sr)
     return stable, eig
@@ -106,7 +148,11 @@ def _modes(model, lam, sr=None):
     occ = (lam > 0) & ~capped  # components that move freely on the face
     dev = space.deviation(lam, sr.payoff)
     eig_face = np.zeros(0, dtype=complex)
-    V = space.tangent_basis(occ)
+    if _alike_regions(model, lam):
+        V = np.zeros((lam.size, 0))
+        eig_face, vec_face = _circulant_modes(model, lam, sr)
+    else:
+        V = space.tangent_basis(occ)
     if V.shape[1]:
         dW = payoff_jacobian(model, lam, V, sr)  # (n, d)
         dW[~occ] = 0.0  # empty components do not enter the face dynamics (may be infinite)
@@ -123,7 +169,7 @@ def _modes(model, lam, sr=None):
     if eig.size:
         k = int(np.argmax(eig.real))
         if k < eig_face.size:
-            direction = V @ np.real(vec_face[:, k])
+            direction = (V @ np.real(vec_face[:, k])) if V.shape[1] else vec_face[:, k]
         else:  # a corner mode: mass enters the empty component (or leaves the capped one)
             direction = np.zeros(lam.size)
             j = k - eig_face.size
@@ -136,16 +182,35 @@ def _modes(model, lam, sr=None):
     return stable, eig, direction
 
 
+#: how often long_run leaves an unstable end state before it reports converged=False
+_MAX_LEAVES = 10
+
+
 def _equilibrium(model, lam, sr, steps, gap, tol, with_stability) -> Equilibrium:
+    return _ending(model, lam, sr, steps, gap, tol, with_stability)[0]
+
+
+def _ending(model, lam, sr, steps, gap, tol, with_stability) -> tuple[Equilibrium, np.ndarray | None]:
+    """The :class:`Equilibrium` at ``lam`` and the direction of its leading mode (without
+    stability: ``stable=False``, no eigenvalues, no direction)."""
     if with_stability:
-        stable, eig = stability(model, lam, sr)
+        stable, eig, direction = _modes(model, lam, sr)
     else:
-        stable, eig = False, np.full(0, np.nan)
+        stable, eig, direction = False, np.full(0, np.nan), None
     return Equilibrium(
         lam=lam, real_wage=sr.real_wage, stable=stable, eigenvalues=eig,
         converged=bool(gap <= tol and np.all(sr.converged)), iterations=int(steps), residual=float(gap),
         wage=sr.wage, income=sr.income, price_index=sr.price_index, payoff=sr.payoff,
-    )
+    ), direction
+
+
+def _leave(lam, direction, space, size):
+    """``lam`` moved by ``size`` (relative to its largest share) along ``direction``, signed so
+    that the mode's largest component (the first of equal ones) grows: reproducible, and as a
+    small perturbation would break an exact symmetry."""
+    v = np.asarray(direction, dtype=float)
+    v = v / v[int(np.argmax(np.abs(v)))]
+    return space.project(np.maximum(lam + size * float(np.max(lam)) * v, 0.0))
 
 
 def _newton_on_support(model, lam, sr, tol, opts, space, max_iter=30):
@@ -248,66 +313,80 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *,
     polished = False
     escapes = 0
     recent: list[float] = []
-    while steps < max_steps and gap > tol:
-        scale = _scale(sr)
-        d0 = space.deviation(lam, sr.payoff) / scale
-        occ = (lam > 0) & ~space.at_cap(lam)
-        # polish only while the dynamics is closing in (the gap fell over the last steps): near
-        # an unstable equilibrium Newton would converge to it instead of leaving it
-        closing = len(recent) == 3 and recent[0] > recent[1] > recent[2]
-        if gap <= switch and not polished and closing and occ.sum() <= polish_max:
-            res = _newton_on_support(model, lam, sr, tol, opts, space)
-            polished = True
-            if res is not None:
-                lam_p, sr_p = res
-                stable_p, eig_p, v = _modes(model, lam_p, sr_p)
-                if not stable_p and v is not None and escapes < 5:
-                    # Newton found a saddle the dynamics was passing: leave it along its unstable
-                    # mode, on the side the path came from, and keep integrating
-                    escapes += 1
-                    sign = 1.0 if v @ (lam - lam_p) >= 0 else -1.0
-                    lam = space.project(np.maximum(lam_p + sign * 1e-4 * v / np.max(np.abs(v)), 0.0))
-                    sr = short_run(model, lam, x0=sr_p.state, options=opts)
-                    gap, recent = space.gap(lam, sr.payoff), []
-                    continue
-                lam, sr = lam_p, sr_p
+    leaves = 0
+    while True:
+        while steps < max_steps and gap > tol:
+            scale = _scale(sr)
+            d0 = space.deviation(lam, sr.payoff) / scale
+            occ = (lam > 0) & ~space.at_cap(lam)
+            # polish only while the dynamics is closing in (the gap fell over the last steps): near
+            # an unstable equilibrium Newton would converge to it instead of leaving it
+            closing = len(recent) == 3 and recent[0] > recent[1] > recent[2]
+            if gap <= switch and not polished and closing and occ.sum() <= polish_max:
+                res = _newton_on_support(model, lam, sr, tol, opts, space)
+                polished = True
+                if res is not None:
+                    lam_p, sr_p = res
+                    stable_p, eig_p, v = _modes(model, lam_p, sr_p)
+                    if not stable_p and v is not None and escapes < 5:
+                        # Newton found a saddle the dynamics was passing: leave it along its unstable
+                        # mode, on the side the path came from, and keep integrating
+                        escapes += 1
+                        sign = 1.0 if v @ (lam - lam_p) >= 0 else -1.0
+                        lam = space.project(np.maximum(lam_p + sign * 1e-4 * v / np.max(np.abs(v)), 0.0))
+                        sr = short_run(model, lam, x0=sr_p.state, options=opts)
+                        gap, recent = space.gap(lam, sr.payoff), []
+                        continue
+                    lam, sr = lam_p, sr_p
+                    gap = space.gap(lam, sr.payoff)
+                    if gap <= tol:
+                        break
+                    continue  # an empty region wants entry: keep integrating
+            # an empty component that pays more than its group's average is not an equilibrium and
+            # the replicator cannot reopen it (0 stays 0): seed it with a small share and go on
+            entering = (lam <= 0) & (d0 > tol)
+            if space.caps is not None:
+                entering &= space.caps > 0
+            if np.any(entering):
+                lam = lam.copy()
+                lam[entering] = 1e-6
+                lam = space.project(lam)
+                sr = short_run(model, lam, x0=sr.state, options=opts)
+                gap, recent, polished = space.gap(lam, sr.payoff), [], False
+                continue
+            h = min(h, 2.0 / max(float(np.max(np.abs(d0[occ]), initial=0.0)), 1e-300))
+            lam_e = _advance(lam, h * d0, zero_share, d0, space)
+            sr_e = short_run(model, lam_e, x0=sr.state, options=opts)
+            d1 = space.deviation(lam_e, sr_e.payoff) / scale
+            if not np.all(np.isfinite(sr_e.payoff[lam_e > 0])):  # (empty ones may be infinite)
+                h *= 0.25
+                if h < 1e-300:
+                    break  # cannot make a finite step: reported as not converged
+                continue
+            # how much the direction field turned over the step: ~ h |eigenvalue|; 2 = overshoot
+            err = (float(np.max(np.abs((d1 - d0)[occ]), initial=0.0))
+                   / max(float(np.max(np.abs(d0[occ]), initial=0.0)), 1e-300))
+            if err <= 0.5 or h < 1e-12:
+                lam, sr = lam_e, sr_e
                 gap = space.gap(lam, sr.payoff)
-                if gap <= tol:
-                    break
-                continue  # an empty region wants entry: keep integrating
-        # an empty component that pays more than its group's average is not an equilibrium and
-        # the replicator cannot reopen it (0 stays 0): seed it with a small share and go on
-        entering = (lam <= 0) & (d0 > tol)
-        if space.caps is not None:
-            entering &= space.caps > 0
-        if np.any(entering):
-            lam = lam.copy()
-            lam[entering] = 1e-6
-            lam = space.project(lam)
-            sr = short_run(model, lam, x0=sr.state, options=opts)
-            gap, recent, polished = space.gap(lam, sr.payoff), [], False
-            continue
-        h = min(h, 2.0 / max(float(np.max(np.abs(d0[occ]), initial=0.0)), 1e-300))
-        lam_e = _advance(lam, h * d0, zero_share, d0, space)
-        sr_e = short_run(model, lam_e, x0=sr.state, options=opts)
-        d1 = space.deviation(lam_e, sr_e.payoff) / scale
-        if not np.all(np.isfinite(sr_e.payoff[lam_e > 0])):  # (empty ones may be infinite)
-            h *= 0.25
-            if h < 1e-300:
-                break  # cannot make a finite step: reported as not converged
-            continue
-        # how much the direction field turned over the step: ~ h |eigenvalue|; 2 = overshoot
-        err = (float(np.max(np.abs((d1 - d0)[occ]), initial=0.0))
-               / max(float(np.max(np.abs(d0[occ]), initial=0.0)), 1e-300))
-        if err <= 0.5 or h < 1e-12:
-            lam, sr = lam_e, sr_e
-            gap = space.gap(lam, sr.payoff)
-            recent = (recent + [gap])[-3:]
-            steps += 1
-            if gap > switch:
-                polished = False
-        h *= 2.0 if err < 0.1 else 1.2 if err < 0.3 else 1.0 if err <= 0.5 else 0.3
-    return _equilibrium(model, lam, sr, steps, gap, tol, o.stability)
+                recent = (recent + [gap])[-3:]
+                steps += 1
+                if gap > switch:
+                    polished = False
+            h *= 2.0 if err < 0.1 else 1.2 if err < 0.3 else 1.0 if err <= 0.5 else 0.3
+        eq, direction = _ending(model, lam, sr, steps, gap, tol, o.stability)
+        if eq.stable or not eq.converged or not o.stability:
+            return eq
+        if leaves >= _MAX_LEAVES:  # never a saddle as the end of the dynamics
+            return dataclasses.replace(eq, converged=False)
+        # the dynamics stopped at an unstable equilibrium (an exactly symmetric start keeps the
+        # replicator on an invariant set through a saddle): leave it along its unstable mode,
+        # as a perturbation would, and go on
+        leaves += 1
+        lam = _leave(lam, direction, space, size=min(1e-3 * 4.0 ** (leaves - 1), 0.5))
+        sr = short_run(model, lam, x0=sr.state, options=opts)
+        # no Newton polish until the dynamics has moved away (it would return to the saddle)
+        gap, recent, polished = space.gap(lam, sr.payoff), [], True
 
 
 def _advance(lam, dlog, zero_share, d, space):

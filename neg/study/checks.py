@@ -482,9 +482,10 @@ def _check_values(c: _Checker, key: str, t: Target, vals: np.ndarray) -> bool:
 
 def _axis_meta(t: Target, cls) -> dict:
     """Default long_name and units of a sweep axis: the model parameter's (from its declaration
-    by the model class ``cls``), else the axis's key."""
+    by the model class ``cls``), else the axis's key, in km for ``geography.unit_km`` and
+    dimensionless ("1") otherwise (solver settings, the study's rates, times and shares)."""
     if t.section != "model":
-        return {"long_name": t.key}
+        return {"long_name": t.key, "units": "km" if t.key == "geography.unit_km" else "1"}
     name = t.name if t.index is None else f"{t.name}[{t.index}]"
     return parameter_attrs(name, cls.param_variable(name))
 

@@ -244,12 +244,14 @@ def _check_lam0(lam0, K, found, report=None) -> None:
             found.setdefault("study.lam0", []).append(msg)
 
 
-def load_study(config, overrides=None, *, output=None) -> Study:
+def load_study(config, overrides=None, *, output=None, base=None) -> Study:
     """Load, override and validate a config: the :class:`Study` (or :class:`ConfigError`).
 
     ``output`` (a path) replaces ``output.path``; it is resolved against the current folder.
+    ``base``: for a config dict, the folder its relative paths are resolved against (default: the
+    current folder).
     """
-    src = load_source(config, overrides)
+    src = load_source(config, overrides, base=base)
     study = validate(src)
     if output is not None:
         study.output_path = Path(output)

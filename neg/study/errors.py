@@ -5,9 +5,10 @@ from neg, so every other study module can use it."""
 from __future__ import annotations
 
 import difflib
+import signal
 from dataclasses import dataclass
 
-__all__ = ["Problem", "ConfigError", "RunError", "did_you_mean"]
+__all__ = ["Problem", "ConfigError", "RunError", "UsageError", "Interrupted", "did_you_mean"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,23 @@ class ConfigError(ValueError):
 
 class RunError(RuntimeError):
     """A run cannot proceed (bad parts folder, missing shards, ...): a message for the user."""
+
+
+class UsageError(RunError):
+    """A run was asked for something it cannot do, found before any work starts: an output path
+    that is a folder or cannot be written, a shard out of range, ``--resume`` without a file."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal: ``signum`` is its number (SIGINT for Ctrl-C, SIGTERM),
+    ``finished`` the (chunk, result) pairs that had completed but were not yet stored, and the
+    message says how far the run got and how to resume it. A KeyboardInterrupt, so that code
+    that handles Ctrl-C handles it too."""
+
+    def __init__(self, signum: int, message: str = "", finished=()):
+        super().__init__(message or f"interrupted by {signal.Signals(int(signum)).name}")
+        self.signum = int(signum)
+        self.finished = list(finished)
 
 
 def did_you_mean(word: str, options) -> str:

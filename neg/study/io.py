@@ -15,7 +15,15 @@ axes, the study's coordinates where every point agrees on them (otherwise a ``<n
 variable), and per point ``converged``, ``residual``, ``failed`` and ``error``.
 
 Every file is written to a temporary name and renamed into place (atomic on POSIX), so a killed
-run never leaves a half-written result.
+run never leaves a half-written result; :func:`check_output` checks, before any work, that it can
+be.
+
+Result and shard files follow the CF conventions (1.10) where they apply (:func:`conform`): the
+global ``Conventions``, ``title``, ``source`` and ``history``; every dimension has a coordinate
+(an index ``0 .. n-1`` where the study gives none, e.g. ``equilibrium``); every numeric coordinate
+has ``long_name`` and ``units`` (``"1"`` for dimensionless), label coordinates (region names,
+directions) a ``long_name``; flags (booleans, stored as 0/1 bytes) are CF flag variables with
+``flag_values`` of the variable's type and ``flag_meanings``; coordinates carry no ``_FillValue``.
 """
 
 from __future__ import annotations
@@ -28,10 +36,15 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from neg.study.errors import UsageError
+from neg.variables import VARIABLES
 from neg.variables import attrs as variable_attrs
 
-__all__ = ["FLAT", "flat_from_points", "merge_flat", "unflatten", "write_netcdf", "read_netcdf",
-           "summary_counts"]
+__all__ = ["FLAT", "CONVENTIONS", "flat_from_points", "merge_flat", "unflatten", "conform", "check_output",
+           "write_netcdf", "read_netcdf", "summary_counts"]
+
+#: the value of the global attribute ``Conventions`` of result files
+CONVENTIONS = "CF-1.10"
 
 FLAT = "sweep_point"
 COORD = "coord__"
@@ -193,6 +206,54 @@ def summary_counts(ds: xr.Dataset) -> dict:
             "n_not_converged": int((~conv & ~failed).sum())}
 
 
+def conform(ds: xr.Dataset) -> xr.Dataset:
+    """The CF conventions where they apply (see the module docstring): an index coordinate for
+    every dimension without one (attributes from :mod:`neg.variables` where the table has the
+    dimension), ``long_name`` on every coordinate and ``units`` ("1" unless given) on numeric ones,
+    ``flag_values`` of the variable's own type, and ``Conventions`` in the global attributes.
+    The dataset is changed in place and returned."""
+    for dim, n in list(ds.sizes.items()):
+        if dim not in ds.coords and COORD + str(dim) not in ds.variables:  # flat: coords per point
+            attrs = (variable_attrs(dim) if dim in VARIABLES
+                     else {"long_name": f"index along {dim}", "units": "1"})
+            ds.coords[dim] = ((dim,), np.arange(int(n), dtype=np.int64), attrs)
+    for name, c in ds.coords.items():
+        c.attrs.setdefault("long_name", str(name))
+        if c.dtype.kind in "iufc":
+            c.attrs.setdefault("units", "1")
+    for v in ds.variables.values():
+        fv = v.attrs.get("flag_values")
+        if fv is not None and v.dtype.kind in "iu":
+            v.attrs["flag_values"] = np.asarray(fv).astype(v.dtype)
+    ds.attrs["Conventions"] = CONVENTIONS
+    return ds
+
+
+def check_output(path, what: str = "output") -> Path:
+    """Check, before any work starts, that a file can be written at ``path``: it is not a folder,
+    its folder exists (it is created if missing) and a file can be created there. Raises
+    :class:`~neg.study.errors.UsageError` with a one-line message otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{what} {path}: is a folder; give a file name such as {path / 'result.nc'}")
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UsageError(f"{what} {path}: cannot create the folder {parent} ({e.strerror or e})") from None
+    probe = parent / f".{path.name}.probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        with open(probe, "wb"):
+            pass
+    except OSError as e:
+        raise UsageError(f"{what} {path}: cannot write in {parent} ({e.strerror or e})") from None
+    try:
+        probe.unlink()
+    except OSError:  # pragma: no cover - created a moment ago
+        pass
+    return path
+
+
 # --------------------------------------------------------------------------- files
 def _attr(v):
     if v is None:
@@ -209,9 +270,9 @@ def _attr(v):
 def _clean(ds: xr.Dataset) -> xr.Dataset:
     ds = ds.copy()
     ds.attrs = {k: _attr(v) for k, v in ds.attrs.items()}
-    for v in ds.variables.values():
+    for name, v in ds.variables.items():
         v.attrs = {k: _attr(x) for k, x in v.attrs.items()}
-        v.encoding = {}
+        v.encoding = {"_FillValue": None} if name in ds.coords else {}
     return ds
 
 

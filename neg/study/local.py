@@ -5,6 +5,11 @@ workers: safe whatever threads the parent has running, and much faster to start 
 and each gets ``cores // workers`` numba threads (``numba.set_num_threads`` in the worker; BLAS
 pools via OMP/OPENBLAS/MKL_NUM_THREADS, set before the server starts), so that processes x threads
 never exceeds the cores. The study is sent to each worker once; a task is a list of point indices.
+No worker outlives the run, even one killed with SIGKILL: see :mod:`neg.study.watchdog`.
+
+Progress goes to stderr through :func:`say`, which never raises: a closed pipe (``neg run ... 2>&1
+| head -1``) silences the progress and nothing else, so it cannot decide whether results are
+written.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from neg.study import watchdog
+from neg.study.errors import Interrupted
 from neg.study.studies import run_chunk, set_threads
 
-__all__ = ["available_cores", "serial_chunks", "pool_chunks", "Progress", "THREAD_VARS"]
+__all__ = ["available_cores", "serial_chunks", "pool_chunks", "Progress", "THREAD_VARS", "say"]
 
 THREAD_VARS = ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -66,14 +73,36 @@ def main_not_reimported():
         mp_spawn.get_preparation_data = original
 
 
+def say(text: str, stream=None, end: str = "\n") -> bool:
+    """Write ``text`` to ``stream`` (default stderr) and flush; False if it cannot be written.
+
+    A stream that fails (a pipe whose reader has gone: ``BrokenPipeError``) is pointed at
+    /dev/null, so that later writes and the interpreter's final flush succeed silently."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        stream.write(text + end)
+        stream.flush()
+        return True
+    except (OSError, ValueError):  # BrokenPipeError, a closed file
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        except (OSError, ValueError, AttributeError):  # not a file descriptor (e.g. io.StringIO)
+            pass
+        return False
+
+
 def serial_chunks(study, chunks) -> Iterator[tuple[np.ndarray, object]]:
     for chunk in chunks:
         yield chunk, run_chunk(study, chunk)
 
 
-def _init_worker(study, threads) -> None:
+def _init_worker(study, threads, run_pid) -> None:
     global _STUDY, _THREADS
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    # Ctrl-C and SIGTERM sent to the whole process group (a terminal, SLURM) are the parent's to
+    # handle: it keeps the finished chunks, then kills the workers (SIGKILL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    watchdog.watch_parent(run=run_pid)  # the forkserver (which itself watches the run) and the run
     _STUDY, _THREADS = study, threads
     set_threads(threads)
 
@@ -83,18 +112,23 @@ def _pool_task(indices):
 
 
 def pool_chunks(study, chunks, workers: int, threads: int) -> Iterator[tuple[np.ndarray, object]]:
-    """Run chunks on ``workers`` spawned processes; yield (chunk, flat dataset) as they finish."""
-    saved = {k: os.environ.get(k) for k in THREAD_VARS}
+    """Run chunks on ``workers`` spawned processes; yield (chunk, flat dataset) as they finish.
+
+    Interrupted (SIGINT, or SIGTERM turned into :class:`~neg.study.errors.Interrupted` by the
+    CLI), the workers are terminated and the exception carries the chunks that had finished but
+    were not yet yielded (``finished``), so that the caller can store them."""
+    saved = {k: os.environ.get(k) for k in (*THREAD_VARS, watchdog.ENV)}
     for k in THREAD_VARS[1:]:  # BLAS pools size themselves at import: set before the server starts
         os.environ[k] = str(threads)
+    os.environ[watchdog.ENV] = str(os.getpid())  # the forkserver watches this process
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["neg.study.studies", "neg.study.io"])
+    ctx.set_forkserver_preload(["neg.study.watchdog", "neg.study.studies", "neg.study.io"])
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                               initializer=_init_worker, initargs=(study, threads))
+                               initializer=_init_worker, initargs=(study, threads, os.getpid()))
+    running: dict = {}
     try:
         # keep at most 2 tasks per worker queued so that chunk files appear in order of progress
         todo = list(chunks)[::-1]
-        running = {}
         with main_not_reimported():  # workers start on demand, at submits
             while todo or running:
                 while todo and len(running) < 2 * workers:
@@ -104,9 +138,17 @@ def pool_chunks(study, chunks, workers: int, threads: int) -> Iterator[tuple[np.
                 for f in done:
                     c = running.pop(f)
                     yield c, f.result()
-    except BaseException:
+    except BaseException as e:
         for p in list(getattr(pool, "_processes", {}).values()):
-            p.terminate()
+            p.kill()
+        if isinstance(e, KeyboardInterrupt):
+            finished = [(running[f], f.result()) for f in running
+                        if f.done() and not f.cancelled() and f.exception() is None]
+            pool.shutdown(wait=False, cancel_futures=True)
+            if isinstance(e, Interrupted):
+                e.finished.extend(finished)
+                raise
+            raise Interrupted(signal.SIGINT, finished=finished) from e
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
@@ -144,7 +186,7 @@ class Progress:
                 self._last_draw = now
         elif frac + 1e-12 >= self._next_log or self.done >= self.total:
             self._next_log = math.floor(frac * 10 + 1e-9) / 10 + 0.1
-            print(f"neg: {self._status()}", file=self.stream, flush=True)
+            self._say(f"neg: {self._status()}")
 
     def _status(self) -> str:
         el = time.perf_counter() - self.t0
@@ -158,12 +200,16 @@ class Progress:
         width = 30
         fill = int(width * self.done / max(self.total, 1))
         bar = "#" * fill + "." * (width - fill)
-        print(f"\r[{bar}] {self._status()}\x1b[K", end="", file=self.stream, flush=True)
+        self._say(f"\r[{bar}] {self._status()}\x1b[K", end="")
+
+    def _say(self, text: str, end: str = "\n") -> None:
+        if not say(text, self.stream, end):
+            self.quiet = True  # the stream is gone: stop drawing, carry on computing
 
     def close(self) -> None:
         if not self.quiet and self.tty:
             self._draw()
-            print(file=self.stream, flush=True)
+            self._say("")
 
 
 def _fmt(s: float) -> str:

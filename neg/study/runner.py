@@ -5,6 +5,12 @@ reads the chunk files already there and computes only the missing points; since 
 is always assembled from the chunk files, sorted by point index and padded to the same sizes, a
 resumed run's result equals an uninterrupted one's exactly. The parts folder is removed once the
 result file is written.
+
+Every output path is checked before any point is computed (:func:`neg.study.io.check_output`). A run
+stopped by SIGINT or SIGTERM (:class:`~neg.study.errors.Interrupted`) stores the chunks that had
+finished, stops its workers and raises :class:`~neg.study.errors.Interrupted` saying how far it got
+and how to resume. A run without ``resume`` that finds finished chunks of an earlier run says that it
+discards them, and how to keep them.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import json
+import shlex
 import shutil
+import signal
 import socket
 import sys
 import time
@@ -25,8 +33,9 @@ from neg._version import __version__
 from neg.solvers.fixed_point import SolverOptions
 from neg.study import io
 from neg.study.dask import dask_chunks
-from neg.study.errors import RunError
-from neg.study.local import Progress, available_cores, pool_chunks, serial_chunks
+from neg.study.errors import Interrupted, RunError, UsageError
+from neg.study.local import Progress, available_cores, pool_chunks, say, serial_chunks
+from neg.study.studies import KINDS
 from neg.study.sweep import auto_chunk_size, chunk_indices, shard_indices
 
 __all__ = ["RunError", "execute", "merge_files", "shard_path", "parts_dir"]
@@ -49,8 +58,13 @@ def _now() -> str:
 def _log(quiet):
     def log(msg: str) -> None:
         if not quiet:
-            print(f"neg: {msg}", file=sys.stderr, flush=True)
+            say(f"neg: {msg}")
     return log
+
+
+def _warn(msg: str) -> None:
+    """A warning: on stderr whatever ``quiet`` says (quiet silences progress, not warnings)."""
+    say(f"neg: warning: {msg}")
 
 
 def _prepare_parts(parts: Path, study, shard, resume: bool, log) -> dict[int, Path]:
@@ -60,7 +74,8 @@ def _prepare_parts(parts: Path, study, shard, resume: bool, log) -> dict[int, Pa
             "shard": list(shard) if shard else None}
     done: dict[int, Path] = {}
     if parts.exists() and not parts.is_dir():
-        raise RunError(f"{parts} exists and is not a folder")
+        raise UsageError(f"{parts} exists and is not a folder (it would hold the finished chunks): "
+                         "remove it or choose another output file")
     if parts.exists():
         for tmp in parts.glob(".*.tmp-*"):
             tmp.unlink(missing_ok=True)  # a chunk that was being written when the run died
@@ -86,17 +101,24 @@ def _prepare_parts(parts: Path, study, shard, resume: bool, log) -> dict[int, Pa
                 for i in idx:
                     done.setdefault(int(i), f)
         else:
-            for f in parts.glob("chunk-*.npz"):
+            old = sorted(parts.glob("chunk-*.npz"))
+            if old:
+                _warn(f"discarding {len(old)} finished chunk(s) of an earlier run in {parts}; to keep "
+                      "them, stop now and rerun with --resume (neg.run: resume=True)")
+            for f in old:
                 f.unlink()
     parts.mkdir(parents=True, exist_ok=True)
     manifest.write_text(json.dumps(want))
     return done
 
 
-def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, compute) -> dict:
+def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, compute, command) -> dict:
     attrs = {
         "title": f"neg {study.kind} study" + (f" ({Path(study.source_path).name})" if study.source_path
                                               else ""),
+        "source": f"neg {__version__}: neg.{KINDS[study.kind].function} of the {study.model_name} model "
+                  f"on a {study.geography_kind} geography",
+        "history": f"{end} {command or python_command(study)}",
         "neg_version": __version__,
         "study_kind": study.kind,
         "model": study.model_name,
@@ -135,6 +157,12 @@ def _solver_settings(study) -> str:
         return json.dumps(study.solver)
 
 
+def python_command(study) -> str:
+    """The ``history`` of a run started from Python: the script and the config."""
+    script = shlex.join([Path(sys.argv[0]).name or "python", *sys.argv[1:]]) if sys.argv else "python"
+    return f"{script}: neg.run({study.source_path or 'a config dict'})"
+
+
 def _n(k: int, word: str) -> str:
     return f"{k} {word}{'s' if k != 1 else ''}"
 
@@ -146,17 +174,24 @@ def _json(v):
 
 
 def execute(study, *, workers: int | None = None, resume: bool = False, shard=None,
-            scheduler: str | None = None, quiet: bool = False, keep_parts: bool = False) -> xr.Dataset:
+            scheduler: str | None = None, quiet: bool = False, keep_parts: bool = False,
+            command: str | None = None) -> xr.Dataset:
     """Compute ``study`` and return its dataset; write ``study.output_path`` if set.
 
     ``shard=(i, n)``: only every n-th point from i; the result is the flat layout (dim
-    ``sweep_point``), to be assembled by :func:`merge_files`.
+    ``sweep_point``), to be assembled by :func:`merge_files`. ``command``: the command line, for
+    the file's ``history`` (default: the Python script and the config).
     """
     log = _log(quiet)
     start, t0 = _now(), time.perf_counter()
     out = study.output_path
     if (resume or shard is not None) and out is None:
-        raise RunError(f"{'--resume' if resume else '--shard'} needs an output file (output.path or -o)")
+        raise UsageError(f"{'--resume' if resume else '--shard'} needs an output file (-o, output.path; "
+                         "neg.run: output=)")
+    if workers is not None and int(workers) < 1:
+        raise UsageError(f"--workers: must be >= 1, got {workers}")
+    if out is not None:
+        io.check_output(out)
     indices = shard_indices(study.n_points, shard)
     parts = parts_dir(out) if out is not None else None
     if resume and out is not None and out.exists() and not (parts and parts.exists()):
@@ -171,8 +206,6 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
     remaining = np.array([i for i in indices if int(i) not in done], dtype=np.int64)
     cores = available_cores()
     nw = int(workers) if workers else cores
-    if nw < 1:
-        raise RunError(f"--workers: must be >= 1, got {nw}")
     size = study.chunk_size or auto_chunk_size(len(indices), nw)
     chunks = chunk_indices(remaining, size)
     if done:
@@ -192,7 +225,7 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
         used = nw
         threads = max(1, cores // nw) if scheduler == "local" else None
         log(f"{_n(remaining.size, 'point')} in {_n(len(chunks), 'chunk')} on dask ({scheduler})")
-        it = dask_chunks(study, chunks, scheduler, nw, threads, log=log) if chunks else iter(())
+        it = dask_chunks(study, chunks, scheduler, nw, threads, log=log) if chunks else _no_chunks()
     else:
         used = max(1, min(nw, len(chunks)))
         threads = max(1, cores // used)
@@ -209,11 +242,23 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
         for chunk, flat in it:
             store(chunk, flat)
             progress.update(chunk.size)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        stop = e if isinstance(e, Interrupted) else Interrupted(signal.SIGINT)
+        _close(it)
+        for chunk, flat in stop.finished:  # finished in a worker, not yet stored
+            store(chunk, flat)
+            progress.update(chunk.size)
         progress.close()
+        have = _points_in(parts) if parts is not None else progress.done
+        name = signal.Signals(stop.signum).name
+        msg = f"interrupted by {name} after {have} of {len(indices)} points"
         if parts is not None:
-            log(f"interrupted; finished chunks are in {parts} - rerun with --resume to continue")
-        raise
+            msg += f"; the finished chunks are in {parts}: rerun with --resume to continue"
+        else:
+            msg += " (nothing was written: give an output file to make a run resumable)"
+        raise Interrupted(stop.signum, msg) from (e if stop is not e else None)
+    finally:
+        _close(it)
     progress.close()
 
     if parts is not None:
@@ -234,13 +279,15 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
     else:
         ds = merged.drop_vars("seconds")
     ds.attrs = {**_attrs(study, start=start, end=_now(), wall=time.perf_counter() - t0, workers=used,
-                         scheduler=scheduler, shard=shard, counts=counts, compute=compute)}
+                         scheduler=scheduler, shard=shard, counts=counts, compute=compute,
+                         command=command)}
     if shard is not None:
         ds.attrs["layout"] = "flat"
         ds.attrs["n_points_total"] = study.n_points
     if counts["n_failed"]:
         errs = merged["error"].values[np.asarray(merged["failed"].values, dtype=bool)]
         ds.attrs["first_error"] = str(errs[0])
+    io.conform(ds)
     if out is not None:
         io.write_netcdf(ds, out)
         ds.encoding["source"] = str(out)
@@ -249,16 +296,33 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
     return ds
 
 
-def merge_files(paths, output=None) -> xr.Dataset:
+def _points_in(parts: Path) -> int:
+    """Points held by the chunk files in ``parts`` (each file's name ends with its size)."""
+    return sum(int(f.stem.rsplit("-", 1)[1]) for f in parts.glob("chunk-*.npz"))
+
+
+def _close(it) -> None:
+    """Close a chunk generator: its executor stops its workers (a no-op once it is exhausted)."""
+    it.close()
+
+
+def _no_chunks():
+    yield from ()
+
+
+def merge_files(paths, output=None, *, command: str | None = None) -> xr.Dataset:
     """Assemble shard files (flat layout) into the final dataset; check every point is present
-    exactly once and that all shards come from the same study."""
+    exactly once and that all shards come from the same study. ``command``: the command line, for
+    the file's ``history``."""
     paths = [Path(p) for p in paths]
     if not paths:
-        raise RunError("merge: no shard files given")
+        raise UsageError("merge: no shard files given")
+    if output is not None:
+        io.check_output(output)
     flats = []
     for p in paths:
         if not p.exists():
-            raise RunError(f"merge: {p} not found")
+            raise UsageError(f"merge: {p} not found")
         try:
             ds = io.read_netcdf(p)
         except Exception as e:  # noqa: BLE001
@@ -295,7 +359,11 @@ def merge_files(paths, output=None) -> xr.Dataset:
     errs = [d.attrs["first_error"] for _, d in flats if "first_error" in d.attrs]
     if errs:
         attrs["first_error"] = errs[0]
+    merge_cmd = command or f"neg.merge_files({', '.join(p.name for p, _ in flats)})"
+    attrs["history"] = "\n".join([*dict.fromkeys(str(d.attrs.get("history", "")) for _, d in flats if
+                                                 d.attrs.get("history")), f"{_now()} {merge_cmd}"])
     ds.attrs = attrs
+    io.conform(ds)
     if output is not None:
         io.write_netcdf(ds, output)
     return ds

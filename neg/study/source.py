@@ -73,9 +73,12 @@ def _line_map(node, prefix: str, lines: dict, dups: list) -> None:
             _line_map(v, path, lines, dups)
 
 
-def load_source(config, overrides=None) -> Source:
+def load_source(config, overrides=None, *, base=None) -> Source:
     """Read a config (a path, or a dict) and apply ``overrides``: a list of ``"dotted.key=value"``
-    strings (values parsed as YAML) or a dict ``{dotted.key: value}`` (values used as given)."""
+    strings (values parsed as YAML) or a dict ``{dotted.key: value}`` (values used as given).
+
+    Relative paths in the config (``geography.file``, ``output.path``) are resolved against the
+    config file's folder; for a dict, against ``base`` (default: the current folder)."""
     problems: list[Problem] = []
     if isinstance(config, dict):
         data = copy.deepcopy(config)
@@ -83,8 +86,11 @@ def load_source(config, overrides=None) -> Source:
             text = yaml.safe_dump(data, sort_keys=False)
         except yaml.YAMLError:
             text = repr(data)
-        src = Source(data, text, None, Path.cwd(), {}, {})
+        src = Source(data, text, None, Path(base).resolve() if base is not None else Path.cwd(), {}, {})
     else:
+        if base is not None:
+            raise ConfigError([Problem("", "base= is for a config dict: the relative paths of a config "
+                                           "file are relative to its folder", str(config))])
         path = Path(config)
         try:
             text = path.read_text(encoding="utf-8")

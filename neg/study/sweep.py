@@ -25,7 +25,7 @@ import numpy as np
 from neg.study.errors import did_you_mean
 
 __all__ = ["AXIS_KEYS", "MODES", "MAX_POINTS", "parse_axis", "latin_hypercube", "shard_indices",
-           "chunk_indices", "parse_shard"]
+           "chunk_indices", "parse_shard", "check_shard"]
 
 AXIS_KEYS = ("values", "start", "stop", "num", "step", "space", "base", "param", "long_name", "units")
 SPACES = ("linspace", "logspace", "arange")
@@ -200,7 +200,8 @@ def latin_hypercube(bounds: list[tuple], samples: int, seed: int) -> list[np.nda
 
 
 def parse_shard(text: str, environ=None) -> tuple[int, int]:
-    """``"i/n"`` (0 <= i < n) or ``"auto"`` (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of
+    """``"i/n"``: shard i of n, counted from 0 (0 <= i < n: the shards of ``n = 4`` are 0/4, 1/4,
+    2/4 and 3/4), or ``"auto"`` (SLURM_ARRAY_TASK_ID - SLURM_ARRAY_TASK_MIN of
     SLURM_ARRAY_TASK_COUNT). Raises ValueError with a message for the user."""
     env = os.environ if environ is None else environ
     if text == "auto":
@@ -219,9 +220,18 @@ def parse_shard(text: str, environ=None) -> tuple[int, int]:
             a, b = text.split("/")
             i, n = int(a), int(b)
         except ValueError:
-            raise ValueError(f"--shard: expected i/n (e.g. 0/4) or auto, got {text!r}") from None
-    if not (n >= 1 and 0 <= i < n):
-        raise ValueError(f"--shard: need 0 <= i < n, got {i}/{n}")
+            raise ValueError(f"--shard: expected i/n, shard i of n counted from 0 (e.g. 0/4 .. 3/4), "
+                             f"or auto, got {text!r}") from None
+    return check_shard(i, n)
+
+
+def check_shard(i: int, n: int) -> tuple[int, int]:
+    """``(i, n)`` if 0 <= i < n (shards count from 0), else ValueError saying so."""
+    if not n >= 1:
+        raise ValueError(f"--shard: the number of shards must be >= 1, got {i}/{n}")
+    if not 0 <= i < n:
+        raise ValueError(f"--shard: shards count from 0: i/n needs 0 <= i < n (the shards of {n} are "
+                         f"0/{n} .. {n - 1}/{n}), got {i}/{n}")
     return i, n
 
 
