@@ -46,8 +46,8 @@ def compile_models(names: list[str] | None = None, *, batch: bool = False) -> di
         raise ValueError(f"models: unknown {', '.join(map(repr, unknown))}; choose from "
                          f"{', '.join(REGISTRY)}")
     times = {}
-    solvers = [fixed_point.solve_fixed_point, fixed_point._no_jacobian, fixed_point._no_solve,
-               fixed_point._lapack_solve] + ([fixed_point._solve_batch] if batch else [])
+    solvers = [fixed_point.solve_fixed_point, fixed_point._no_jacobian] + (
+        [fixed_point._solve_batch] if batch else [])
     t0 = time.perf_counter()
     for d in solvers:
         compile_declared(d)

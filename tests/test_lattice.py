@@ -206,3 +206,16 @@ def test_newton_and_long_run_agree_with_dense(model):
     _compare(ms.short_run(lam, method="newton"), md.short_run(lam, method="newton"))
     a, b = neg.long_run(ms, lam), neg.long_run(md, lam)
     np.testing.assert_allclose(a.lam, b.lam, rtol=1e-8, atol=1e-10)
+
+
+def test_structured_models_pickle():
+    """A model on a structured lattice crosses a process boundary (studies send models to
+    workers) without a distance matrix, and solves the same there."""
+    geo = neg.Geography.racetrack(40, operator="structured")
+    model = neg.MultiIndustry(5.0, [0.2, 0.3], phi=0.4, geography=geo, phi_industry=[0.5, None])
+    rng = np.random.default_rng(2)
+    lam = np.concatenate([rng.dirichlet(np.ones(k)) for k in model.state_groups()])
+    first = model.short_run(lam)
+    again = pickle.loads(pickle.dumps(model))
+    assert again == model and again.geography.operator == "structured"
+    np.testing.assert_array_equal(again.short_run(lam).wage, first.wage)

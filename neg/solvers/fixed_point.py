@@ -44,14 +44,9 @@ __all__ = ["SolverOptions", "short_run", "short_run_batch", "METHODS"]
 
 METHODS = {"anderson": 0, "damped": 1, "newton": 2}
 
-#: Newton's linear solve, ``solve(A, b, out)``: out = A^-1 b (passed as a first-class function, so
-#: that LAPACK is compiled only when Newton's method is first used: 10 s on a cold start)
-_LINEAR_SOLVE_SIGNATURE = types.void(MAT, VEC, VEC)
-LinearSolve = types.FunctionType(_LINEAR_SOLVE_SIGNATURE)
-
 _ResultType = types.Tuple((VEC, types.int64, types.float64))
 _SOLVE_SIGNATURE = _ResultType(
-    MapKernel, BlockKernel, LinearSolve, VEC, VEC, VEC, MAT, OPERATOR,
+    MapKernel, BlockKernel, VEC, VEC, VEC, MAT, OPERATOR,
     types.int64, types.float64, types.int64, types.int64, types.float64,
 )
 
@@ -134,6 +129,36 @@ def _anderson_gamma(dR, hist, r, gram, gamma):
         gamma[c] = s / gram[c, c]
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def _lu_solve(A, b):
+    """A^-1 b by Gaussian elimination with partial pivoting (A is overwritten): Newton's step.
+    Written out rather than np.linalg.solve, whose LAPACK binding costs about 5 s to compile on
+    a cold start, paid by every method since the solver is compiled as one."""
+    n = b.size
+    x = b.copy()
+    for c in range(n):
+        piv = c
+        for a in range(c + 1, n):
+            if abs(A[a, c]) > abs(A[piv, c]):
+                piv = a
+        if piv != c:
+            for j in range(n):
+                A[c, j], A[piv, j] = A[piv, j], A[c, j]
+            x[c], x[piv] = x[piv], x[c]
+        for a in range(c + 1, n):
+            f = A[a, c] / A[c, c]
+            if f != 0.0:
+                for j in range(c + 1, n):
+                    A[a, j] -= f * A[c, j]
+                x[a] -= f * x[c]
+    for c in range(n - 1, -1, -1):
+        s = x[c]
+        for j in range(c + 1, n):
+            s -= A[c, j] * x[j]
+        x[c] = s / A[c, c]
+    return x
+
+
 @njit(cache=True)
 def workspace(n: int, K: int, memory: int, method: int):
     """The arrays of :func:`iterate` for n unknowns on K regions, allocated once: a batch of
@@ -148,7 +173,7 @@ def workspace(n: int, K: int, memory: int, method: int):
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def iterate(F, J, S, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep=False):
+def iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep=False):
     """The solver loop, in place on ``x`` (the start on entry, the solution on exit), using the
     arrays ``ws`` of :func:`workspace` (whose history length is Anderson's memory). Returns
     (iterations, residual)."""
@@ -171,8 +196,7 @@ def iterate(F, J, S, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, 
             J(x, lam, par, reg, Phi, jac)
             for i in range(n):
                 jac[i, i] -= 1.0
-            step = np.empty(n)
-            S(jac, r, step)
+            step = _lu_solve(jac, r)
             for i in range(n):
                 x_new[i] = x[i] - step[i]
         else:
@@ -211,12 +235,12 @@ def iterate(F, J, S, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, 
 
 
 @lazy_njit(_SOLVE_SIGNATURE, error_model="numpy", nogil=True)
-def solve_fixed_point(F, J, S, x0, lam, par, reg, Phi, method, tol, max_iter, memory, damping):
+def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memory, damping):
     """One solve from ``x0`` (left unchanged). Returns (x, iterations, residual); converged iff
     residual <= tol."""
     x = x0.copy()
     ws = workspace(x.size, operator_regions(Phi), memory, method)
-    it, res = iterate(F, J, S, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws)
+    it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws)
     return x, it, res
 
 
@@ -252,7 +276,7 @@ def _predict(x, X, C, k, k1, k2, k3):
 
 
 _BATCH_SIGNATURE = types.Tuple((MAT, types.float64[:, :, ::1], types.int64[::1], VEC))(
-    MapKernel, BlockKernel, LinearSolve, BlockKernel, MAT, MAT, MAT, MAT, OPERATOR,
+    MapKernel, BlockKernel, BlockKernel, MAT, MAT, MAT, MAT, OPERATOR,
     types.float64[:, :, ::1], VEC,
     types.int64, types.float64, types.int64, types.int64, types.float64, types.int64,
     types.int64[::1], MAT,
@@ -263,7 +287,7 @@ BATCH_CHUNK = 64
 
 
 @lazy_njit(_BATCH_SIGNATURE, error_model="numpy", parallel=True)
-def _solve_batch(F, J, S, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory, damping,
+def _solve_batch(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory, damping,
                  warm, order, coords):
     """Solve every point; the freeness operator is ``OP`` with its operator 0 replaced at point
     k by the dense matrix ``PHI[k]`` (unit freeness ``PHIS[k]``) where PHI has more than one."""
@@ -302,7 +326,7 @@ def _solve_batch(F, J, S, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_
                     for j in range(K):
                         mats[0, i, j] = PHI[k, i, j]
                 weights[0, 0] = PHIS[k]
-            it, res = iterate(F, J, S, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep)
+            it, res = iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, keep)
             IT[k], RES[k] = it, res
             G(x, lam, par, reg, Phi, out)
             for i in range(m):
@@ -316,22 +340,6 @@ def _solve_batch(F, J, S, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_
 @lazy_njit(BLOCK_SIGNATURE, error_model="numpy")
 def _no_jacobian(x, lam, par, reg, Phi, out):  # pragma: no cover - never called
     out[:, :] = np.nan
-
-
-@lazy_njit(_LINEAR_SOLVE_SIGNATURE, error_model="numpy")
-def _lapack_solve(A, b, out):
-    """out = A^-1 b (LAPACK), Newton's step."""
-    out[:] = np.linalg.solve(A, b)
-
-
-@lazy_njit(_LINEAR_SOLVE_SIGNATURE, error_model="numpy")
-def _no_solve(A, b, out):  # pragma: no cover - never called
-    out[:] = np.nan
-
-
-def _linear_solve(method: str):
-    """Newton's linear solve, or a placeholder for the other methods (which never call it)."""
-    return fast_kernel(_lapack_solve if method == "newton" else _no_solve, _LINEAR_SOLVE_SIGNATURE)
 
 
 def _jacobian_kernel(model, method: str):
@@ -394,7 +402,7 @@ def solve_short_run(model, lam: np.ndarray, x0=None, opts: SolverOptions = Solve
     J = fast_kernel(_jacobian_kernel(model, opts.method), BLOCK_SIGNATURE)
     F = fast_kernel(model.fixed_point_map, MAP_SIGNATURE)
     x, it, res = solve_fixed_point(
-        F, J, _linear_solve(opts.method), x0, lam, par, reg, Phi,
+        F, J, x0, lam, par, reg, Phi,
         METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping,
     )
     out = np.empty((5, model.K))
@@ -565,7 +573,7 @@ def short_run_batch(model, lam=None, *, options: SolverOptions | None = None, x0
         X0 = np.ascontiguousarray(np.atleast_2d(np.asarray(x0, dtype=float)))
     J = fast_kernel(_jacobian_kernel(model, opts.method), BLOCK_SIGNATURE)
     X, OUT, IT, RES = _solve_batch(
-        fast_kernel(model.fixed_point_map, MAP_SIGNATURE), J, _linear_solve(opts.method),
+        fast_kernel(model.fixed_point_map, MAP_SIGNATURE), J,
         fast_kernel(model.outputs_kernel, BLOCK_SIGNATURE), X0, lam, PAR, REG, OP, PHI, PHIS,
         METHODS[opts.method], opts.tol, opts.max_iter, opts.memory, opts.damping, int(bool(warm)),
         order, coords,
