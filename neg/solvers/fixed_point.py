@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numba
 import numpy as np
 from numba import njit, prange, types
 
@@ -43,6 +44,12 @@ from neg.state import StateSpace
 __all__ = ["SolverOptions", "short_run", "short_run_batch", "METHODS"]
 
 METHODS = {"anderson": 0, "damped": 1, "newton": 2}
+
+# numba's thread pool starts at import, as it did when the parallel batch solver was compiled at
+# import: a study's forkserver (which imports this) then starts it once, and the workers it forks
+# inherit it; started in each worker instead, it registers a semaphore there that a killed worker
+# leaks (the resource tracker's warning at the end of an interrupted run)
+numba.get_num_threads()
 
 _ResultType = types.Tuple((VEC, types.int64, types.float64))
 _SOLVE_SIGNATURE = _ResultType(
