@@ -94,3 +94,23 @@ def test_long_run_never_ends_at_a_saddle(model):
         eq = neg.long_run(model, lam0=lam0)
         assert eq.converged and eq.stable, (lam0, eq.lam, eq.eigenvalues)
         assert np.max(eq.eigenvalues.real) < 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sigma", [2.7, 2.2])
+def test_long_run_ends_where_the_replicator_path_ends(sigma):
+    """Footloose entrepreneurs on 63 regions from a seeded +-1% perturbation of the uniform
+    state form 8 or 9 cities: long_run (Heun steps) ends at the cities a long explicit simulate
+    run reaches, positions identical and masses within 2e-3 (with the former exponential-Euler
+    steps one city sat one cell off at both sigmas)."""
+    K = 63
+    model = neg.FootlooseEntrepreneur(sigma, 0.4, phi=0.9 ** (255 / K), geography=neg.Geography.racetrack(K))
+    rng = np.random.default_rng(int(sigma * 10))
+    lam0 = np.full(K, 1.0 / K) * (1 + 0.01 * rng.uniform(-1, 1, K))
+    lam0 /= lam0.sum()
+    eq = neg.long_run(model, lam0=lam0)
+    end = neg.simulate(model, {}, lam0=lam0, t_end=4000.0, steps=20000).lam.isel(time=-1).values
+    assert eq.converged and eq.stable
+    np.testing.assert_array_equal(np.flatnonzero(eq.lam > 1e-2), np.flatnonzero(end > 1e-2))
+    assert np.flatnonzero(eq.lam > 1e-2).size >= 8
+    np.testing.assert_allclose(eq.lam, end, atol=2e-3)
