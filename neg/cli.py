@@ -1,5 +1,6 @@
 """Command-line interface: ``neg run | validate | info | plot | merge`` (YAML studies, see
-docs/studies.md) and ``neg demo``; also ``python -m neg``.
+docs/studies.md), ``neg demo`` and ``neg compile`` (fill numba's cache ahead of a job array);
+also ``python -m neg``.
 
 The exit codes are :data:`EXIT_CODES` (printed by ``neg --help``, and in docs/studies.md). Every
 command ends with one line on stderr: the summary of a run or merge, or the error.
@@ -29,6 +30,7 @@ from neg.study import ConfigError, Interrupted, RunError, UsageError, merge_file
 from neg.study.io import check_output, read_netcdf
 from neg.study.local import say
 from neg.study.report import info_text, plot_result
+from neg.warmup import compile_models
 
 OK, RUN_FAILED, USAGE, SOME_POINTS_FAILED = 0, 1, 2, 3
 #: the exit codes of every ``neg`` command (one table: ``neg --help`` and docs/studies.md show it)
@@ -200,6 +202,17 @@ def _merge(args) -> int:
     return _summary(ds, args.output, f"merged {len(args.shards)} file(s)")
 
 
+def _compile(args) -> int:
+    try:
+        times = compile_models(args.models or None, batch=args.batch)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    for name, seconds in times.items():
+        _out(f"  {name:<24} {seconds:7.2f} s")
+    _out(f"compiled into the numba cache ({os.environ.get('NUMBA_CACHE_DIR') or 'next to the sources'})")
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         n = int(text)
@@ -269,6 +282,13 @@ def main(argv: list[str] | None = None) -> int:
     merge.add_argument("shards", nargs="+", help="shard files written by neg run --shard")
     merge.add_argument("-o", "--output", required=True, help="merged result file")
     merge.set_defaults(func=_merge)
+
+    comp = sub.add_parser("compile", help="compile the kernels ahead of use into numba's cache "
+                                          "(set NUMBA_CACHE_DIR to a directory a job array shares)")
+    comp.add_argument("models", nargs="*", metavar="MODEL",
+                      help="registry names of the models (default: all)")
+    comp.add_argument("--batch", action="store_true", help="also the parallel batch solver (sweeps)")
+    comp.set_defaults(func=_compile)
 
     args = parser.parse_args(argv)
     args.command_line = shlex.join(["neg", *argv])  # for the result file's history

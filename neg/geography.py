@@ -6,6 +6,13 @@ freeness matrix ``Phi_ij = phi**d_ij`` themselves: they ask the geography for a
 :class:`~neg.operators.FreenessOperator` and apply trade costs only through its products
 (:mod:`neg.operators`). That seam is what lets a structured geography swap in a faster operator
 without touching any model.
+
+The lattice geographies (:meth:`Geography.racetrack`, :meth:`~Geography.line`,
+:meth:`~Geography.grid`, :meth:`~Geography.torus`) keep their structure (a
+:class:`~neg.operators.Lattice`: shape, periodic axes, metric) instead of a matrix: their
+``distance`` is built only when asked for (and refused above
+:data:`~neg.operators.MAX_DENSE_REGIONS` regions), and their freeness operator is structured
+(O(K) products, no K x K matrix) or dense, as ``operator=`` says (see docs/geography.md).
 """
 
 from __future__ import annotations
@@ -19,7 +26,10 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import shortest_path
 
 from neg.operators import (  # noqa: F401 - the products' old home; models may import them from here
+    MAX_DENSE_REGIONS,
     FreenessOperator,
+    Lattice,
+    choose_operator,
     freeness_dot,
     freeness_dot_at,
     freeness_dot_block,
@@ -52,15 +62,21 @@ class Geography:
     Attributes
     ----------
     distance : (K, K) float array, read-only. Zero diagonal, non-negative, finite; symmetric
-        unless the geography was built from a directed network.
+        unless the geography was built from a directed network. A lattice geography builds it on
+        first use, and refuses above :data:`~neg.operators.MAX_DENSE_REGIONS` regions.
     names : tuple of K region names.
     K : number of regions.
     coordinates : (K, 2) array of (lat, lon) in degrees, or None.
     edges : (m, 3) array of the network's links ``(i, j, length)``, read-only, for a geography
         built by :meth:`from_edges` (None otherwise); ``directed`` says whether they are arcs.
+    lattice : the :class:`~neg.operators.Lattice` of a lattice geography (racetrack, line, grid,
+        torus), None otherwise.
+    operator : "dense" or "structured": the kind of freeness operator :meth:`freeness` builds
+        (always "dense" for a geography that is not a lattice).
     """
 
-    __slots__ = ("distance", "names", "K", "coordinates", "kind", "edges", "directed", "_freeness")
+    __slots__ = ("_distance", "_names", "K", "coordinates", "kind", "edges", "directed", "lattice",
+                 "operator", "_freeness")
 
     def __init__(self, distance, names=None, *, coordinates=None, kind: str = "custom",
                  edges=None, directed: bool = False):
@@ -79,8 +95,8 @@ class Geography:
             i = int(np.flatnonzero(np.diag(D) != 0)[0])
             raise ValueError(f"distance: diagonal must be zero, got d[{i},{i}] = {D[i, i]}")
         D.setflags(write=False)
-        object.__setattr__(self, "distance", D)
-        object.__setattr__(self, "names", _as_names(names, K))
+        object.__setattr__(self, "_distance", D)
+        object.__setattr__(self, "_names", _as_names(names, K))
         object.__setattr__(self, "K", K)
         if coordinates is not None:
             coordinates = np.array(coordinates, dtype=np.float64)
@@ -92,39 +108,81 @@ class Geography:
             edges.setflags(write=False)
         object.__setattr__(self, "edges", edges)
         object.__setattr__(self, "directed", bool(directed))
+        object.__setattr__(self, "lattice", None)
+        object.__setattr__(self, "operator", "dense")
         object.__setattr__(self, "_freeness", None)
+
+    @classmethod
+    def _of_lattice(cls, lattice: Lattice, names, kind: str, operator: str) -> Geography:
+        """A lattice geography: the structure, no matrix (``distance`` is built when asked)."""
+        resolved = choose_operator(lattice, operator)
+        names = None if names is None else _as_names(names, lattice.K)
+        return _rebuild_geography(None, names, lattice.K, None, kind, None, False, lattice, resolved)
 
     def __setattr__(self, name, value):
         raise AttributeError("Geography is immutable")
 
     def __reduce__(self):
-        """Pickle support (models cross process boundaries in sweeps): rebuild from the fields."""
-        return (_rebuild_geography, tuple(getattr(self, k) for k in _FIELDS))
+        """Pickle support (models cross process boundaries in sweeps): rebuild from the fields (a
+        lattice without its distance matrix, which is rebuilt on demand)."""
+        fields = [getattr(self, k) for k in _FIELDS]
+        if self.lattice is not None:
+            fields[0] = None
+        return (_rebuild_geography, tuple(fields))
 
     def __repr__(self) -> str:
         return f"Geography(kind={self.kind!r}, K={self.K})"
 
+    @property
+    def distance(self) -> np.ndarray:
+        """The (K, K) distance matrix (a lattice's is built on first use: K^2 numbers)."""
+        D = self._distance
+        if D is None:
+            D = self.lattice.distance()
+            D.setflags(write=False)
+            object.__setattr__(self, "_distance", D)
+        return D
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The K region names (default ``r0, r1, ...``)."""
+        names = self._names
+        if names is None:
+            names = _as_names(None, self.K)
+            object.__setattr__(self, "_names", names)
+        return names
+
     def __eq__(self, other) -> bool:
-        return (
-            isinstance(other, Geography)
-            and self.names == other.names
-            and np.array_equal(self.distance, other.distance)
-        )
+        if not isinstance(other, Geography) or self.K != other.K or self.names != other.names:
+            return False
+        if self.lattice is not None and self.lattice == other.lattice:
+            return True
+        if self.K > MAX_DENSE_REGIONS:  # different lattices: never compared by their matrices
+            return False
+        return np.array_equal(self.distance, other.distance)
 
     def __hash__(self) -> int:
-        return hash((self.names, self.distance.tobytes()))
+        return hash((self.K, self.names))
 
     @property
     def symmetric(self) -> bool:
+        if self.lattice is not None:
+            return True
         return bool(np.array_equal(self.distance, self.distance.T))
 
     @property
     def vertex_transitive(self) -> bool:
-        """True if the regions are all alike because the distance matrix is circulant,
+        """True if the regions are all alike: a lattice whose axes are all periodic (the racetrack,
+        a torus) or of two regions; otherwise, if the distance matrix is circulant,
         d[i, j] = d[0, (j - i) mod K]: the rotation i -> i + 1 maps the geography onto itself
-        (two regions, the racetrack, any ring read from a file). Then the uniform distribution
-        is an equilibrium of a model with uniform fundamentals. False does not prove the
-        contrary (a torus is vertex-transitive, but not circulant in its row-major order)."""
+        (two regions, any ring read from a file). Then the uniform distribution is an
+        equilibrium of a model with uniform fundamentals. False does not prove the contrary for
+        a geography read from distances (a torus is vertex-transitive, but not circulant in its
+        row-major order)."""
+        L = self.lattice
+        if L is not None:
+            return self.K == 2 or all(p or n == 1 for p, n in zip(L.periodic, (L.rows, L.cols),
+                                                                   strict=True))
         D = self.distance
         return all(np.array_equal(np.roll(D[0], r), D[r]) for r in range(1, self.K))
 
@@ -135,35 +193,41 @@ class Geography:
         return cls([[0.0, 1.0], [1.0, 0.0]], names, kind="two_region")
 
     @classmethod
-    def racetrack(cls, K: int, names: Sequence[str] | None = None) -> Geography:
-        """K equidistant regions on a circle; distance = steps round the shorter arc."""
-        K = _check_K(K)
-        i = np.arange(K)
-        steps = np.abs(i[:, None] - i[None, :])
-        return cls(np.minimum(steps, K - steps).astype(float), names, kind="racetrack")
+    def racetrack(cls, K: int, names: Sequence[str] | None = None, *,
+                  operator: str = "auto") -> Geography:
+        """K equidistant regions on a circle; distance = steps round the shorter arc.
+
+        ``operator``: "auto" (structured above :data:`~neg.operators.AUTO_STRUCTURED_REGIONS`
+        regions, dense below), "dense" or "structured" (see docs/geography.md)."""
+        return cls._of_lattice(Lattice(1, _check_K(K), (False, True)), names, "racetrack", operator)
 
     @classmethod
-    def line(cls, K: int, names: Sequence[str] | None = None) -> Geography:
-        """K regions on a line, neighbours one unit apart."""
-        K = _check_K(K)
-        i = np.arange(K, dtype=float)
-        return cls(np.abs(i[:, None] - i[None, :]), names, kind="line")
+    def line(cls, K: int, names: Sequence[str] | None = None, *, operator: str = "auto") -> Geography:
+        """K regions on a line, neighbours one unit apart (``operator`` as for :meth:`racetrack`)."""
+        return cls._of_lattice(Lattice(1, _check_K(K)), names, "line", operator)
 
     @classmethod
-    def grid(cls, rows: int, cols: int, names: Sequence[str] | None = None) -> Geography:
-        """A rows x cols lattice with Manhattan (rook-move) distances, neighbours one unit apart.
+    def grid(cls, rows: int, cols: int, names: Sequence[str] | None = None, *,
+             metric: str = "manhattan", operator: str = "auto") -> Geography:
+        """A rows x cols lattice, neighbours one unit apart; distances by ``metric``: "manhattan"
+        (rook moves, |dr| + |dc|; the default), "euclidean" (sqrt(dr^2 + dc^2)) or "chessboard"
+        (king moves, max(|dr|, |dc|)). ``operator`` as for :meth:`racetrack` (auto: dense for
+        the Euclidean and chessboard metrics while the matrix fits, their structured product
+        costing O(K^2)).
 
         Regions are numbered row by row: region ``r * cols + c`` sits at row r, column c.
         """
-        for label, v in (("rows", rows), ("cols", cols)):
-            if int(v) != v or v < 1:
-                raise ValueError(f"{label}: must be a positive integer, got {v!r}")
-        rows, cols = int(rows), int(cols)
-        if rows * cols < 2:
-            raise ValueError(f"grid: needs rows * cols >= 2 regions, got {rows * cols}")
-        r, c = np.divmod(np.arange(rows * cols), cols)
-        D = np.abs(r[:, None] - r[None, :]) + np.abs(c[:, None] - c[None, :])
-        return cls(D.astype(float), names, kind="grid")
+        rows, cols = _check_shape(rows, cols, "grid")
+        return cls._of_lattice(Lattice(rows, cols, (False, False), metric), names, "grid", operator)
+
+    @classmethod
+    def torus(cls, rows: int, cols: int, names: Sequence[str] | None = None, *,
+              metric: str = "manhattan", operator: str = "auto") -> Geography:
+        """A rows x cols lattice whose opposite edges are joined (periodic both ways, no edge
+        effects: every region alike): the offset along an axis of n cells is min(|dr|, n - |dr|).
+        ``metric`` and ``operator`` as for :meth:`grid`; numbered row by row."""
+        rows, cols = _check_shape(rows, cols, "torus")
+        return cls._of_lattice(Lattice(rows, cols, (True, True), metric), names, "torus", operator)
 
     @classmethod
     def from_distances(cls, D, names: Sequence[str] | None = None) -> Geography:
@@ -262,13 +326,17 @@ class Geography:
     def freeness(self, phi: float) -> FreenessOperator:
         """The freeness operator for unit freeness ``phi`` in (0, 1]: ``Phi_ij = phi**d_ij``.
 
+        Dense, or structured on a lattice geography (:attr:`operator`).
         The last one built is kept (models that differ only in other parameters, e.g. copies made
         by ``replace`` in a calibration or a sweep over policy, share it: building it costs K^2
         powers)."""
         cached = self._freeness
         if cached is not None and cached[0] == phi:
             return cached[1]
-        op = FreenessOperator.dense(self.distance, phi)
+        if self.operator == "structured":
+            op = FreenessOperator.structured(self.lattice, phi)
+        else:
+            op = FreenessOperator.dense(self.distance, phi)
         object.__setattr__(self, "_freeness", (phi, op))
         return op
 
@@ -285,6 +353,16 @@ def _rebuild_geography(*fields) -> Geography:
 
 #: the fields that define a geography (its slots but the cache of the last freeness operator)
 _FIELDS = Geography.__slots__[:-1]
+
+
+def _check_shape(rows, cols, what: str) -> tuple[int, int]:
+    for label, v in (("rows", rows), ("cols", cols)):
+        if int(v) != v or v < 1:
+            raise ValueError(f"{label}: must be a positive integer, got {v!r}")
+    rows, cols = int(rows), int(cols)
+    if rows * cols < 2:
+        raise ValueError(f"{what}: needs rows * cols >= 2 regions, got {rows * cols}")
+    return rows, cols
 
 
 def _check_K(K) -> int:

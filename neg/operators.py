@@ -13,14 +13,36 @@ Compiled kernels receive :attr:`FreenessOperator.kernel_arg`, a tuple of one fix
 (``freeness_dot*`` for operator 0, ``freeness_dot_op`` / ``freeness_dot_block_op`` for operator
 k). The tuple is ``(kind, matrices, weights, ints)``:
 
-``kind``      int: :data:`DENSE` (the only kind so far);
-``matrices``  float64 (n, K, K): the dense matrices (kind DENSE), C-contiguous;
-``weights``   float64 (n, p): per-operator real parameters (unit freeness phi in column 0; a
-              structured kind keeps its weights here);
-``ints``      int64 (q,): integer parameters of a structured kind (e.g. a lattice's shape).
+``kind``      int: :data:`DENSE`, :data:`SEPARABLE` or :data:`LATTICE` (below);
+``matrices``  float64 (n, K, K): the dense matrices (kind DENSE), C-contiguous; (n, 0, 0) for
+              the structured kinds, which never store a K x K matrix;
+``weights``   float64 (n, p): per-operator real parameters (unit freeness phi in column 0; the
+              LATTICE kind keeps its table of phi**d by offset in the columns after it);
+``ints``      int64 (q,): integer parameters of a structured kind: K, rows, cols, and whether
+              each axis is periodic (:data:`_INTS`).
 
-A new kind adds a constant, a constructor and a branch in :func:`_product` (and, if it has no
-cheaper way, in the block products) - here, and nowhere else.
+Kinds, and the accuracy of their products ``Phi v`` (u = 2**-53 the unit roundoff; for v >= 0 the
+bound is relative to each entry of the result, for signed v relative to ``(Phi |v|)_i``):
+
+``DENSE``      phi**d on the dense distance matrix (BLAS above 48 regions): error <= K u per
+               entry (the textbook bound of a dot product of non-negative terms).
+``SEPARABLE``  a lattice (line, ring, grid or torus) with the Manhattan metric, where
+               ``phi**(|dr| + |dc|) = phi**|dr| phi**|dc|`` separates: one pass of a geometric
+               recurrence along each axis (a windowed one on a periodic axis, by blocks so that
+               nothing is ever subtracted), O(K) time and memory. Every result is a sum of
+               non-negative terms, each rounded at most 3 n_a + 4 times along axis a: error
+               <= (3 (rows + cols) + 8) u per entry, relative to that entry, however far it is
+               from the mass (a convolution by FFT would leave far cells with absolute noise of
+               u times the largest entry, even negative values).
+``LATTICE``    any lattice metric (Euclidean, chessboard): the exact sum over the table of
+               phi**d by offset (K numbers instead of K x K), O(K^2) time, O(K) memory; error
+               <= K u per entry, as dense.
+
+Entries of phi**d below the smallest normal double are flushed to zero by every kind (dense:
+the matrix entries; the structured kinds: running sums below it), so results may differ from
+each other below about 1e-308 absolute. A new kind adds a constant, a constructor and a branch in
+:func:`_product` (and, if it has no cheaper way, in the block products) - here, and nowhere
+else.
 """
 
 from __future__ import annotations
@@ -31,13 +53,28 @@ from functools import cached_property
 import numpy as np
 from numba import njit, prange, types
 
-__all__ = ["FreenessOperator", "OPERATOR", "DENSE", "freeness_dot", "freeness_tdot", "freeness_dot_at",
+__all__ = ["FreenessOperator", "OPERATOR", "DENSE", "SEPARABLE", "LATTICE", "Lattice", "METRICS",
+           "OPERATOR_CHOICES", "MAX_DENSE_REGIONS", "AUTO_STRUCTURED_REGIONS", "choose_operator",
+           "freeness_dot", "freeness_tdot", "freeness_dot_at",
            "freeness_tdot_at", "freeness_dot_block", "freeness_tdot_block", "freeness_dot_op",
            "freeness_tdot_op", "freeness_dot_block_op", "freeness_tdot_block_op", "freeness_entry",
            "operator_regions", "freeness_stack"]
 
 #: kinds of operator
 DENSE = 0
+SEPARABLE = 1
+LATTICE = 2
+
+#: the metrics of a lattice: distance between cells offset by (a, b) rows and columns
+METRICS = ("manhattan", "euclidean", "chessboard")
+#: the lattice geographies' ``operator=`` choices
+OPERATOR_CHOICES = ("auto", "dense", "structured")
+#: the most regions for which a dense K x K matrix is built (2.1 GB of float64)
+MAX_DENSE_REGIONS = 16_384
+#: ``operator="auto"`` takes the structured product on a Manhattan lattice above this many regions
+#: (below it a dense matrix is cheap and gives the results neg gave before lattices had their own
+#: operator, to the last bit)
+AUTO_STRUCTURED_REGIONS = 1024
 
 #: the numba type of :attr:`FreenessOperator.kernel_arg` (one type for every kind, so that the
 #: kernels' first-class function signatures stay fixed)
@@ -56,16 +93,97 @@ def _dense_matrix(distance: np.ndarray, phi: float) -> np.ndarray:
     return np.ascontiguousarray(M)
 
 
+def check_dense_size(K: int, what: str = "a dense K x K matrix") -> None:
+    """Raise a clear error before building a K x K matrix too large to hold."""
+    if K > MAX_DENSE_REGIONS:
+        raise ValueError(f"{what}: K = {K} regions exceeds the limit of {MAX_DENSE_REGIONS} for a "
+                         f"dense K x K matrix ({K * K * 8 / 1e9:.3g} GB); use the structured operator "
+                         "(operator='structured' or 'auto') and products, not the matrix")
+
+
+@dataclass(frozen=True)
+class Lattice:
+    """A regular lattice of ``rows x cols`` cells one unit apart, numbered row by row (cell
+    ``r * cols + c`` at row r, column c); an axis may be periodic (a ring: offsets wrap round).
+
+    The distance between cells offset by a rows and b columns (``a = min(|dr|, rows - |dr|)`` on a
+    periodic axis, ``|dr|`` otherwise) is ``a + b`` (manhattan), ``sqrt(a**2 + b**2)`` (euclidean)
+    or ``max(a, b)`` (chessboard). A line is 1 x K; the racetrack a periodic 1 x K.
+    """
+
+    rows: int
+    cols: int
+    periodic: tuple[bool, bool] = (False, False)
+    metric: str = "manhattan"
+
+    def __post_init__(self):
+        if self.metric not in METRICS:
+            raise ValueError(f"metric: must be one of {', '.join(map(repr, METRICS))}, got {self.metric!r}")
+
+    @property
+    def K(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def separable(self) -> bool:
+        """phi**d a product of one factor per axis (manhattan, or one axis): the recurrences apply."""
+        return self.metric == "manhattan" or self.rows == 1 or self.cols == 1
+
+    def offsets(self) -> np.ndarray:
+        """(rows, cols): the distance between cells offset by (a, b), a in [0, rows), b in [0, cols)."""
+        def axis(n, periodic):
+            a = np.arange(n, dtype=np.float64)
+            return np.minimum(a, n - a) if periodic else a
+        a, b = axis(self.rows, self.periodic[0])[:, None], axis(self.cols, self.periodic[1])[None, :]
+        if self.metric == "manhattan":
+            return a + b
+        if self.metric == "euclidean":
+            return np.sqrt(a * a + b * b)
+        return np.maximum(a, b)
+
+    def distance(self) -> np.ndarray:
+        """The dense (K, K) distance matrix (error above :data:`MAX_DENSE_REGIONS`)."""
+        check_dense_size(self.K, "distance")
+        T = self.offsets()
+        r, c = np.divmod(np.arange(self.K), self.cols)
+        D = np.empty((self.K, self.K))
+        for i in range(self.K):
+            D[i] = T[np.abs(r - r[i]), np.abs(c - c[i])]
+        return D
+
+
+def choose_operator(lattice: Lattice, operator: str = "auto") -> str:
+    """"dense" or "structured": what ``operator`` ("auto", "dense" or "structured") means on
+    ``lattice``. Auto: structured on a separable lattice above :data:`AUTO_STRUCTURED_REGIONS`
+    regions, otherwise dense while it fits (:data:`MAX_DENSE_REGIONS`)."""
+    if operator not in OPERATOR_CHOICES:
+        raise ValueError(f"operator: must be one of {', '.join(map(repr, OPERATOR_CHOICES))}, "
+                         f"got {operator!r}")
+    K = lattice.K
+    if operator == "dense":
+        check_dense_size(K, "operator='dense'")
+        return "dense"
+    if operator == "structured":
+        return "structured"
+    if lattice.separable:
+        return "structured" if K > AUTO_STRUCTURED_REGIONS else "dense"
+    return "dense" if K <= MAX_DENSE_REGIONS else "structured"
+
+
 @dataclass(frozen=True, eq=False)
 class FreenessOperator:
-    """A stack of freeness operators ``x -> Phi^k x`` with ``Phi^k_ij = phi_k**d_ij`` (dense).
+    """A stack of freeness operators ``x -> Phi^k x`` with ``Phi^k_ij = phi_k**d_ij``.
 
-    ``matrices`` (n, K, K) is C-contiguous (treat it as read-only); ``phis`` the unit freeness of
-    each operator. ``matrix`` and ``phi`` are operator 0's.
+    Dense (``kind`` DENSE): ``matrices`` (n, K, K) is C-contiguous (treat it as read-only).
+    Structured (SEPARABLE, LATTICE): ``lattice`` describes the regions, ``matrices`` is empty
+    (n, 0, 0), and :attr:`matrix` builds the dense matrix only when asked (small K only).
+    ``phis`` the unit freeness of each operator; ``matrix`` and ``phi`` are operator 0's.
     """
 
     matrices: np.ndarray
     phis: tuple[float, ...]
+    lattice: Lattice | None = None
+    kind: int = DENSE
 
     @classmethod
     def dense(cls, distance: np.ndarray, phi: float) -> FreenessOperator:
@@ -73,25 +191,43 @@ class FreenessOperator:
         return cls(_dense_matrix(distance, phi)[None], (float(phi),))
 
     @classmethod
+    def structured(cls, lattice: Lattice, phi: float) -> FreenessOperator:
+        """One structured operator on a lattice: SEPARABLE when phi**d separates, else LATTICE."""
+        kind = SEPARABLE if lattice.separable else LATTICE
+        return cls(np.zeros((1, 0, 0)), (float(phi),), lattice, kind)
+
+    @classmethod
     def stack(cls, operators) -> FreenessOperator:
-        """Several operators (on the same regions) as one stack, in order."""
+        """Several operators (on the same regions, of the same kind) as one stack, in order."""
         ops = list(operators)
-        return cls(np.ascontiguousarray(np.concatenate([op.matrices for op in ops])),
-                   tuple(p for op in ops for p in op.phis))
+        phis = tuple(p for op in ops for p in op.phis)
+        if all(op.kind == DENSE for op in ops):
+            return cls(np.ascontiguousarray(np.concatenate([op.matrices for op in ops])), phis)
+        if any(op.kind != ops[0].kind or op.lattice != ops[0].lattice for op in ops):
+            raise ValueError("operators: a stack needs operators of one kind on one lattice")
+        return cls(np.zeros((len(phis), 0, 0)), phis, ops[0].lattice, ops[0].kind)
 
     @property
     def K(self) -> int:
-        return self.matrices.shape[1]
+        return self.matrices.shape[1] if self.lattice is None else self.lattice.K
 
     @property
     def n(self) -> int:
         """Number of operators in the stack."""
-        return self.matrices.shape[0]
+        return len(self.phis)
+
+    @cached_property
+    def as_dense(self) -> FreenessOperator:
+        """The same stack as dense matrices (itself if dense; error above MAX_DENSE_REGIONS)."""
+        if self.kind == DENSE:
+            return self
+        D = self.lattice.distance()
+        return FreenessOperator.stack([FreenessOperator.dense(D, p) for p in self.phis])
 
     @property
     def matrix(self) -> np.ndarray:
-        """Operator 0's dense matrix (K, K)."""
-        return self.matrices[0]
+        """Operator 0's dense matrix (K, K), built on first use for a structured operator."""
+        return self.as_dense.matrices[0]
 
     @property
     def phi(self) -> float:
@@ -100,16 +236,41 @@ class FreenessOperator:
     @cached_property
     def kernel_arg(self) -> tuple:
         """The operator as compiled kernels receive it (see :data:`OPERATOR`)."""
-        weights = np.ascontiguousarray(np.array(self.phis, dtype=np.float64)[:, None])
-        return (DENSE, self.matrices, weights, np.zeros(0, dtype=np.int64))
+        weights = np.array(self.phis, dtype=np.float64)[:, None]
+        ints = np.zeros(0, dtype=np.int64)
+        if self.lattice is not None:
+            L = self.lattice
+            ints = np.array([L.K, L.rows, L.cols, *L.periodic], dtype=np.int64)
+            if self.kind == LATTICE:
+                T = L.offsets()
+                weights = np.column_stack([weights] + [_dense_matrix(T, p).ravel()[None] for p in self.phis])
+        return (self.kind, self.matrices, np.ascontiguousarray(weights), ints)
 
     def dot(self, x: np.ndarray, k: int = 0) -> np.ndarray:
         """``Phi^k @ x`` for a vector (K,) or a block of vectors (K, n)."""
-        return self.matrices[k] @ x
+        if self.kind == DENSE:
+            return self.matrices[k] @ x
+        return _apply(self.kernel_arg, k, np.asarray(x, dtype=np.float64))
 
     def tdot(self, x: np.ndarray, k: int = 0) -> np.ndarray:
         """``Phi^k.T @ x`` for a vector (K,) or a block of vectors (K, n)."""
-        return self.matrices[k].T @ x
+        if self.kind == DENSE:
+            return self.matrices[k].T @ x
+        return _apply(self.kernel_arg, k, np.asarray(x, dtype=np.float64))  # lattices are symmetric
+
+
+def _apply(op: tuple, k: int, x: np.ndarray) -> np.ndarray:
+    """A structured operator's product on a vector or on each column of a block."""
+    if x.ndim == 1:
+        out = np.empty(x.size)
+        _structured_product(op, k, np.ascontiguousarray(x), 0, out, 0)
+        return out
+    out = np.empty(x.shape)
+    for c in range(x.shape[1]):
+        col = np.empty(x.shape[0])
+        _structured_product(op, k, np.ascontiguousarray(x[:, c]), 0, col, 0)
+        out[:, c] = col
+    return out
 
 
 @njit(cache=True, parallel=True)
@@ -131,7 +292,7 @@ def freeness_stack(phi, distance):
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def operator_regions(op):
     """K, the number of regions the operator acts on."""
-    return op[1].shape[1]
+    return op[1].shape[1] if op[0] == DENSE else op[3][0]
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
@@ -139,6 +300,9 @@ def _product(op, k, transpose, v, v0, out, o0):
     """out[o0:o0+K] = Phi^k v[v0:v0+K] (or Phi^k^T v): loops for small K, BLAS otherwise.
     No views of the inputs below the BLAS size: each costs a reference count, which adds up over
     millions of two-region solves."""
+    if op[0] != DENSE:  # symmetric: Phi^T = Phi. "+ 0": not literals, which numba would compile
+        _structured_product(op, k + 0, v, v0 + 0, out, o0 + 0)  # a version of the callee for each
+        return
     M = op[1]
     K = M.shape[1]
     if K <= _SMALL_K:
@@ -207,12 +371,18 @@ def freeness_tdot_op(op, k, v, out):
 @njit(cache=True, error_model="numpy", nogil=True)
 def freeness_dot_block_op(op, k, V, out):
     """out = Phi^k @ V for a block of column vectors V (K, n)."""
+    if op[0] != DENSE:
+        _structured_block(op, k, V, out)
+        return
     out[:, :] = np.dot(op[1][k], V)
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def freeness_tdot_block_op(op, k, V, out):
     """out = Phi^k.T @ V for a block of column vectors V (K, n)."""
+    if op[0] != DENSE:
+        _structured_block(op, k, V, out)
+        return
     out[:, :] = np.dot(op[1][k].T.copy(), V)
 
 
@@ -231,4 +401,167 @@ def freeness_tdot_block(op, V, out):
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def freeness_entry(op, k, i, j):
     """Phi^k_ij, one entry (for Jacobians that need single entries)."""
-    return op[1][k, i, j]
+    if op[0] == DENSE:
+        return op[1][k, i, j]
+    return _lattice_entry(op, k, i, j)
+
+
+# ---------------------------------------------------------- the structured kinds' products
+@njit(cache=True, error_model="numpy", nogil=True)
+def _lattice_entry(op, k, i, j):
+    """Phi^k_ij on a lattice: phi**d for SEPARABLE, the table of phi**d by offset for LATTICE."""
+    ints = op[3]
+    rows, cols = ints[1], ints[2]
+    a, b = abs(i // cols - j // cols), abs(i % cols - j % cols)
+    if op[0] == LATTICE:
+        return op[2][k, 1 + a * cols + b]
+    if ints[3]:
+        a = min(a, rows - a)
+    if ints[4]:
+        b = min(b, cols - b)
+    v = op[2][k, 0] ** float(a + b)
+    return v if v >= _TINY else 0.0
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _structured_block(op, k, V, out):
+    """out = Phi^k V, column by column (a structured operator is symmetric)."""
+    col = np.empty(V.shape[0])
+    res = np.empty(V.shape[0])
+    v0 = k - k  # 0, not a literal (see _product)
+    for c in range(V.shape[1]):
+        for i in range(V.shape[0]):
+            col[i] = V[i, c]
+        _structured_product(op, k, col, v0, res, v0)
+        for i in range(V.shape[0]):
+            out[i, c] = res[i]
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _structured_product(op, k, v, v0, out, o0):
+    """out[o0:o0+K] = Phi^k v[v0:v0+K] for the SEPARABLE and LATTICE kinds (v and out may be one
+    array: the input segment is copied first)."""
+    ints = op[3]
+    K, rows, cols = ints[0], ints[1], ints[2]
+    X = v[v0:v0 + K].copy().reshape((rows, cols))
+    if op[0] == LATTICE:
+        _lattice_sum(op[2][k, 1:], X, out, o0)  # o0: never a literal here
+        return
+    phi = op[2][k, 0]
+    if rows > 1:  # along the rows (axis 0), vectorised over the columns
+        Y = np.empty((rows, cols))
+        _axis_product(X, phi, ints[3] != 0, Y)
+        X = Y
+    if cols > 1:  # along the columns: on the transpose
+        Xt = np.ascontiguousarray(X.T)
+        Yt = np.empty((cols, rows))
+        _axis_product(Xt, phi, ints[4] != 0, Yt)
+        for r in range(rows):
+            for c in range(cols):
+                out[o0 + r * cols + c] = Yt[c, r]
+        return
+    for i in range(K):  # one column
+        out[o0 + i] = X[i, 0]
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _lattice_sum(table, X, out, o0):
+    """out_(r, c) = sum over cells (r', c') of table[|r - r'|, |c - c'|] X[r', c'] (the LATTICE
+    kind: the exact sum, table = phi**d by offset, row-major)."""
+    rows, cols = X.shape
+    for r in range(rows):
+        for c in range(cols):
+            s = 0.0
+            for r2 in range(rows):
+                base = abs(r - r2) * cols
+                for c2 in range(cols):
+                    s += table[base + abs(c - c2)] * X[r2, c2]
+            out[o0 + r * cols + c] = s
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def _flush(x):
+    return x if abs(x) >= _TINY else 0.0
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _axis_product(X, phi, periodic, Y):
+    """Y = A X along axis 0 of X (n, m), A_ij = phi**d(i, j) on a line (d = |i - j|) or a ring
+    (d = min(|i - j|, n - |i - j|)): sums of non-negative terms only (for X >= 0)."""
+    n, m = X.shape
+    if not periodic:
+        # forward f_i = x_i + phi f_(i-1); then out_i = f_i + phi b_(i+1), b_i = x_i + phi b_(i+1)
+        for j in range(m):
+            Y[0, j] = X[0, j]
+        for i in range(1, n):
+            for j in range(m):
+                Y[i, j] = X[i, j] + _flush(phi * Y[i - 1, j])
+        b = np.zeros(m)
+        for i in range(n - 1, -1, -1):
+            for j in range(m):
+                t = _flush(phi * b[j])
+                Y[i, j] += t
+                b[j] = X[i, j] + t
+        return
+    # ring: out_i = sum_(t=0..hl) phi^t x_(i-t) + phi sum_(t=0..hr-1) phi^t x_(i+1+t)
+    hl, hr = n // 2, (n - 1) // 2
+    pw = np.empty(hl + 2)
+    for t in range(hl + 2):
+        pw[t] = _flush(phi ** float(t))
+    for backward in (False, True):  # (a loop: one compiled _window, not one per literal)
+        W = hr if backward else hl + 1
+        if W > 0:
+            _window(X, W, phi, pw, Y, backward)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _window(X, W, phi, pw, Y, backward):
+    """Windowed geometric sums on a ring of n = X.shape[0], vectorised over the columns:
+    L_i = sum_(t=0..W-1) phi^t x_(i-t) (indices mod n), written to Y[i]; with ``backward`` the
+    same on the reversed ring, R_i = sum_(t=0..W-1) phi^t x_(i+t), and Y[i - 1] += phi R_i.
+
+    By blocks of W on the unrolled sequence u_p = x_(p-W+1) (van Herk / Gil-Werman): a window
+    ending at p is the forward sum P_p since its block's start s plus phi^(p-s+1) times the
+    previous block's suffix sum Q_(p-W+1) = sum_(q >= p-W+1 in that block) phi^(s-1-q) u_q. Nothing
+    is subtracted, so every entry keeps its relative accuracy (a running sum that adds the new
+    term and subtracts the one leaving the window would cancel catastrophically)."""
+    n, m = X.shape
+    P = np.empty(m)
+    Q = np.empty((W, m))
+    for p in range(n + W - 1):
+        s = (p // W) * W
+        src = (p - W + 1) % n
+        if backward:
+            src = n - 1 - src
+        if p == s:
+            for j in range(m):
+                P[j] = X[src, j]
+        else:
+            for j in range(m):
+                P[j] = X[src, j] + _flush(phi * P[j])
+        if p >= W - 1:
+            t = p - W + 1
+            dst = (n - 2 - t) % n if backward else t
+            if p == s + W - 1:
+                for j in range(m):
+                    val = P[j]
+                    if backward:
+                        Y[dst, j] += _flush(phi * val)
+                    else:
+                        Y[dst, j] = val
+            else:
+                w, q = pw[p - s + 1], (p - W + 1) - (s - W)
+                for j in range(m):
+                    val = P[j] + _flush(w * Q[q, j])
+                    if backward:
+                        Y[dst, j] += _flush(phi * val)
+                    else:
+                        Y[dst, j] = val
+        if p == s + W - 1:  # the block is complete: its suffix sums, for the next block
+            for q in range(W - 1, -1, -1):
+                src = (s + q - W + 1) % n
+                if backward:
+                    src = n - 1 - src
+                w = pw[W - 1 - q]
+                for j in range(m):
+                    Q[q, j] = w * X[src, j] + (Q[q + 1, j] if q < W - 1 else 0.0)

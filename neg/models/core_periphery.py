@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, lazy_njit
 from neg.models.base import Capability, Kernels, Model, workers_and_farmers
 from neg.models.params import Param, slots
 from neg.operators import (
@@ -73,7 +73,7 @@ def _cost_factors(cost, productivity, s, out):
         out[i] = cost_factor(cost[i], productivity[i], s)
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _wage_map(x, lam, par, reg, Phi, out, work):
     s, mu = par[SIGMA], par[MU]
     K = lam.size
@@ -89,7 +89,7 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
         out[i] = np.log(work[i] * out[i]) / s
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu = par[SIGMA], par[MU]
     K = lam.size
@@ -107,7 +107,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = reg[AMENITY, j] * out[3, j]  # payoff: times the amenity
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx = (1/s) diag(1/h) [Phi diag(c) - Phi diag(Y/g^2) Phi^T diag((1-s) a)]
     (the cost factors enter a; as constant factors of w^s they drop out of d log)."""

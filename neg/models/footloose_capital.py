@@ -50,7 +50,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, lazy_njit
 from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors
 from neg.models.params import Param, slots
@@ -123,7 +123,7 @@ def _returns_at(x, lam, cost, productivity, s, b, Phi, cf, E, pi, delta):
     _gross_returns(E, lam, cf, b, Phi, pi, delta)
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out, work):
     s, mu = par[SIGMA], par[MU]
     labour, capital, tax = reg[LABOUR], reg[CAPITAL], reg[TAX]
@@ -145,7 +145,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
         out[i] = np.log(max(labour[i] + own + capital[i] * (b * ew - revenue), _TINY))
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu = par[SIGMA], par[MU]
     labour, capital, tax = reg[LABOUR], reg[CAPITAL], reg[TAX]
@@ -170,7 +170,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[3, j] = net * delta[j] ** a  # real net return (reference only)
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """Without taxes the map does not depend on x: dF/dx = 0. With taxes
     dF_i/dx_k = (b/Delta_k) [tax_i lam_i c_i Phi_ik - capital_i sum_m tax_m lam_m c_m Phi_mk]

@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, lazy_njit
 from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors, cost_factor
 from neg.models.params import Param, slots
@@ -69,7 +69,7 @@ WORKERS, TAX, COST, AMENITY, PRODUCTIVITY = slots(PARAMS, "reg", "workers", "tax
 _TINY = 2.2250738585072014e-308  # smallest normal double: floor of E, so log E stays finite
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out, work):
     s, mu, H, L = par[SIGMA], par[MU], par[H_MASS], par[L_MASS]
     K = lam.size
@@ -95,7 +95,7 @@ def _firms(lam, H, cost, productivity, s, Phi, cf, n, delta):
     freeness_tdot(Phi, n, delta)
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu, H = par[SIGMA], par[MU], par[H_MASS]
     tax = reg[TAX]
@@ -117,7 +117,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = reg[AMENITY, j] * out[3, j]  # payoff: times the amenity
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF_i/dx_k = b n_i c_i Phi_ik E_k / (Delta_k E_new_i), E_new = exp(F(x))."""
     s, mu, H, L = par[SIGMA], par[MU], par[H_MASS], par[L_MASS]

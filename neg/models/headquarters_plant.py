@@ -58,7 +58,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE, lazy_njit
 from neg.models.base import Capability, Kernels, Model
 from neg.models.params import Param, n_slots, slots
 from neg.operators import freeness_dot, freeness_dot_block, freeness_tdot
@@ -111,7 +111,7 @@ def _profits(x, lam, par, Phi):
     return delta, rho
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _expenditure_map(x, lam, par, reg, Phi, out, work):
     H, L = par[H_MASS], par[L_MASS]
     workers = reg[WORKERS]
@@ -124,7 +124,7 @@ def _expenditure_map(x, lam, par, reg, Phi, out, work):
         out[i] = np.log(max(e, _TINY))
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, tax, K = par[SIGMA], reg[TAX], x.size
     delta, rho = _profits(x, lam, par, Phi)
@@ -147,7 +147,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, i] = reg[AMENITY, i] * (1.0 - tax[i]) * best * da
 
 
-@njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(PAYOFF_SIGNATURE, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """omega_hp = amenity_h (1 - tax_h) theta_hp rho_p Delta_h^a for every configuration (index
     h*K + p): the skilled worker lives where the HQ is."""
@@ -160,7 +160,7 @@ def _payoff(x, lam, par, reg, Phi, out):
             out[h * K + p] = par[_THETA + h * K + p] * rho[p] * da
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF_i/dx_k = b sum_p M_ip Phi_pk E_k / Delta_k / E_new_i, M_ip = H lam_ip theta_ip."""
     s, mu, H, L = par[SIGMA], par[MU], par[H_MASS], par[L_MASS]

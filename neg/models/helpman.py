@@ -64,7 +64,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, lazy_njit
 from neg.models.base import Capability, Kernels, Model
 from neg.models.core_periphery import _cost_factors
 from neg.models.params import Param, slots
@@ -107,7 +107,7 @@ def _incomes(w, lam, mu, national, tax, Y, y):
             Y[j] = lam[j] * y[j]
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _wage_map(x, lam, par, reg, Phi, out, work):
     s, mu, national = par[SIGMA], par[MU], par[NATIONAL] > 0.5
     K = lam.size
@@ -136,7 +136,7 @@ def _wage_map(x, lam, par, reg, Phi, out, work):
         out[i] -= S
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, mu, national = par[SIGMA], par[MU], par[NATIONAL] > 0.5
     housing = reg[HOUSING]
@@ -163,7 +163,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = reg[AMENITY, j] * out[3, j]  # payoff: times the amenity
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx = (I - 1 pi^T) dz/dx, pi_m = lam_m e^(z_m) / sum, with
     dz/dx = (1/s) diag(1/h) Phi [dY/dx / g - diag(Y/g^2) M1], h = Phi (Y/g),

@@ -62,7 +62,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, lazy_njit
 from neg.models.base import Capability, Kernels, Model
 from neg.models.params import Param, n_slots, slots
 from neg.operators import freeness_entry
@@ -93,7 +93,7 @@ WORKERS = slots(PARAMS, "reg", "workers", policy=False)
 _DIST = n_slots(PARAMS, "reg", policy=False)  # reg[_DIST + i, j] = d_ij (kernel_extras)
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _null_map(x, lam, par, reg, Phi, out, work):
     out[:] = 0.0
 
@@ -114,7 +114,7 @@ def _unit_cost(par, reg, Phi, K):
     return (1.0 - phi) * tau_trade
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     alpha, beta, gamma = par[ALPHA], par[BETA], par[GAMMA]
     H, L, F = par[H_MASS], par[L_MASS], par[F_REQ]
@@ -165,7 +165,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, i] = out[3, i]
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """The map does not depend on x: dF/dx = 0."""
     out[:, :] = 0.0

@@ -87,7 +87,7 @@ import numpy as np
 import xarray as xr
 from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE, lazy_njit
 from neg.models.base import Capability, Kernels, Model
 from neg.models.params import Param, check_array, n_slots, slots
 from neg.operators import (
@@ -214,7 +214,7 @@ def _economy(x, lam, par, reg):
     return L, w, b, lq, Y, E, sig, ell, beta
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
     I = int(par[_I])
     K = reg.shape[1]
@@ -238,7 +238,7 @@ def _map(x, lam, par, reg, Phi, out, work):
             out[i * I + h] = v / ell[h]
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx, x = (a, b) = (log w, log G), rows/columns i I + h (a) and K I + i I + h (b).
 
@@ -292,7 +292,7 @@ def _jacobian(x, lam, par, reg, Phi, out):
                 out[ra, KI + i * I + m] -= par[a0 + m * I + h] / ell[h]
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     I = int(par[_I])
     eta, Ltot = par[ETA], par[LABOUR_TOTAL]
@@ -320,7 +320,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, i] = reg[AMENITY, i] * out[3, i]  # payoff: times the amenity
 
 
-@njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(PAYOFF_SIGNATURE, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """The wage each sector pays a worker: agriculture's marginal product, each industry's
     zero-profit wage net of the region's wage tax."""

@@ -43,9 +43,8 @@ are unchanged, and
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, lazy_njit
 from neg.models.base import Capability, Kernels, Model
 from neg.models.footloose_capital import _firm_access
 from neg.models.params import Param, slots
@@ -65,12 +64,12 @@ SHARES, TAX, COST, AMENITY, PRODUCTIVITY = slots(PARAMS, "reg", "worker_shares",
                                                  "amenity", "productivity")
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _null_map(x, lam, par, reg, Phi, out, work):
     out[:] = 0.0
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     s, alpha, L = par[SIGMA], par[ALPHA], par[WORKERS]
     shares, tax = reg[SHARES], reg[TAX]
@@ -91,7 +90,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = out[3, j] + np.log(reg[AMENITY, j])  # quasi-linear: the amenity's log
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """The map does not depend on x: dF/dx = 0."""
     out[:, :] = 0.0

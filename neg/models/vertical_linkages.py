@@ -92,9 +92,8 @@ policy instruments (ValueError if any is set).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, lazy_njit
 from neg.models import vertical_linkages_immobile as _imm
 from neg.models import vertical_linkages_migration as _mig
 from neg.models.base import Capability, Kernels, Model, workers_and_farmers
@@ -113,7 +112,7 @@ from neg.models.vertical_linkages_immobile import (
 from neg.operators import freeness_dot_at, freeness_tdot_at
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
     s, gamma, alpha = par[SIGMA], par[GAMMA], par[ALPHA]
     K = lam.size
@@ -134,7 +133,7 @@ def _map(x, lam, par, reg, Phi, out, work):
         out[i] = (np.log(work[i] * work[4 * K + i]) / s - alpha * b) / (1.0 - alpha)
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     gamma = par[GAMMA]
     farmers, tax = reg[FARMERS], reg[TAX]
@@ -149,7 +148,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = reg[AMENITY, j] * out[3, j]  # payoff: times the amenity
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx for x = (a, b) = (log w, log G), blocks [[da'/da, da'/db], [db'/da, db'/db]].
 
@@ -330,7 +329,7 @@ class VerticalLinkages(Model):
         lam = np.asarray(lam, dtype=np.float64)
         c = 1.0 - self.sigma * (1.0 - self.alpha)
         cf = ((1.0 + self.cost) / self.productivity) ** (1.0 - self.sigma)
-        g = self.freeness_operator.matrix.T @ (lam * cf)
+        g = self.freeness_operator.tdot(lam * cf)
         b = np.log(np.maximum(g, np.finfo(float).tiny)) / c
         return np.concatenate([np.zeros(self.K), b])
 

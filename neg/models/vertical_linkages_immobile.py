@@ -40,7 +40,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE, lazy_njit
 from neg.models.core_periphery import cost_factor
 from neg.models.params import Param, slots
 from neg.operators import freeness_dot_at, freeness_dot_block, freeness_tdot_at, freeness_tdot_block
@@ -151,7 +151,7 @@ def map_body(x, LM, YA, par, reg, Phi, out, work):
         out[i] = (np.log(h) / s - alpha * b) / (1.0 - alpha)
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
     LM, YA = _split(lam, par, reg, reg.shape[1])
     map_body(x, LM, YA, par, reg, Phi, out, work)
@@ -169,7 +169,7 @@ def write_region_rows(out, j, avg, income, G, gamma):
     out[4, j] = out[3, j]
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     """Per region: wage = the average wage of the region's workers m w + a w^A (in a long-run
     equilibrium with both sectors active, the wage of each), income Y, price index G,
@@ -185,7 +185,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         write_region_rows(out, j, avg, w * LM[j] + YA[j], G, gamma)
 
 
-@njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(PAYOFF_SIGNATURE, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """(manufacturing wage, agricultural wage) of every region, times its amenity:
     A_i w_i and A_i a_i^(eta - 1) (the amenity does not change the choice of sector)."""
@@ -209,7 +209,7 @@ def jacobian_body(x, LM, YA, par, reg, Phi, out):
     assemble_jacobian(x, LM, cf, rest, s, alpha, gamma + alpha * (1.0 - gamma), Phi, out)
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     """dF/dx for x = (a, b) = (log w, log G): the mobile closure's Jacobian with lam -> L^M
     and the farmers' term -> (1 - alpha) gamma Y^A (which does not depend on x)."""
@@ -231,7 +231,7 @@ def initial_state(model, lam: np.ndarray) -> np.ndarray:
     K = model.K
     LM = np.asarray(model.farmers) * lam[0::2][:K]
     c = 1.0 - model.sigma * (1.0 - model.alpha)
-    g = model.freeness_operator.matrix.T @ (LM * np.asarray(model.productivity) ** (model.sigma - 1.0))
+    g = model.freeness_operator.tdot(LM * np.asarray(model.productivity) ** (model.sigma - 1.0))
     b = np.log(np.maximum(g, np.finfo(float).tiny)) / c
     return np.concatenate([np.zeros(K), b])
 

@@ -28,7 +28,7 @@ import numpy as np
 from numba import njit
 from scipy.optimize import brentq
 
-from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE
+from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE, PAYOFF_SIGNATURE, lazy_njit
 from neg.models.vertical_linkages_immobile import (
     AMENITY,
     ETA,
@@ -59,13 +59,13 @@ def _split(lam, par, reg, K):
     return LM, LA, YA
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(MAP_SIGNATURE, error_model="numpy", nogil=True)
 def _map(x, lam, par, reg, Phi, out, work):
     LM, _, YA = _split(lam, par, reg, reg.shape[1])
     map_body(x, LM, YA, par, reg, Phi, out, work)
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _jacobian(x, lam, par, reg, Phi, out):
     LM, _, YA = _split(lam, par, reg, reg.shape[1])
     jacobian_body(x, LM, YA, par, reg, Phi, out)
@@ -77,7 +77,7 @@ def _wage_bill_agri(LA, T, eta):
     return T * (LA / T) ** eta if T > 0.0 else 0.0
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     """Per region: wage = the average wage of its workers (where it has none: the better of the
     two it would offer), income Y,
@@ -98,7 +98,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         write_region_rows(out, j, avg, w * LM[j] + YA[j], G, gamma)
 
 
-@njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(PAYOFF_SIGNATURE, error_model="numpy", nogil=True)
 def _payoff(x, lam, par, reg, Phi, out):
     """Real wages (w_i G_i^(-gamma), w^A_i G_i^(-gamma)) of every region, times its amenity."""
     gamma, eta = par[GAMMA], par[ETA]
@@ -122,7 +122,7 @@ def initial_state(model, lam: np.ndarray) -> np.ndarray:
     K = model.K
     LM = lam[0::2][:K]
     c = 1.0 - model.sigma * (1.0 - model.alpha)
-    g = model.freeness_operator.matrix.T @ (LM * np.asarray(model.productivity) ** (model.sigma - 1.0))
+    g = model.freeness_operator.tdot(LM * np.asarray(model.productivity) ** (model.sigma - 1.0))
     b = np.log(np.maximum(g, np.finfo(float).tiny)) / c
     return np.concatenate([np.zeros(K), b])
 

@@ -33,6 +33,7 @@ from neg.kernels import (
     BlockKernel,
     MapKernel,
     fast_kernel,
+    lazy_njit,
     work_size,
 )
 from neg.operators import OPERATOR, freeness_stack, operator_regions
@@ -44,6 +45,12 @@ from neg.state import StateSpace
 __all__ = ["SolverOptions", "short_run", "short_run_batch", "METHODS"]
 
 METHODS = {"anderson": 0, "damped": 1, "newton": 2}
+
+# numba's thread pool starts at import, as it did when the parallel batch solver was compiled at
+# import: a study's forkserver (which imports this) then starts it once, and the workers it forks
+# inherit it; started in each worker instead, it registers a semaphore there that a killed worker
+# leaks (the resource tracker's warning at the end of an interrupted run)
+numba.get_num_threads()
 
 _ResultType = types.Tuple((VEC, types.int64, types.float64))
 _SOLVE_SIGNATURE = _ResultType(
@@ -130,6 +137,36 @@ def _anderson_gamma(dR, hist, r, gram, gamma):
         gamma[c] = s / gram[c, c]
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def _lu_solve(A, b):
+    """A^-1 b by Gaussian elimination with partial pivoting (A is overwritten): Newton's step.
+    Written out rather than np.linalg.solve, whose LAPACK binding costs about 5 s to compile on
+    a cold start, paid by every method since the solver is compiled as one."""
+    n = b.size
+    x = b.copy()
+    for c in range(n):
+        piv = c
+        for a in range(c + 1, n):
+            if abs(A[a, c]) > abs(A[piv, c]):
+                piv = a
+        if piv != c:
+            for j in range(n):
+                A[c, j], A[piv, j] = A[piv, j], A[c, j]
+            x[c], x[piv] = x[piv], x[c]
+        for a in range(c + 1, n):
+            f = A[a, c] / A[c, c]
+            if f != 0.0:
+                for j in range(c + 1, n):
+                    A[a, j] -= f * A[c, j]
+                x[a] -= f * x[c]
+    for c in range(n - 1, -1, -1):
+        s = x[c]
+        for j in range(c + 1, n):
+            s -= A[c, j] * x[j]
+        x[c] = s / A[c, c]
+    return x
+
+
 @njit(cache=True)
 def workspace(n: int, K: int, memory: int, method: int):
     """The arrays of :func:`iterate` for n unknowns on K regions, allocated once: a batch of
@@ -167,7 +204,7 @@ def iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, kee
             J(x, lam, par, reg, Phi, jac)
             for i in range(n):
                 jac[i, i] -= 1.0
-            step = np.linalg.solve(jac, r)
+            step = _lu_solve(jac, r)
             for i in range(n):
                 x_new[i] = x[i] - step[i]
         else:
@@ -205,7 +242,7 @@ def iterate(F, J, x, lam, par, reg, Phi, method, tol, max_iter, damping, ws, kee
     return it, res
 
 
-@njit(_SOLVE_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+@lazy_njit(_SOLVE_SIGNATURE, error_model="numpy", nogil=True)
 def solve_fixed_point(F, J, x0, lam, par, reg, Phi, method, tol, max_iter, memory, damping):
     """One solve from ``x0`` (left unchanged). Returns (x, iterations, residual); converged iff
     residual <= tol."""
@@ -313,7 +350,7 @@ def _solve_chunk(c, chunk, n, F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method,
                 OUT[k, r, i] = out[r, i]
 
 
-@njit(_BATCH_SIGNATURE, cache=True, error_model="numpy", parallel=True)
+@lazy_njit(_BATCH_SIGNATURE, error_model="numpy", parallel=True)
 def _solve_batch(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory, damping,
                  warm, order, coords):
     """Solve every point; the freeness operator is ``OP`` with its operator 0 replaced at point
@@ -330,7 +367,7 @@ def _solve_batch(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_ite
 #: numba's OpenMP layer started (the study's forkserver imports neg, whose parallel kernels start
 #: it as they load) must not enter a parallel region ("fork() called from a process already using
 #: GNU OpenMP"). Its own function (the numba cache is per function), the same chunk body.
-@njit(_BATCH_SIGNATURE, cache=True, error_model="numpy")
+@lazy_njit(_BATCH_SIGNATURE, error_model="numpy")
 def _solve_batch_serial(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, max_iter, memory,
                         damping, warm, order, coords):
     n, chunk, n_chunks, X, OUT, IT, RES = _batch_outputs(X0, LAM, PAR, PHI, REG, OP, warm)
@@ -340,18 +377,20 @@ def _solve_batch_serial(F, J, G, X0, LAM, PAR, REG, OP, PHI, PHIS, method, tol, 
     return X, OUT, IT, RES
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy")
+@lazy_njit(BLOCK_SIGNATURE, error_model="numpy")
 def _no_jacobian(x, lam, par, reg, Phi, out):  # pragma: no cover - never called
     out[:, :] = np.nan
 
 
 def _jacobian_kernel(model, method: str):
+    """The model's Jacobian for Newton's method; for the others a placeholder (only Newton calls
+    it, and compiling a model's Jacobian costs seconds on a cold start)."""
     J = model.jacobian_kernel
-    if J is None:
-        if method == "newton":
-            raise ValueError(f"method: 'newton' needs a Jacobian, which {model.name} does not provide; "
-                             "use 'anderson' or 'damped'")
+    if method != "newton":
         return _no_jacobian
+    if J is None:
+        raise ValueError(f"method: 'newton' needs a Jacobian, which {model.name} does not provide; "
+                         "use 'anderson' or 'damped'")
     return J
 
 
@@ -514,7 +553,7 @@ def short_run_regional(model, lam, reg, *, x0=None, options: SolverOptions | Non
 
 def _solve_points(model, lam, PAR, REG, PHI, PHIS, x0, opts, warm, order, coords) -> ShortRun:
     """The compiled batch solve and its ShortRun (REG: a stack of per-region rows)."""
-    OP = model.freeness_operator.kernel_arg
+    OP = model.freeness_operator.as_dense.kernel_arg  # the batch varies operator 0's dense matrix
     if x0 is None:
         X0 = np.ascontiguousarray(np.stack([model.initial_state(l) for l in lam[:1]]))
     else:

@@ -1,0 +1,55 @@
+"""Cold start: ``import neg`` compiles nothing (kernels compile when first used, each for its
+declared signature), and ``neg compile`` compiles a model's kernels ahead of use."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from neg.cli import main
+from neg.models import CorePeriphery
+from neg.solvers import fixed_point
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCRIPT = """
+import numba.core.event as ev
+compiled = []
+class Listener(ev.Listener):
+    def on_start(self, event): compiled.append(event.data["dispatcher"].py_func.__qualname__)
+    def on_end(self, event): pass
+ev.register("numba:compile", Listener())
+import neg
+print(len(compiled), compiled[:5])
+"""
+
+
+def test_import_compiles_nothing(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path),
+               PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=ROOT, check=True,
+                         capture_output=True, text=True)
+    assert out.stdout.strip() == "0 []"
+
+
+def test_neg_compile(capsys):
+    assert main(["compile", "core_periphery"]) == 0
+    printed = capsys.readouterr().out
+    assert "core_periphery" in printed and "solvers" in printed
+    kernels = CorePeriphery.kernels
+    for k in (kernels.map, kernels.outputs, kernels.jacobian, fixed_point.solve_fixed_point):
+        assert k.declared_signature.args in k.signatures
+
+
+def test_neg_compile_unknown_model(capsys):
+    assert main(["compile", "nope"]) == 2
+    assert "models: unknown 'nope'; choose from core_periphery" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("method", ["anderson", "newton"])
+def test_methods_after_lazy_compile(method):
+    """The placeholders for Newton's Jacobian and linear solve stand in only for other methods."""
+    sr = CorePeriphery(5.0, 0.4, phi=0.5).short_run([0.6, 0.4], method=method)
+    assert sr.converged and sr.method == method
