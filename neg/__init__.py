@@ -10,6 +10,7 @@ from neg.models import (
     CorePeriphery,
     FootlooseCapital,
     FootlooseEntrepreneur,
+    FreeTradeWarning,
     Model,
     Param,
     Pflueger,
@@ -38,5 +39,5 @@ __all__ = [
     "bifurcation_diagram", "run",
     "simulate", "Schedule", "metrics", "policy", "welfare", "compare", "datasets",
     "LongRunOptions", "EquilibriaOptions", "TraceOptions", "DiagramOptions", "SimulateOptions",
-    "Model", "Param", "Capability", "register", "calibrate", "Calibration", "CalibrateOptions",
+    "Model", "Param", "Capability", "FreeTradeWarning", "register", "calibrate", "Calibration", "CalibrateOptions",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from neg._version import __version__
+from neg.geography import asymmetry_note
 
 
 def dim_name(param: str) -> str:
@@ -27,4 +28,11 @@ def model_attrs(model, param: str) -> dict:
         "geography": model.geography.kind,
         "param": param,
         "neg_version": __version__,
+        **geography_note(model.geography),
     }
+
+
+def geography_note(geo) -> dict:
+    """``{"geography_note": ...}`` for an asymmetric distance matrix (else empty)."""
+    note = asymmetry_note(geo)
+    return {"geography_note": note} if note else {}

@@ -74,6 +74,7 @@ from scipy.integrate import solve_ivp
 from neg._version import __version__
 from neg.options import Options, nested, option
 from neg.progress import Ticker
+from neg.solvers._output import geography_note
 from neg.solvers.fixed_point import SolverOptions
 from neg.solvers.migration import _Face, _Flow, _IntegrationFailed, _onto, _settle
 from neg.solvers.schedule import ParameterPaths, Schedule
@@ -455,5 +456,5 @@ def _dataset(model, space, params, times, lam, outs, converged, param_vals, attr
     base = {"model": model.name, "model_params": json.dumps(model.params()),
             "geography": geo.kind, "K": int(model.K),
             "state_groups": json.dumps(list(space.sizes)),
-            "scheduled": json.dumps(params.params)}
+            "scheduled": json.dumps(params.params), **geography_note(geo)}
     return xr.Dataset(data, coords=coords, attrs={**base, **attrs})

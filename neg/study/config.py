@@ -58,7 +58,8 @@ def validate(src: Source) -> Study:
     model_name, params, cls, holes = _model(c, data.get("model"))
     solver = _solver(c, data.get("solver"))
     kind, args = _study(c, data.get("study"), K)
-    mode, axes, chunk, seed, failed_axes = _sweep(c, data.get("sweep"), cls, kind, geo_kind, K)
+    sweep = {} if "sweep" in data and data["sweep"] is None else data.get("sweep")  # "sweep:" is empty
+    mode, axes, chunk, seed, failed_axes = _sweep(c, sweep, cls, kind, geo_kind, K)
     out_path, store, out_attrs = _output(c, data.get("output"), kind, args, src)
     keep_unconverged = bool(out_attrs.pop("_keep_unconverged", False))
     if kind in ("trace", "bifurcation") and args is not None:
