@@ -39,5 +39,6 @@ __all__ = [
     "bifurcation_diagram", "run",
     "simulate", "Schedule", "metrics", "policy", "welfare", "compare", "datasets",
     "LongRunOptions", "EquilibriaOptions", "TraceOptions", "DiagramOptions", "SimulateOptions",
-    "Model", "Param", "Capability", "FreeTradeWarning", "register", "calibrate", "Calibration", "CalibrateOptions",
+    "Model", "Param", "Capability", "FreeTradeWarning",
+    "register", "calibrate", "Calibration", "CalibrateOptions",
 ]

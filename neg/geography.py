@@ -30,7 +30,8 @@ from neg.operators import (  # noqa: F401 - the products' old home; models may i
     freeness_tdot_block,
 )
 
-__all__ = ["Geography", "asymmetry_note", "FreenessOperator", "freeness_dot", "freeness_tdot", "read_distances",
+__all__ = ["Geography", "asymmetry_note",
+           "FreenessOperator", "freeness_dot", "freeness_tdot", "read_distances",
            "read_coordinates", "read_edges"]
 
 EARTH_RADIUS_KM = 6371.0088

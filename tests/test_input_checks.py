@@ -111,7 +111,8 @@ def test_csv_error_in_a_study_names_the_line(tmp_path, capsys):
 
 
 # ----------------------------------------------------------------------------- empty sweep
-@pytest.mark.parametrize("sweep", ["sweep:\n", "sweep: {}\n", "sweep:\n  axes: {}\n", "sweep:\n  mode: zip\n"])
+@pytest.mark.parametrize("sweep", ["sweep:\n", "sweep: {}\n", "sweep:\n  axes: {}\n",
+                                   "sweep:\n  mode: zip\n"])
 def test_empty_sweep_says_what_is_missing(tmp_path, capsys, sweep):
     text = (CONFIGS / "sweep_sigma_mu.yaml").read_text()
     head, tail = text.split("sweep:\n")

@@ -24,7 +24,8 @@ import numpy as np
 
 from neg.study.errors import did_you_mean
 
-__all__ = ["AXIS_KEYS", "MODES", "MAX_POINTS", "LARGE_SWEEP", "parse_axis", "latin_hypercube", "shard_indices",
+__all__ = ["AXIS_KEYS", "MODES", "MAX_POINTS", "LARGE_SWEEP",
+           "parse_axis", "latin_hypercube", "shard_indices",
            "chunk_indices", "parse_shard", "check_shard"]
 
 AXIS_KEYS = ("values", "start", "stop", "num", "step", "space", "base", "param", "long_name", "units")
