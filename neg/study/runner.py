@@ -172,7 +172,7 @@ def _warn_cost(study, remaining: np.ndarray, workers: int) -> None:
 
 def _seconds(s: float) -> str:
     if s < 1:
-        return f"{s * 1e3:.2g} ms"
+        return f"{s * 1e3:.3g} ms"
     for unit, size in (("h", 3600), ("min", 60)):
         if s >= size:
             return f"{s / size:.3g} {unit}"
