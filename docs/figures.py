@@ -147,6 +147,76 @@ def puga():
             "wage_ratio": float(ratio[agglomerated].mean())}
 
 
+def puga_migration():
+    """Puga (1999) with migration: VerticalLinkages(labour="migration"), same technology as the
+    history of the world; neg.trace down the freeness from agglomeration and up from dispersion
+    (log scale): each region's manufacturing employment and population, in shares of the world's
+    labour, with the break and sustain points of neg.models.vertical_linkages_migration."""
+    from neg.models import vertical_linkages_migration as mig
+
+    params = (5.0, 0.2, 0.5, 0.7)
+    model = neg.VerticalLinkages(*params[:3], phi=0.3, labour="migration", eta=params[3])
+    phis = np.geomspace(2e-5, 0.9, 90)
+    ds = neg.trace(model, "phi", phis, direction="both", perturbation=1e-3)
+    (phi_b, _), = mig.two_region_break_points(*params)
+    phi_s = mig.two_region_sustain_point(*params)
+    fig, ax = plt.subplots(figsize=(4.8, 3.4), layout="constrained")
+    for direction, ls in (("up", "-"), ("down", "--")):
+        lam = ds["lam"].sel(direction=direction).values
+        ax.plot(phis, lam[:, 0], color="C0", ls=ls, lw=1.4,
+                label=f"r0 manufacturing ({'up' if ls == '-' else 'down'})")
+        ax.plot(phis, lam[:, 0] + lam[:, 1], color="C1", ls=ls, lw=1.4,
+                label=f"r0 population ({'up' if ls == '-' else 'down'})")
+    for p, name in ((phi_s, r"$\phi_S$"), (phi_b, r"$\phi_B$")):
+        ax.axvline(p, color="0.5", lw=0.8, ls=":")
+        ax.text(p, 0.93, f" {name} = {p:.3g}", fontsize="small")
+    ax.set_xscale("log")
+    ax.set_xlabel(r"freeness of trade $\phi$")
+    ax.set_ylabel("share of the world's labour")
+    ax.legend(fontsize="x-small", loc="center right")
+    _save(fig, "puga_migration.png")
+    lam = ds["lam"].sel(direction="up").values
+    agg = lam[:, 2] < 1e-9
+    return {"phi_B": phi_b, "phi_S": phi_s, "up_agglomerated_from": float(phis[agg][0]),
+            "down_last_agglomerated": float(phis[ds["lam"].sel(direction="down").values[:, 2] < 1e-9][0]),
+            "core_at_0.9": lam[-1].tolist()}
+
+
+def linear():
+    """Ottaviano, Tabuchi & Thisse (2002), the default Linear model (alpha = beta = 1,
+    gamma = 0.5, H = 1, L = 10, F = 1): the payoff gap V_0 - V_1 as a function of lam_0 (exactly
+    linear) at three trade costs, and the welfare gain of agglomeration over dispersion
+    (neg.welfare) as phi rises, with tau* (break = sustain) and tau° (welfare)."""
+    model = neg.Linear(phi=0.5)
+    t = model.thresholds()
+    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(8.4, 3.2), layout="constrained")
+    lams = np.linspace(0, 1, 21)
+    for phi in (0.15, t["phi_star"], 0.6):
+        m = model.replace(phi=phi)
+        gap = [np.subtract(*m.short_run([x, 1 - x]).payoff) for x in lams]
+        ax.plot(lams, gap, lw=1.4, label=rf"$\phi$ = {phi:.3f} ($\tau$ = {m.tau:.3f})")
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.set_xlabel(r"skilled share of region r0, $\lambda$")
+    ax.set_ylabel(r"$V_0 - V_1$")
+    ax.legend(fontsize="x-small")
+    phis = np.linspace(0.01, 0.99, 99)
+    gain = []
+    for phi in phis:
+        m = model.replace(phi=phi)
+        gain.append(float(neg.welfare(m, np.array([1.0, 0.0]))["national_welfare"]
+                          - neg.welfare(m, np.array([0.5, 0.5]))["national_welfare"]))
+    ax2.plot(phis, gain, color="black", lw=1.4)
+    ax2.axhline(0, color="0.5", lw=0.8)
+    ax2.axvspan(t["phi_star"], t["phi_welfare"], color="C3", alpha=0.15)
+    for p, name, ha in ((t["phi_star"], r"$\phi^*$", "right"), (t["phi_welfare"], r"$\phi^\circ$", "left")):
+        ax2.axvline(p, color="0.5", lw=0.8, ls=":")
+        ax2.text(p, min(gain) * 0.9, f" {name} = {p:.3f} ", fontsize="small", ha=ha)
+    ax2.set_xlabel(r"freeness $\phi$ = 1 - $\tau/\tau_{trade}$")
+    ax2.set_ylabel("welfare: agglomeration - dispersion")
+    _save(fig, "linear.png")
+    return t
+
+
 def helpman():
     """Helpman (1998), sigma = 5, mu = 0.85 (sigma (1 - mu) < 1): dispersion gains stability as
     trade gets freer; both rent rules."""
@@ -214,7 +284,8 @@ def spread_of_industry():
 
 
 FIGURES = (tomahawk, racetrack, hysteresis, relocation, footloose_entrepreneur, footloose_capital,
-           pflueger, vertical_linkages, puga, helpman, headquarters_plant, spread_of_industry)
+           pflueger, vertical_linkages, puga, puga_migration, helpman, headquarters_plant, linear,
+           spread_of_industry)
 
 
 if __name__ == "__main__":

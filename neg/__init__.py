@@ -18,6 +18,7 @@ from neg.models import (
 )
 from neg.models.headquarters_plant import HeadquartersPlant
 from neg.models.helpman import Helpman
+from neg.models.linear import Linear
 from neg.models.multi_industry import MultiIndustry
 from neg.models.vertical_linkages import VerticalLinkages
 from neg.results import Equilibrium, ShortRun
@@ -33,7 +34,7 @@ from neg.welfare import compare, welfare
 __all__ = [
     "__version__", "Geography", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital",
     "Pflueger", "VerticalLinkages", "Helpman", "MultiIndustry", "REGISTRY", "ShortRun", "Equilibrium",
-    "HeadquartersPlant",
+    "HeadquartersPlant", "Linear",
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
     "break_point", "break_points", "sustain_point", "NoBifurcationWarning", "trace",
     "bifurcation_diagram", "run",

@@ -27,6 +27,7 @@ def _models():
         neg.HeadquartersPlant(sigma=4.0, mu=0.4, phi=0.5, geography=geo, communication=2.0),
         neg.MultiIndustry(4.0, [0.1, 0.2], io=[[0.1, 0.05], [0.0, 0.2]], phi=0.5, geography=geo,
                          eta=0.7),
+        neg.Linear(phi=0.8, geography=geo),
     ]
 
 

@@ -100,10 +100,9 @@ def test_long_run_never_ends_at_a_saddle(model):
 @pytest.mark.parametrize("sigma", [2.7, 2.2])
 def test_long_run_ends_where_the_replicator_path_ends(sigma):
     """Footloose entrepreneurs on 63 regions from a seeded +-1% perturbation of the uniform
-    state form 8 or 9 cities: long_run (steps on the path, path_tol 0.02) ends at the cities a
-    long explicit simulate run reaches, positions identical and masses within 2e-3 (with the
-    former step control, a turn of 0.5 per step, one city sat one cell off at both sigmas; at
-    path_tol 0.05 still at sigma = 2.7)."""
+    state form 8 or 9 cities: long_run (Heun steps) ends at the cities a long explicit simulate
+    run reaches, positions identical and masses within 2e-3 (with the former exponential-Euler
+    steps one city sat one cell off at both sigmas)."""
     K = 63
     model = neg.FootlooseEntrepreneur(sigma, 0.4, phi=0.9 ** (255 / K), geography=neg.Geography.racetrack(K))
     rng = np.random.default_rng(int(sigma * 10))

@@ -42,6 +42,8 @@ def _instances():
             neg.VerticalLinkages(5.0, 0.3, 0.2, phi=0.3, labour="immobile", eta=0.8),
             neg.HeadquartersPlant(5.0, 0.4, phi=0.3, geography=g3, communication=2.0),
             neg.MultiIndustry(5.0, [0.1, 0.2], phi=0.3, geography=g3),
+            neg.VerticalLinkages(5.0, 0.3, 0.2, phi=0.3, labour="migration", eta=0.8),
+            neg.Linear(phi=0.3, geography=g3),
             toy_model.ToyCorePeriphery(5.0, 0.4, phi=0.3)]
 
 
@@ -133,7 +135,10 @@ def test_capabilities_are_declared():
     assert Capability.QUASI_LINEAR in has["Pflueger"]
     assert has["VerticalLinkages/immobile"] == {Capability.GROUPED_STATE, Capability.FUNDAMENTALS}
     from neg.models import REGISTRY
-    assert all(Capability.FUNDAMENTALS in cls.capabilities for cls in REGISTRY.values())
+    # every model but the linear one, whose firms have no marginal cost for a productivity to divide
+    assert all(Capability.FUNDAMENTALS in cls.capabilities for cls in REGISTRY.values()
+               if cls is not neg.Linear)
+    assert Capability.FUNDAMENTALS not in neg.Linear.capabilities
     assert {Capability.POLICY, Capability.WELFARE} <= has["VerticalLinkages"]
     for name in ("HeadquartersPlant", "MultiIndustry"):
         assert Capability.GROUPED_STATE in has[name]
@@ -161,7 +166,8 @@ def test_uniform_fundamentals():
 def test_the_immobile_factor_has_one_accessor():
     names = {"CorePeriphery": "farmers", "FootlooseEntrepreneur": "workers",
              "FootlooseCapital": "labour", "Pflueger": "worker_shares", "Helpman": "housing",
-             "VerticalLinkages": "farmers", "HeadquartersPlant": "workers", "MultiIndustry": "labour"}
+             "VerticalLinkages": "farmers", "HeadquartersPlant": "workers", "MultiIndustry": "labour",
+             "Linear": "workers"}
     for m in _instances()[:-1]:
         np.testing.assert_array_equal(m.immobile_shares, getattr(m, names[m.name]))
     m = neg.CorePeriphery(5.0, 0.4, phi=0.3, farmers=[0.3, 0.7])
@@ -172,10 +178,13 @@ def test_the_immobile_factor_has_one_accessor():
 def test_common_fields_are_declared_once():
     for cls in neg.REGISTRY.values():
         own = {p.name for p in cls.parameters}
-        assert not own & {"sigma", "phi", "T", "geography", "tax", "cost"}, cls
+        # the linear model has no elasticity of substitution: it fixes sigma (at 2, so T = 1/phi)
+        common = {"phi", "T", "geography", "tax", "cost"} | ({"sigma"} if cls is not neg.Linear else set())
+        assert not own & common, cls
         fields = [f.name for f in dataclasses.fields(cls)]
         assert fields[:len(cls.positional)] == list(cls.positional)
-        assert {"sigma", "phi", "T", "geography", "tax", "cost", "share_cap"} <= set(fields)
+        policy = {"tax", "cost", "share_cap"} if Capability.POLICY in cls.capabilities else set()
+        assert {"sigma", "phi", "T", "geography"} | policy <= set(fields)
     assert [p.name for p in COMMON] == ["sigma", "phi", "geography", "T"]
     assert [p.name for p in POLICY] == ["tax", "cost", "share_cap"]
 

@@ -322,3 +322,102 @@ def test_bad_parameters(kwargs, message):
         VerticalLinkages(5.0, 0.2, 0.5, phi=0.3, labour="immobile", **kwargs)
     with pytest.raises(ValueError, match="^eta: only used with labour='immobile'"):
         VerticalLinkages(5.0, 0.2, 0.5, phi=0.3, eta=0.5)
+
+
+# ---------------------------------------------------------------- Puga (1999) with migration
+def migration(phi=0.3, geography=None, farmers=None, params=PUGA):
+    s, g, a, eta = params
+    return VerticalLinkages(s, g, a, phi=phi, geography=geography, labour="migration",
+                            farmers=farmers, eta=eta)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_migration_short_run_matches_independent_solver(seed):
+    """labour="migration": the primitives with land T_i = farmers_i and employments (L^M, L^A)
+    (the immobile reference with 'L' = land and shares L^M/T, L^A/T); payoffs are real wages."""
+    geo = random_geography(3, seed=seed)
+    land = random_simplex(3, seed + 10)
+    lam = random_simplex(6, seed + 20)
+    model = migration(phi=0.4, geography=geo, farmers=land)
+    sr = model.short_run(lam, tol=1e-14)
+    s, g, a, eta = PUGA
+    share = np.column_stack([lam[0::2] / land, lam[1::2] / land]).ravel()
+    ref = primitive_short_run(s, g, a, eta, 0.4, geo.distance, land, share)
+    G = ref["price_index"]
+    np.testing.assert_allclose(sr.price_index, G, rtol=1e-10)
+    np.testing.assert_allclose(sr.payoff, ref["payoff"] * np.repeat(G ** (-g), 2), rtol=1e-10)
+    np.testing.assert_allclose(sr.income, ref["income"], rtol=1e-10)
+
+
+def test_migration_with_land_in_proportion_is_the_immobile_short_run():
+    """Land = each region's labour and that labour held fixed: the immobile closure."""
+    geo = random_geography(4, seed=3)
+    L = random_simplex(4, 4)
+    m = np.array([0.3, 0.1, 0.5, 0.2])
+    imm = puga(phi=0.5, geography=geo, farmers=L).short_run(np.column_stack([m, 1 - m]).ravel())
+    mig = migration(phi=0.5, geography=geo, farmers=L).short_run(
+        np.column_stack([L * m, L * (1 - m)]).ravel())
+    for key in ("wage", "income", "price_index"):
+        np.testing.assert_allclose(getattr(mig, key), getattr(imm, key), rtol=1e-12)
+    np.testing.assert_allclose(mig.payoff, imm.payoff * np.repeat(imm.price_index ** (-PUGA[1]), 2),
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("params", [PUGA, (5.0, 0.2, 0.2, 0.9), (4.0, 0.3, 0.3, 0.6)])
+def test_migration_break_point_matches_the_linearisation(params):
+    """One break point, no re-dispersion: with migration the symmetric state loses stability
+    once (neg.break_points on the full short runs vs the 2 x 2 linearisation of
+    neg.models.vertical_linkages_migration, derived here) and agglomeration is never undone."""
+    from neg.models.vertical_linkages_migration import two_region_break_points as mig_breaks
+
+    found = neg.break_points(migration(params=params))
+    closed = mig_breaks(*params)
+    assert [k for _, k in found] == [k for _, k in closed] == ["lose"]
+    assert found[0][0] == pytest.approx(closed[0][0], abs=1e-9)
+
+
+def test_migration_history_differs_from_the_immobile_one():
+    """Puga's two cases with the same technology (PUGA): without migration a rise and a fall
+    (break points 0.138 and 0.542), with migration agglomeration from phi = 0.0194 on; at
+    phi = 0.7 the long run from a perturbed symmetric state puts all industry in one region,
+    with real wages equal across regions and sectors wherever people work."""
+    assert [k for _, k in neg.break_points(puga())] == ["lose", "gain"]
+    model = migration(phi=0.7)
+    sym = model.symmetric_state()
+    eq = neg.long_run(model, sym + np.array([1e-3, 0.0, -1e-3, 0.0]))
+    assert eq.converged and eq.stable
+    LM = eq.lam[0::2]
+    assert min(LM) == 0.0 and max(LM) > 0.1
+    occupied = eq.lam > 0
+    np.testing.assert_allclose(eq.payoff[occupied], eq.payoff[occupied][0], rtol=1e-9)
+
+
+@pytest.mark.parametrize("params", [PUGA, (5.0, 0.2, 0.2, 0.9), (4.0, 0.3, 0.3, 0.6)])
+def test_migration_core_periphery_and_sustain_point(params):
+    """All industry in region 0: the state from the equilibrium conditions
+    (two_region_core_periphery) is the long run's, and at the sustain point from the closed
+    condition phi^(mu_e s/(s-1)) (c phi + (1 - c)/phi) = 1 a periphery firm's workers earn the
+    common real wage (the model's short run, to 1e-12); below it they would earn more."""
+    from neg.models.vertical_linkages_migration import (
+        two_region_core_periphery,
+        two_region_sustain_point,
+    )
+
+    s, g, a, eta = params
+    model = migration(phi=0.7, params=params)
+    eq = neg.long_run(model, model.symmetric_state() + np.array([1e-3, 0.0, -1e-3, 0.0]))
+    np.testing.assert_allclose(eq.lam, two_region_core_periphery(*params, 0.7), atol=1e-9)
+    phi_s = two_region_sustain_point(*params)
+    assert 0 < phi_s < two_region_break_points_migration(params)
+    for phi, sign in ((phi_s, 0), (phi_s * 1.01, -1), (phi_s * 0.99, 1)):
+        sr = migration(phi=phi, params=params).short_run(two_region_core_periphery(*params, phi), tol=1e-14)
+        occupied = sr.payoff[[0, 1, 3]]
+        np.testing.assert_allclose(occupied, occupied[0], rtol=1e-12)
+        gap = (sr.payoff[2] - sr.payoff[0]) / sr.payoff[0]
+        assert abs(gap) < 1e-12 if sign == 0 else np.sign(gap) == sign
+
+
+def two_region_break_points_migration(params):
+    from neg.models.vertical_linkages_migration import two_region_break_points as mig_breaks
+
+    return mig_breaks(*params)[0][0]

@@ -11,6 +11,7 @@ from neg.models.footloose_capital import FootlooseCapital
 from neg.models.footloose_entrepreneur import FootlooseEntrepreneur
 from neg.models.headquarters_plant import HeadquartersPlant
 from neg.models.helpman import Helpman
+from neg.models.linear import Linear
 from neg.models.multi_industry import MultiIndustry
 from neg.models.params import Param
 from neg.models.pflueger import Pflueger
@@ -25,6 +26,7 @@ REGISTRY: dict[str, type[Model]] = {
     "helpman": Helpman,
     "headquarters_plant": HeadquartersPlant,
     "multi_industry": MultiIndustry,
+    "linear": Linear,
 }
 
 
@@ -47,5 +49,5 @@ def register(name: str, cls: type[Model]) -> type[Model]:
 __all__ = [
     "Model", "ModelProtocol", "Capability", "FreeTradeWarning", "Kernels", "Param", "REGISTRY", "register",
     "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital", "Pflueger", "VerticalLinkages",
-    "Helpman", "MultiIndustry", "HeadquartersPlant",
+    "Helpman", "MultiIndustry", "HeadquartersPlant", "Linear",
 ]

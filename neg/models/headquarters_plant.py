@@ -1,6 +1,10 @@
-"""Multi-unit firms: headquarters and plants, after Fujita & Thisse (2006, *International Economic
-Review* 47(3), "Globalization and the evolution of the supply chain: who gains and who loses?"),
-in the footloose-entrepreneur normalisation (Forslid & Ottaviano 2003) and on K regions.
+"""Multi-unit firms: headquarters and plants — a CES variant, not the model of Fujita & Thisse
+(2006, *International Economic Review* 47(3), "Globalization and the evolution of the supply
+chain: who gains and who loses?"), who work in the linear framework of Ottaviano, Tabuchi &
+Thisse (2002) with two regions and unequal unskilled wages (docs/models.md states their
+results, which this variant's example does not reproduce: at equal wages their plants move into
+the core as costs fall). Here: the footloose-entrepreneur normalisation (Forslid & Ottaviano
+2003), CES demands, K regions, one unskilled wage, a multiplicative communication cost.
 
 H mobile skilled workers (entrepreneurs) each run one firm: the firm's headquarters (HQ) is
 the skilled worker, who lives where the HQ is (the fixed cost); its plant hires immobile
@@ -182,7 +186,8 @@ def _jacobian(x, lam, par, reg, Phi, out):
 
 
 class HeadquartersPlant(Model):
-    """Headquarters and plants of multi-unit firms (Fujita & Thisse 2006), K regions.
+    """Headquarters and plants of multi-unit firms: a CES variant of the question of Fujita & Thisse
+    (2006), not their (linear) model; K regions.
 
     The long-run state has one group of K*K shares: ``lam[h*K + p]`` is the share of firms with
     their headquarters in region h and their plant in region p (see the module docstring).

@@ -8,6 +8,10 @@ fixed housing stock H_i (``housing``: shares of a total stock normalised to 1; a
 scarce land gets a small share). Consumers spend mu on manufactures (CES, elasticity s) and
 1 - mu on housing (Cobb-Douglas). Rents go either to the residents of the region, per head
 (``rents="local"``), or into a national pool shared equally by everyone (``"national"``).
+Helpman (1998) pools them nationally (everyone owns an equal share of the housing stock):
+``rents="national"`` is his model. ``"local"``, the default, is the quantitative literature's
+rule (Redding & Sturm 2008; Redding 2016; Redding & Rossi-Hansberg 2017), kept as the default
+because neg.calibrate's matrix scaling inverts it and the shipped configs use it (docs/models.md).
 With Phi_ij = phi**d_ij and k = (1 - mu)/mu:
 
     G_i^(1-s) = sum_j lam_j w_j^(1-s) Phi_ji                    (n_j = lam_j firms)
@@ -28,8 +32,9 @@ The unknowns are x = log w; the map is x -> z - log(sum_j lam_j e^(z_j)) with
 z = (1/s) log(mu Phi (Y G^(s-1))), whose fixed points are the equilibria (by Walras' law,
 sum_i lam_i w_i^(1-s) [w_i^s] = mu Y^w = sum_i lam_i w_i for any w).
 
-Two regions, uniform housing (linearising omega_1 - omega_2 at lam = 1/2; derived for this
-module and checked against an independent solver in tests/test_helpman.py). Here the uniform
+Two regions, uniform housing (linearising omega_1 - omega_2 at lam = 1/2; both formulas derived
+for this module, not Helpman's, verified by symbolic linearisation in an independent review and
+against an independent solver in tests/test_helpman.py). Here the uniform
 distribution is unstable at LOW freeness and GAINS stability as phi rises past phi_B:
 
 * local rents:    phi_B = (2s - 1)(1 - s(1 - mu)) / (s(1 + mu) - 1);
@@ -226,8 +231,9 @@ class Helpman(Model):
     sigma, phi (or ``T=``), geography : the common parameters (see :class:`neg.models.base.Model`).
     mu : expenditure share of manufactures (1 - mu is spent on housing), in (0, 1).
     housing : shares of the housing stock (total 1), every one > 0; default uniform.
-    rents : ``"local"`` (rents go to the region's residents, per head) or ``"national"``
-        (rents pooled and shared equally by everyone).
+    rents : ``"local"`` (default; rents go to the region's residents, per head: the
+        quantitative literature's rule, Redding & Sturm 2008) or ``"national"`` (rents pooled
+        and shared equally by everyone: Helpman 1998's own rule).
     tax : per-region tax rate on workers' wages in [-1, 1) (negative: a subsidy), default 0.
         Incidence: the revenue goes to the owners of the region's housing, following the rent
         rule: neutral under local rents (rebated per head to the taxpayers themselves); under

@@ -1,7 +1,17 @@
-"""Vertical linkages: Krugman & Venables (1995, *Quarterly Journal of Economics* 110,
-"Globalization and the inequality of nations"); Fujita, Krugman & Venables, *The Spatial
-Economy* (1999), ch. 14; Puga (1999, *European Economic Review* 43, "The rise and fall of
-regional inequalities"); Baldwin et al., *Economic Geography and Public Policy* (2003), ch. 8.
+"""Vertical linkages, three labour closures, each someone else's model:
+
+* ``labour="mobile"``: mobile manufacturing workers and immobile farmers with input-output
+  links, the core-periphery vertical-linkages model of Baldwin et al., *Economic Geography and
+  Public Policy* (2003), ch. 8, and Robert-Nicoud (2005, *Journal of Economic Geography* 5, "The
+  structure of simple 'New Economic Geography' models") - NOT Krugman & Venables (1995) or FKV
+  ch. 14, whose labour does not move between regions;
+* ``labour="immobile"``: labour immobile between regions, mobile between sectors: Krugman &
+  Venables (1995, *Quarterly Journal of Economics* 110, "Globalization and the inequality of
+  nations") and Fujita, Krugman & Venables, *The Spatial Economy* (1999), ch. 14 with
+  constant-returns agriculture (eta = 1); Puga (1999, *European Economic Review* 43, "The rise
+  and fall of regional inequalities") without migration (eta < 1);
+* ``labour="migration"``: Puga (1999) with interregional migration
+  (:mod:`neg.models.vertical_linkages_migration`).
 
 Firms use labour and a CES composite of all manufacturing varieties (whose price is the
 manufactures price index G) as inputs, Cobb-Douglas with intermediate cost share ``alpha``:
@@ -12,17 +22,23 @@ freely traded numeraire (agriculture).
 Closure ``labour="mobile"`` (implemented): manufacturing workers move between regions; they
 have shares ``lam_i`` of the manufacturing labour force, of total mass gamma; immobile farmers
 (total 1 - gamma, shares ``farmers_i``) earn wage 1, as in :class:`neg.CorePeriphery`.
-Closure ``labour="immobile"`` (Puga 1999; FKV ch. 14): labour is immobile across regions
+Closure ``labour="immobile"`` (Puga 1999 without migration; KV 1995 / FKV ch. 14 at eta = 1):
+labour is immobile across regions
 (region i has ``farmers_i`` of the world's labour, total 1) but moves between manufacturing and
 agriculture within its region; agriculture has diminishing returns in labour (Cobb-Douglas in
 labour and land, labour share ``eta``), so the agricultural wage a_i^(eta - 1) rises as labour
 leaves it. The long-run state has one group (manufacturing share, agricultural share) per
 region; the payoff is (manufacturing wage, agricultural wage). Equations, normalisation and the
-two-region break points: :mod:`neg.models.vertical_linkages_immobile`.
+two-region break points: :mod:`neg.models.vertical_linkages_immobile`. Closure
+``labour="migration"`` (Puga 1999 with migration): workers move between regions and sectors,
+land (shares ``farmers_i``) is immobile; the state is one group of 2K shares of the world's
+labour, the payoff the real wage of each (region, sector):
+:mod:`neg.models.vertical_linkages_migration`.
 
-Equations (FKV ch. 14 in structure; the number is that of the FKV counterpart, the
-normalisation is ours). With Phi_ij = phi**d_ij = T_ij**(1 - sigma),
-mu_e = gamma + alpha (1 - gamma) and 1 - mu_e = (1 - alpha)(1 - gamma):
+Equations of the mobile closure (FKV ch. 14 in structure, written there for immobile labour;
+the number is that of the FKV counterpart, the normalisation is ours). With
+Phi_ij = phi**d_ij = T_ij**(1 - sigma), mu_e = gamma + alpha (1 - gamma) and
+1 - mu_e = (1 - alpha)(1 - gamma):
 
     Y_i        = gamma lam_i w_i + (1 - gamma) farmers_i                          (14.1)
     E_i        = gamma Y_i + alpha gamma lam_i w_i / (1 - alpha)                  (14.2)
@@ -80,6 +96,7 @@ from numba import njit
 
 from neg.kernels import BLOCK_SIGNATURE, MAP_SIGNATURE
 from neg.models import vertical_linkages_immobile as _imm
+from neg.models import vertical_linkages_migration as _mig
 from neg.models.base import Capability, Kernels, Model, workers_and_farmers
 from neg.models.core_periphery import _cost_factors, cost_factor
 from neg.models.vertical_linkages_immobile import (
@@ -157,11 +174,13 @@ def _jacobian(x, lam, par, reg, Phi, out):
 
 _MOBILE = Kernels(_map, _outputs, _jacobian)
 _IMMOBILE = Kernels(_imm._map, _imm._outputs, _imm._jacobian, _imm._payoff)
+_MIGRATION = Kernels(_mig._map, _mig._outputs, _mig._jacobian, _mig._payoff)
 
 
 class VerticalLinkages(Model):
-    """Vertical linkages through intermediate inputs (Krugman & Venables 1995; FKV 1999 ch. 14;
-    Puga 1999).
+    """Vertical linkages through intermediate inputs: mobile labour (Baldwin et al. 2003 ch. 8;
+    Robert-Nicoud 2005), immobile labour (Krugman & Venables 1995, FKV 1999 ch. 14 at eta = 1;
+    Puga 1999 without migration) or migration (Puga 1999 with migration).
 
     Parameters
     ----------
@@ -170,14 +189,18 @@ class VerticalLinkages(Model):
     alpha : cost share of intermediate manufactures in production, in [0, (sigma - 1)/sigma).
         alpha = 0 is ``CorePeriphery(sigma, mu=gamma)``.
     (Intermediates bear the same trade costs ``phi`` as final goods.)
-    labour : ``"mobile"`` (workers move between regions) or ``"immobile"`` (Puga 1999:
-        workers immobile across regions, moving between manufacturing and agriculture).
+    labour : ``"mobile"`` (workers move between regions), ``"immobile"`` (workers immobile
+        across regions, moving between manufacturing and agriculture) or ``"migration"``
+        (workers move between regions and sectors, land immobile: Puga 1999 with migration).
     farmers : mobile closure: shares of the immobile farmers (total 1 - gamma, wage 1); immobile
-        closure: each region's share L_i of the world's labour (total 1), all of it immobile.
+        closure: each region's share L_i of the world's labour (total 1), all of it immobile,
+        and of the land; migration closure: each region's share T_i of the land.
         Default uniform.
-    eta : immobile closure only (required there, None otherwise): labour's share in agriculture,
-        in (0, 1]; agricultural output (L_i/eta) a_i^eta, wage a_i^(eta - 1). eta < 1:
-        diminishing returns; eta = 1: constant agricultural wage 1.
+    eta : immobile and migration closures (required there, None otherwise): labour's share in
+        agriculture, in (0, 1]; agricultural output (L_i/eta) a_i^eta, wage a_i^(eta - 1)
+        (migration: (T_i/eta)(L^A_i/T_i)^eta, wage (L^A_i/T_i)^(eta - 1)); eta < 1:
+        diminishing returns, the agricultural wage's elasticity in farm employment is
+        eta - 1; eta = 1: constant agricultural wage 1.
     tax : mobile closure: per-region tax rate on manufacturing workers' wages in [-1, 1)
         (negative: a subsidy), default 0; the revenue is rebated lump-sum to the farmers of the
         region (who also finance a subsidy), so regional income is unchanged.
@@ -206,7 +229,7 @@ class VerticalLinkages(Model):
     # the kernels depend on the labour closure (mobile: the module's; immobile: _imm's)
     @property
     def kernels(self) -> Kernels:
-        return _IMMOBILE if self.labour == "immobile" else _MOBILE
+        return {"immobile": _IMMOBILE, "migration": _MIGRATION}.get(self.labour, _MOBILE)
 
     mobile_factor = "workers"
     mobile_mass_of = "gamma"  # mobile closure
@@ -218,11 +241,11 @@ class VerticalLinkages(Model):
             raise ValueError(
                 f"alpha: must be < (sigma - 1)/sigma = {rho:g} so that sigma (1 - alpha) > 1 "
                 f"(otherwise the price index rises with the number of firms), got {alpha:g}")
-        if self.labour == "immobile":
+        if self.labour != "mobile":
             if self.eta is None:
-                raise ValueError("eta: required with labour='immobile' (labour's share in "
+                raise ValueError(f"eta: required with labour={self.labour!r} (labour's share in "
                                  "agriculture, in (0, 1]; 1 = constant agricultural wage)")
-            # the immobile closure: a grouped state, no welfare accounts or policy instruments
+            # immobile and migration closures: a grouped state, no welfare accounts or policy
             object.__setattr__(self, "capabilities",
                                frozenset({Capability.GROUPED_STATE, Capability.FUNDAMENTALS}))
             unsupported = [name for name in ("tax", "cost") if np.any(getattr(self, name) != 0.0)]
@@ -231,16 +254,16 @@ class VerticalLinkages(Model):
             if unsupported:
                 raise ValueError(
                     f"{', '.join(unsupported)}: policy instruments are not supported with "
-                    "labour='immobile' (only with labour='mobile'); leave tax and cost at 0 and "
-                    "share_cap at 1")
+                    f"labour={self.labour!r} (only with labour='mobile'); leave tax and cost at 0 "
+                    "and share_cap at 1")
         elif self.eta is not None:
-            raise ValueError("eta: only used with labour='immobile' (agriculture with diminishing "
-                             "returns); leave it None for labour='mobile'")
+            raise ValueError("eta: only used with labour='immobile' or 'migration' (agriculture "
+                             "with diminishing returns); leave it None for labour='mobile'")
 
     # ------------------------------------------------------------ policy and welfare (mobile)
     def _mobile_only(self, what: str) -> None:
-        if self.labour == "immobile":
-            raise TypeError(f"{what}: VerticalLinkages(labour='immobile') has no welfare "
+        if self.labour != "mobile":
+            raise TypeError(f"{what}: VerticalLinkages(labour={self.labour!r}) has no welfare "
                             "accounting or policy instruments yet (only labour='mobile')")
 
     @property
@@ -269,11 +292,12 @@ class VerticalLinkages(Model):
 
     # ------------------------------------------------------------ immobile closure: grouped state
     def state_groups(self) -> tuple[int, ...]:
-        """Mobile: one group (the regions). Immobile: (manufacturing, agriculture) per region."""
-        return (2,) * self.K if self.labour == "immobile" else (self.K,)
+        """Mobile: one group (the regions). Immobile: (manufacturing, agriculture) per region.
+        Migration: one group of 2K, the world's labour by (region, sector)."""
+        return {"immobile": (2,) * self.K, "migration": (2 * self.K,)}.get(self.labour, (self.K,))
 
     def state_labels(self) -> tuple[str, ...]:
-        if self.labour == "immobile":
+        if self.labour != "mobile":
             return tuple(f"{r}/{s}" for r in self.geography.names
                          for s in ("manufacturing", "agriculture"))
         return super().state_labels()
@@ -286,19 +310,23 @@ class VerticalLinkages(Model):
         if self.labour == "immobile":
             m = self.manufacturing_share
             return np.tile([m, 1.0 - m], self.K)
+        if self.labour == "migration":  # each region's land share, split (m*, 1 - m*)
+            return _mig.symmetric_state(self)
         return super().symmetric_state()
 
     @property
     def manufacturing_share(self) -> float:
         """Immobile closure: the symmetric equilibrium's share of labour in manufacturing."""
-        if self.labour != "immobile":
-            raise AttributeError("manufacturing_share: only for labour='immobile'")
+        if self.labour == "mobile":
+            raise AttributeError("manufacturing_share: only for labour='immobile' or 'migration'")
         return _imm.manufacturing_share(self.gamma, self.eta)
 
     def initial_state(self, lam: np.ndarray) -> np.ndarray:
         """w = 1 and G solving (14.3) at w = 1 region by region: G^c = Phi^T (lam c)."""
         if self.labour == "immobile":
             return _imm.initial_state(self, lam)
+        if self.labour == "migration":
+            return _mig.initial_state(self, lam)
         lam = np.asarray(lam, dtype=np.float64)
         c = 1.0 - self.sigma * (1.0 - self.alpha)
         cf = ((1.0 + self.cost) / self.productivity) ** (1.0 - self.sigma)

@@ -1,8 +1,10 @@
 """Kernels of ``VerticalLinkages(..., labour="immobile")``: Puga (1999, *European Economic
-Review* 43, "The rise and fall of regional inequalities"); Fujita, Krugman & Venables, *The
-Spatial Economy* (1999), ch. 14 (vertical linkages between countries whose workers do not
-migrate). The model class is :class:`neg.VerticalLinkages`; its docstring and docs/models.md give
-the economics, this module the equations as computed.
+Review* 43, "The rise and fall of regional inequalities"), his case without migration; with
+eta = 1, Krugman & Venables (1995) and Fujita, Krugman & Venables, *The Spatial Economy*
+(1999), ch. 14 (vertical linkages between countries whose workers do not migrate). Its map and
+Jacobian (:func:`map_body`, :func:`jacobian_body`) also serve ``labour="migration"``.
+The model class is :class:`neg.VerticalLinkages`; its docstring and docs/models.md give the
+economics, this module the equations as computed.
 
 Region i has L_i = ``farmers_i`` of the world's labour (total 1), immobile across regions. A
 share m_i works in manufacturing and a_i = 1 - m_i in agriculture: the long-run state has one
@@ -43,9 +45,10 @@ from neg.models.core_periphery import cost_factor
 from neg.models.params import Param, slots
 from neg.operators import freeness_dot_at, freeness_dot_block, freeness_tdot_at, freeness_tdot_block
 
-__all__ = ["manufacturing_share", "initial_state", "two_region_break_points", "PARAMS", "LABOUR"]
+__all__ = ["manufacturing_share", "initial_state", "two_region_break_points", "PARAMS", "LABOUR",
+           "map_body", "jacobian_body", "assemble_jacobian", "write_region_rows"]
 
-LABOUR = ("mobile", "immobile")
+LABOUR = ("mobile", "immobile", "migration")
 
 #: the parameters of VerticalLinkages (both closures) beyond the common ones
 #: (neg.models.params.COMMON, POLICY); declared here, where both closures' kernels read them
@@ -54,13 +57,17 @@ PARAMS = (
           "workers", "manufacturing share", lower=0.0, upper=1.0, slot="par"),
     Param("alpha", "scalar", "cost share of intermediate manufactures in production",
           "intermediate share", lower=0.0, upper=1.0, lower_closed=True, slot="par"),
-    Param("labour", "choice", "workers move between regions (mobile) or only between sectors "
-          "(immobile, Puga 1999)", "labour closure", default="mobile", choices=LABOUR),
+    Param("labour", "choice", "mobile workers and immobile farmers (mobile), workers immobile "
+          "across regions (immobile, Puga 1999 without migration) or mobile across regions and "
+          "sectors with land in agriculture (migration, Puga 1999 with migration)",
+          "labour closure", default="mobile", choices=LABOUR),
     Param("farmers", "shares", "mobile: shares of the immobile farmers (total 1 - gamma); immobile: "
-          "each region's share of the world's labour (total 1)", "farmers' shares", default=None,
+          "each region's share of the world's labour (total 1, land in proportion); migration: "
+          "each region's share of the land (total 1)", "farmers' shares", default=None,
           slot="reg", role="immobile"),
-    Param("eta", "scalar", "immobile closure only: labour's share in agriculture", "agricultural "
-          "labour share", lower=0.0, upper=1.0, upper_closed=True, default=None, slot="par"),
+    Param("eta", "scalar", "immobile and migration closures: labour's share in agriculture",
+          "agricultural labour share", lower=0.0, upper=1.0, upper_closed=True, default=None,
+          slot="par"),
 )
 SIGMA, GAMMA, ALPHA, ETA = slots(PARAMS, "par", "sigma", "gamma", "alpha", "eta")
 FARMERS, TAX, COST, AMENITY, PRODUCTIVITY = slots(PARAMS, "reg", "farmers", "tax", "cost", "amenity",
@@ -122,11 +129,12 @@ def _split(lam, par, reg, K):
     return LM, YA
 
 
-@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _map(x, lam, par, reg, Phi, out, work):
+@njit(cache=True, error_model="numpy", nogil=True)
+def map_body(x, LM, YA, par, reg, Phi, out, work):
+    """The map of both closures with immobile agriculture (``labour="immobile"`` and
+    ``"migration"``), given manufacturing employment LM and agricultural output YA by region."""
     s, gamma, alpha = par[SIGMA], par[GAMMA], par[ALPHA]
     K = reg.shape[1]
-    LM, YA = _split(lam, par, reg, K)
     mu_e = gamma + alpha * (1.0 - gamma)
     c = 1.0 - s * (1.0 - alpha)
     # scratch (m = 2K unknowns, so 8K doubles): [0:K] u, [K:2K] e, [2K:3K] Phi^T u, [3K:4K] Phi e
@@ -143,6 +151,24 @@ def _map(x, lam, par, reg, Phi, out, work):
         out[i] = (np.log(h) / s - alpha * b) / (1.0 - alpha)
 
 
+@njit(MAP_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _map(x, lam, par, reg, Phi, out, work):
+    LM, YA = _split(lam, par, reg, reg.shape[1])
+    map_body(x, LM, YA, par, reg, Phi, out, work)
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def write_region_rows(out, j, avg, income, G, gamma):
+    """Outputs of region j (both closures with immobile agriculture): wage = the average wage,
+    income, price index G, real wage = avg G^(-gamma), and the real wage again in the payoff row
+    (unused: the payoff kernel gives every state component's)."""
+    out[0, j] = avg
+    out[1, j] = income
+    out[2, j] = G
+    out[3, j] = avg * G ** (-gamma)
+    out[4, j] = out[3, j]
+
+
 @njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
 def _outputs(x, lam, par, reg, Phi, out):
     """Per region: wage = the average wage of the region's workers m w + a w^A (in a long-run
@@ -156,11 +182,7 @@ def _outputs(x, lam, par, reg, Phi, out):
         w = np.exp(x[j])
         G = np.exp(x[K + j])
         avg = lam[2 * j] * w + lam[2 * j + 1] ** eta  # a w^A = a^eta (finite at a = 0)
-        out[0, j] = avg
-        out[1, j] = w * LM[j] + YA[j]
-        out[2, j] = G
-        out[3, j] = avg * G ** (-gamma)
-        out[4, j] = out[3, j]
+        write_region_rows(out, j, avg, w * LM[j] + YA[j], G, gamma)
 
 
 @njit(PAYOFF_SIGNATURE, cache=True, error_model="numpy", nogil=True)
@@ -174,19 +196,25 @@ def _payoff(x, lam, par, reg, Phi, out):
         out[2 * j + 1] = reg[AMENITY, j] * (lam[2 * j + 1] ** (eta - 1.0) if eta != 1.0 else 1.0)
 
 
-@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
-def _jacobian(x, lam, par, reg, Phi, out):
-    """dF/dx for x = (a, b) = (log w, log G): the mobile closure's Jacobian with lam -> L^M
-    and the farmers' term -> (1 - alpha) gamma Y^A (which does not depend on x)."""
+@njit(cache=True, error_model="numpy", nogil=True)
+def jacobian_body(x, LM, YA, par, reg, Phi, out):
+    """The Jacobian of :func:`map_body`."""
     s, gamma, alpha = par[SIGMA], par[GAMMA], par[ALPHA]
     K = reg.shape[1]
-    LM, YA = _split(lam, par, reg, K)
     rest = np.empty(K)
     cf = np.empty(K)
     for j in range(K):
         rest[j] = (1.0 - alpha) * gamma * YA[j]
         cf[j] = cost_factor(0.0, reg[PRODUCTIVITY, j], s)
     assemble_jacobian(x, LM, cf, rest, s, alpha, gamma + alpha * (1.0 - gamma), Phi, out)
+
+
+@njit(BLOCK_SIGNATURE, cache=True, error_model="numpy", nogil=True)
+def _jacobian(x, lam, par, reg, Phi, out):
+    """dF/dx for x = (a, b) = (log w, log G): the mobile closure's Jacobian with lam -> L^M
+    and the farmers' term -> (1 - alpha) gamma Y^A (which does not depend on x)."""
+    LM, YA = _split(lam, par, reg, reg.shape[1])
+    jacobian_body(x, LM, YA, par, reg, Phi, out)
 
 
 def manufacturing_share(gamma: float, eta: float) -> float:

@@ -183,6 +183,7 @@ def _modes(model, lam, sr=None):
     return stable, eig, direction
 
 
+
 #: how often long_run leaves an unstable end state before it reports converged=False
 _MAX_LEAVES = 10
 
@@ -258,9 +259,9 @@ class LongRunOptions(Options):
     polish_max: int = option(200, "nonneg_int",
                              help="largest number of occupied regions for the final Newton polish")
     stability: bool = option(True, "bool", help="compute eigenvalues and the stable flag")
-    path_tol: float = option(0.02, "pos_number", bounds=(0.0, 1.0),
+    path_tol: float = option(0.5, "pos_number", bounds=(0.0, 1.0),
                              help="largest relative turn of the replicator's direction field over "
-                                  "one step (keeps the steps on the dynamics' path, in its basin)")
+                                  "one (Heun) step: keeps the steps on the dynamics' path, in its basin")
     solver: SolverOptions = nested(SolverOptions)
 
 
@@ -372,6 +373,13 @@ def long_run(model, lam0=None, dynamics: str = "replicator", *,
             err = (float(np.max(np.abs((d1 - d0)[occ]), initial=0.0))
                    / max(float(np.max(np.abs(d0[occ]), initial=0.0)), 1e-300))
             if err <= path_tol or h < 1e-12:
+                # Heun's corrector: the step along the mean of the field at both ends (second
+                # order: it keeps to the path, and so to the basin, where Euler cuts corners)
+                dm = 0.5 * (d0 + d1)
+                lam_c = _advance(lam, h * dm, zero_share, dm, space)
+                sr_c = short_run(model, lam_c, x0=sr_e.state, options=opts)
+                if np.all(np.isfinite(sr_c.payoff[lam_c > 0])):
+                    lam_e, sr_e = lam_c, sr_c
                 lam, sr = lam_e, sr_e
                 gap = space.gap(lam, sr.payoff)
                 recent = (recent + [gap])[-3:]
