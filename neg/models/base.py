@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import enum
 import operator
-import warnings
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
@@ -34,6 +33,7 @@ import numpy as np
 
 from neg.geography import Geography
 from neg.kernels import OUTPUT_ROWS  # noqa: F401  (re-exported: the rows of the outputs kernel)
+from neg.models._free_trade import FreeTradeWarning, warn_free_trade  # noqa: F401 (re-exported)
 from neg.models.params import (
     COMMON,
     MISSING,
@@ -199,10 +199,6 @@ def _declare_fields(cls) -> None:
     dataclasses.dataclass(frozen=True, eq=False)(cls)
 
 
-class FreeTradeWarning(UserWarning):
-    """phi = 1 (free trade) in a model where every distribution is then an equilibrium."""
-
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class Model:
     """Base class: the common fields (sigma, ``phi`` or ``T``, the geography and, with
@@ -285,29 +281,7 @@ class Model:
                     raise ValueError(f"{name}: {self.name} does not model region-specific fundamentals "
                                      "(its kernels do not read amenity and productivity); leave them at 1")
         if phi == 1.0:
-            self._warn_free_trade()
-
-    def _warn_free_trade(self) -> None:
-        """At phi = 1 (T = 1) trade is free. Where nothing else tells regions apart, payoffs are
-        then equal whatever the distribution: every state is an equilibrium (neutrally stable) and
-        a solver's answer is one of them, not a prediction. Checked on two states (the uniform one
-        and a fixed uneven one); the model is still built (phi = 1 is the end of sweeps and the
-        limit the literature discusses), with a :class:`FreeTradeWarning`."""
-        space = StateSpace(self.state_groups())
-        uneven = np.concatenate([np.linspace(1.0, 2.0, k) / np.linspace(1.0, 2.0, k).sum()
-                                 for k in space.sizes])
-        gaps = []
-        try:
-            for lam in (None, uneven):
-                w = self.short_run(lam).payoff
-                gaps += [np.ptp(w[space.gid == g]) / np.max(np.abs(w)) for g in range(space.G)]
-        except Exception:  # noqa: BLE001 - a model whose short run fails here is left to its solvers
-            return
-        if max(gaps) <= 1e-12:
-            warnings.warn(f"phi = 1 (T = 1, free trade): in {self.name} every distribution of the "
-                          "mobile factor is then an equilibrium (payoffs are equal everywhere, stability "
-                          "is neutral); results at phi = 1 show one of them, not a prediction: use "
-                          "phi < 1", FreeTradeWarning, stacklevel=4)
+            warn_free_trade(self)
 
     @classmethod
     def _field_declarations(cls) -> dict[str, Param]:
