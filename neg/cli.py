@@ -250,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                                      epilog=_exit_code_table(),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"neg {__version__}")
+    parser.set_defaults(quiet=False)  # commands without -q
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="break/sustain points and racetrack equilibria of the CP model")
     demo.add_argument("--phis", type=float, nargs="+", default=[0.05, 0.3, 0.8],
@@ -300,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.command_line = shlex.join(["neg", *argv])  # for the result file's history
     try:
-        with _stop_on_sigterm(), _library_logs(getattr(args, "quiet", False)):
+        with _stop_on_sigterm(), _library_logs(args.quiet):
             return args.func(args)
     except ConfigError as e:
         _err(str(e))

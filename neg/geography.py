@@ -295,7 +295,7 @@ _FIELDS = Geography.__slots__[:-1]
 def asymmetry_note(distance) -> str:
     """What an asymmetric distance matrix means, naming its largest difference ("" if symmetric):
     the note results carry in ``attrs["geography_note"]`` and the warning that builds it."""
-    D = np.asarray(getattr(distance, "distance", distance))
+    D = np.asarray(distance)
     diff = np.abs(D - D.T)
     if not np.any(diff):
         return ""

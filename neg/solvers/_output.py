@@ -34,5 +34,5 @@ def model_attrs(model, param: str) -> dict:
 
 def geography_note(geo) -> dict:
     """``{"geography_note": ...}`` for an asymmetric distance matrix (else empty)."""
-    note = asymmetry_note(geo)
+    note = asymmetry_note(geo.distance)
     return {"geography_note": note} if note else {}

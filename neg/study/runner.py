@@ -140,7 +140,7 @@ def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, comput
         "scheduler": scheduler or "local",
         **counts,
     }
-    note = asymmetry_note(study.geography())
+    note = asymmetry_note(study.geography().distance)
     if note:
         attrs["geography_note"] = note
     if shard is not None:
