@@ -100,7 +100,7 @@ def test_long_run_never_ends_at_a_saddle(model):
 @pytest.mark.parametrize("sigma", [2.7, 2.2])
 def test_long_run_ends_where_the_replicator_path_ends(sigma):
     """Footloose entrepreneurs on 63 regions from a seeded +-1% perturbation of the uniform
-    state form 8 or 9 cities: long_run (Heun steps) ends at the cities a long explicit simulate
+    state form 8 or 9 cities: long_run (Heun steps, path_tol 0.2) ends at the cities a long explicit simulate
     run reaches, positions identical and masses within 2e-3 (with the former exponential-Euler
     steps one city sat one cell off at both sigmas)."""
     K = 63
@@ -114,3 +114,20 @@ def test_long_run_ends_where_the_replicator_path_ends(sigma):
     np.testing.assert_array_equal(np.flatnonzero(eq.lam > 1e-2), np.flatnonzero(end > 1e-2))
     assert np.flatnonzero(eq.lam > 1e-2).size >= 8
     np.testing.assert_allclose(eq.lam, end, atol=2e-3)
+
+
+@pytest.mark.slow
+def test_long_run_on_255_regions_ends_where_simulate_ends():
+    """The issue's case: footloose entrepreneurs (sigma 1.7) on 255 regions from a seeded +-1%
+    start form 5 cities; long_run ends at simulate's (Heun steps at path_tol 0.5 put one a cell
+    off: path_tol 0.2 is the default)."""
+    K = 255
+    model = neg.FootlooseEntrepreneur(1.7, 0.4, phi=0.9, geography=neg.Geography.racetrack(K))
+    lam0 = np.full(K, 1.0 / K) * (1 + 0.01 * np.random.default_rng(17).uniform(-1, 1, K))
+    lam0 /= lam0.sum()
+    eq = neg.long_run(model, lam0=lam0)
+    end = neg.simulate(model, {}, lam0=lam0, t_end=3000.0, steps=15000).lam.isel(time=-1).values
+    cities = np.flatnonzero(end > 1e-2)
+    assert cities.size == 5
+    np.testing.assert_array_equal(np.flatnonzero(eq.lam > 1e-2), cities)
+    np.testing.assert_allclose(eq.lam, end, atol=1e-4)  # simulate: explicit steps of 0.2

@@ -259,7 +259,7 @@ class LongRunOptions(Options):
     polish_max: int = option(200, "nonneg_int",
                              help="largest number of occupied regions for the final Newton polish")
     stability: bool = option(True, "bool", help="compute eigenvalues and the stable flag")
-    path_tol: float = option(0.5, "pos_number", bounds=(0.0, 1.0),
+    path_tol: float = option(0.2, "pos_number", bounds=(0.0, 1.0),
                              help="largest relative turn of the replicator's direction field over "
                                   "one (Heun) step: keeps the steps on the dynamics' path, in its basin")
     solver: SolverOptions = nested(SolverOptions)
