@@ -10,6 +10,7 @@ from neg.models import (
     CorePeriphery,
     FootlooseCapital,
     FootlooseEntrepreneur,
+    FreeTradeWarning,
     Model,
     Param,
     Pflueger,
@@ -40,6 +41,7 @@ __all__ = [
     "bifurcation_diagram", "run",
     "simulate", "Schedule", "metrics", "policy", "welfare", "compare", "datasets",
     "LongRunOptions", "EquilibriaOptions", "TraceOptions", "DiagramOptions", "SimulateOptions",
-    "Model", "Param", "Capability", "register", "calibrate", "Calibration", "CalibrateOptions",
+    "Model", "Param", "Capability", "FreeTradeWarning",
+    "register", "calibrate", "Calibration", "CalibrateOptions",
     "Shocks", "ShocksOptions", "simulate_shocks",
 ]

@@ -9,6 +9,7 @@ command ends with one line on stderr: the summary of a run or merge, or the erro
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shlex
 import signal
@@ -61,6 +62,32 @@ def _out(text: str) -> None:
 
 def _err(text: str) -> None:
     say(text, sys.stderr)
+
+
+class _StderrHandler(logging.Handler):
+    """The library's log lines (progress of long calls, :mod:`neg.progress`) on stderr as ``neg: ...``,
+    through :func:`say` like the run's own progress (a closed pipe silences them, nothing else)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        say(f"neg: {self.format(record)}", sys.stderr)
+
+
+@contextmanager
+def _library_logs(quiet: bool):
+    """While a command runs, the ``neg`` loggers write to stderr (INFO, or WARNING with --quiet)
+    and only there (not also through the root logger: no line twice)."""
+    log = logging.getLogger("neg")
+    handler = _StderrHandler()
+    saved = log.level, log.propagate
+    log.addHandler(handler)
+    log.setLevel(logging.WARNING if quiet else logging.INFO)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(saved[0])
+        log.propagate = saved[1]
 
 
 @contextmanager
@@ -236,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                                      epilog=_exit_code_table(),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"neg {__version__}")
+    parser.set_defaults(quiet=False)  # commands without -q
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="break/sustain points and racetrack equilibria of the CP model")
     demo.add_argument("--phis", type=float, nargs="+", default=[0.05, 0.3, 0.8],
@@ -293,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.command_line = shlex.join(["neg", *argv])  # for the result file's history
     try:
-        with _stop_on_sigterm():
+        with _stop_on_sigterm(), _library_logs(args.quiet):
             return args.func(args)
     except ConfigError as e:
         _err(str(e))

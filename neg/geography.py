@@ -18,6 +18,7 @@ The lattice geographies (:meth:`Geography.racetrack`, :meth:`~Geography.line`,
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,7 +40,8 @@ from neg.operators import (  # noqa: F401 - the products' old home; models may i
     freeness_tdot_block,
 )
 
-__all__ = ["Geography", "FreenessOperator", "freeness_dot", "freeness_tdot", "read_distances",
+__all__ = ["Geography", "asymmetry_note", "geography_note",
+           "FreenessOperator", "freeness_dot", "freeness_tdot", "read_distances",
            "read_coordinates", "read_edges"]
 
 EARTH_RADIUS_KM = 6371.0088
@@ -94,6 +96,9 @@ class Geography:
         if np.any(np.diag(D) != 0):
             i = int(np.flatnonzero(np.diag(D) != 0)[0])
             raise ValueError(f"distance: diagonal must be zero, got d[{i},{i}] = {D[i, i]}")
+        if not directed and not np.array_equal(D, D.T):
+            warnings.warn(f"distance: {asymmetry_note(D)} (allowed; results note it in their attrs)",
+                          UserWarning, stacklevel=3)
         D.setflags(write=False)
         object.__setattr__(self, "_distance", D)
         object.__setattr__(self, "_names", _as_names(names, K))
@@ -365,6 +370,25 @@ def _check_shape(rows, cols, what: str) -> tuple[int, int]:
     return rows, cols
 
 
+def asymmetry_note(distance) -> str:
+    """What an asymmetric distance matrix means, naming its largest difference ("" if symmetric):
+    the note results carry in ``attrs["geography_note"]`` and the warning that builds it."""
+    D = np.asarray(distance)
+    diff = np.abs(D - D.T)
+    if not np.any(diff):
+        return ""
+    i, j = np.unravel_index(int(np.argmax(diff)), D.shape)
+    return (f"the distance matrix is not symmetric (d[{i},{j}] = {D[i, j]:g} but d[{j},{i}] = {D[j, i]:g}): "
+            "trade from i to j costs phi**d[i,j], so freeness differs by direction")
+
+
+def geography_note(geo: Geography) -> dict:
+    """``{"geography_note": ...}`` for an asymmetric distance matrix (else empty; a lattice is
+    symmetric, and its distance matrix is never built for this)."""
+    note = "" if geo.lattice is not None else asymmetry_note(geo.distance)
+    return {"geography_note": note} if note else {}
+
+
 def _check_K(K) -> int:
     if int(K) != K or K < 2:
         raise ValueError(f"K: a geography needs an integer K >= 2 regions, got {K!r}")
@@ -377,11 +401,31 @@ def _read_rows(path: Path) -> list[list[str]]:
         sample = f.read(4096)
         f.seek(0)
         delim = "\t" if "\t" in sample and "," not in sample else ","
-        rows = [[x.strip() for x in r] for r in csv.reader(f, delimiter=delim)
+        reader = csv.reader(f, delimiter=delim)
+        rows = [_Row((x.strip() for x in r), reader.line_num) for r in reader
                 if r and any(x.strip() for x in r)]
     if not rows:
         raise ValueError(f"{path.name} is empty")
     return rows
+
+
+class _Row(list):
+    """The cells of one row of a CSV file, and its line number (for error messages)."""
+
+    def __init__(self, cells, line: int):
+        super().__init__(cells)
+        self.line = line
+
+
+def _floats(path: Path, row: _Row, what: str, cells=None) -> list[float]:
+    """The numbers of a row (or its ``cells``), or ValueError naming the file, line and cell."""
+    out = []
+    for x in row if cells is None else cells:
+        try:
+            out.append(float(x))
+        except ValueError:
+            raise ValueError(f"{path.name}, line {row.line}: {what}: {x!r} is not a number") from None
+    return out
 
 
 def _is_number(s: str) -> bool:
@@ -403,13 +447,16 @@ def read_distances(path: Path) -> tuple[np.ndarray, list[str] | None]:
     if not all(_is_number(x) for x in rows[0] if x):
         names = [x for x in rows[0] if x]
         rows = rows[1:]
-    if rows and not _is_number(rows[0][0]):  # a first column of names
-        rows = [r[1:] for r in rows]
-    try:
-        D = np.array([[float(x) for x in r] for r in rows], dtype=float)
-    except ValueError as e:
-        raise ValueError(f"{path.name}: non-numeric distance ({e})") from None
-    return D, names
+    first_col = bool(rows) and not _is_number(rows[0][0])  # a first column of names
+    D = [_floats(path, r, "distance", r[1:] if first_col else None) for r in rows]
+    for r, d in zip(rows, D, strict=True):
+        if len(d) != len(D[0]):
+            raise ValueError(f"{path.name}, line {r.line}: {len(d)} distance(s), expected {len(D[0])} "
+                             f"(as on line {rows[0].line})")
+    if D and len(D[0]) != len(D):
+        raise ValueError(f"{path.name}: {len(D)} rows of {len(D[0])} distances (lines {rows[0].line}-"
+                         f"{rows[-1].line}): a distance matrix has one row and one column per region")
+    return np.array(D, dtype=float).reshape(len(D), len(D)), names
 
 
 def read_coordinates(path: Path) -> tuple[np.ndarray, np.ndarray, list[str] | None]:
@@ -433,11 +480,13 @@ def read_coordinates(path: Path) -> tuple[np.ndarray, np.ndarray, list[str] | No
     if "lat" not in col or "lon" not in col:
         raise ValueError(f"{path.name}: needs a header row with columns lat and lon (and optionally name)")
     body = rows[1:]
-    try:
-        lat = np.array([float(r[col["lat"]]) for r in body])
-        lon = np.array([float(r[col["lon"]]) for r in body])
-    except (ValueError, IndexError) as e:
-        raise ValueError(f"{path.name}: bad lat/lon value ({e})") from None
+    need = max(col.values()) + 1
+    for r in body:
+        if len(r) < need:
+            raise ValueError(f"{path.name}, line {r.line}: {len(r)} column(s), expected {len(header)} "
+                             f"({', '.join(rows[0])})")
+    lat = np.array([_floats(path, r, "lat", [r[col["lat"]]])[0] for r in body])
+    lon = np.array([_floats(path, r, "lon", [r[col["lon"]]])[0] for r in body])
     names = [r[col["name"]] for r in body] if "name" in col else None
     return lat, lon, names
 
@@ -450,7 +499,7 @@ def read_edges(path: Path) -> np.ndarray:
     rows = _read_rows(path)
     if not all(_is_number(x) for x in rows[0]):
         rows = rows[1:]
-    try:
-        return np.array([[float(x) for x in r[:3]] for r in rows], dtype=float)
-    except ValueError as e:
-        raise ValueError(f"{path.name}: non-numeric edge ({e})") from None
+    for r in rows:
+        if len(r) < 3:
+            raise ValueError(f"{path.name}, line {r.line}: an edge needs i, j, length, got {len(r)} value(s)")
+    return np.array([_floats(path, r, "edge", r[:3]) for r in rows], dtype=float).reshape(-1, 3)

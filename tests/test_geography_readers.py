@@ -24,7 +24,7 @@ def test_distances_csv_with_names_tsv_and_npy(tmp_path):
     np.testing.assert_array_equal(read_distances(n)[0], np.eye(2))
     bad = tmp_path / "bad.csv"
     bad.write_text("0,1\n1,x\n")
-    with pytest.raises(ValueError, match="bad.csv: non-numeric distance"):
+    with pytest.raises(ValueError, match="bad.csv, line 2: distance: 'x' is not a number"):
         read_distances(bad)
 
 

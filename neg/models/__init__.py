@@ -5,7 +5,7 @@ class; see docs/architecture.md) + one line in REGISTRY below. A model defined o
 script, a test) is made known to YAML studies with :func:`register`.
 """
 
-from neg.models.base import Capability, Kernels, Model, ModelProtocol
+from neg.models.base import Capability, FreeTradeWarning, Kernels, Model, ModelProtocol
 from neg.models.core_periphery import CorePeriphery
 from neg.models.footloose_capital import FootlooseCapital
 from neg.models.footloose_entrepreneur import FootlooseEntrepreneur
@@ -47,7 +47,7 @@ def register(name: str, cls: type[Model]) -> type[Model]:
 
 
 __all__ = [
-    "Model", "ModelProtocol", "Capability", "Kernels", "Param", "REGISTRY", "register",
+    "Model", "ModelProtocol", "Capability", "FreeTradeWarning", "Kernels", "Param", "REGISTRY", "register",
     "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital", "Pflueger", "VerticalLinkages",
     "Helpman", "MultiIndustry", "HeadquartersPlant", "Linear",
 ]

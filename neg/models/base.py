@@ -33,6 +33,7 @@ import numpy as np
 
 from neg.geography import Geography
 from neg.kernels import OUTPUT_ROWS  # noqa: F401  (re-exported: the rows of the outputs kernel)
+from neg.models._free_trade import FreeTradeWarning, warn_free_trade  # noqa: F401 (re-exported)
 from neg.models.params import (
     COMMON,
     MISSING,
@@ -282,6 +283,8 @@ class Model:
                 if name in decl and np.any(getattr(self, name) != 1.0):
                     raise ValueError(f"{name}: {self.name} does not model region-specific fundamentals "
                                      "(its kernels do not read amenity and productivity); leave them at 1")
+        if phi == 1.0:
+            warn_free_trade(self)
 
     @classmethod
     def _field_declarations(cls) -> dict[str, Param]:

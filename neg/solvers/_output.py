@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from neg._version import __version__
+from neg.geography import geography_note
 
 
 def dim_name(param: str) -> str:
@@ -27,4 +28,5 @@ def model_attrs(model, param: str) -> dict:
         "geography": model.geography.kind,
         "param": param,
         "neg_version": __version__,
+        **geography_note(model.geography),
     }

@@ -18,6 +18,7 @@ import numpy as np
 import xarray as xr
 
 from neg.options import Options, nested, option
+from neg.progress import Ticker
 from neg.solvers._output import dim_name, model_attrs, state_dim
 from neg.solvers.diagram import bifurcation_diagram
 from neg.solvers.fixed_point import SolverOptions
@@ -127,11 +128,12 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *,
     rng = np.random.default_rng(o.seed)
     start = model.symmetric_state() if lam0 is None else space.validate(lam0, "lam0")
     lam = start
+    ticker = Ticker("trace", len(dirs) * vals.size, "values")
     for d, name in enumerate(dirs):
         order = range(vals.size) if name == "up" else range(vals.size - 1, -1, -1)
         if name == "down" and direction == "down":
             lam = start
-        for i in order:
+        for n, i in enumerate(order):
             m = model.with_param(param, vals[i])
             nudged = _nudge(lam, perturbation, rng, space)
             eq = long_run(m, nudged, tol=tol, options=opts)
@@ -147,6 +149,8 @@ def trace(model, param: str, values, lam0=None, direction: str = "both", *,
             stable[d, i], residual[d, i] = eq.stable, eq.residual
             converged[d, i] = eq.converged and eq.stable  # an unstable state is not the path
             lead[d, i] = np.max(np.real(eq.eigenvalues)) if eq.eigenvalues.size else np.nan
+            ticker.tick(d * vals.size + n + 1, f"{name}, {param}={vals[i]:.6g}")
+    ticker.done(f"{int(converged.sum())} of {converged.size} values converged")
     dim = dim_name(param)
     sdim, labels = state_dim(model)
     param_attrs = parameter_attrs(param, model.param_variable(param))

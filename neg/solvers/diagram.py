@@ -31,6 +31,7 @@ import xarray as xr
 from scipy.optimize import brentq
 
 from neg.options import Options, option
+from neg.progress import Ticker
 from neg.solvers._face import (
     TIGHT,
     Face,
@@ -98,6 +99,7 @@ class _Diagram:
         self.max_branches, self.max_depth = max_branches, max_depth
         self.branches: list[_Branch] = []
         self.specials: list[_Special] = []
+        self.ticker = Ticker("bifurcation_diagram", None, "branch(es)")
         self.queue: list = []
         self.covered: set = set()
 
@@ -185,6 +187,8 @@ class _Diagram:
                 self._branch_point(face, br, b_id, u, t, ds, index, depth, fold=fold)
             u, t, J, eig = u_new, t_n, J_n, eig_n
             self._record(br, lam_n, p_n, eig_n, exc_n)
+            self.ticker.tick(len(self.branches), f"{len(self.queue)} queued, at most {self.max_branches}; "
+                                                 f"{self.param}={p_n:.6g} on the {br.kind} branch")
             history.append(u)
             if len(history) > 40 and np.linalg.norm(history[-1] - history[-41]) < 1e-4:
                 br.stalled = True  # no progress: a (nearly) degenerate branch; stop here
@@ -501,6 +505,7 @@ def bifurcation_diagram(model, param: str, lo: float, hi: float, *,
                 t = -t
             diag.run_branch(S, u, t, kind, 1)
             diag.drain()
+    diag.ticker.done(f"{len(diag.branches)} branch(es), {len(diag.specials)} special point(s)")
     return _to_dataset(diag, model, param, short_run_count() - solves0)
 
 

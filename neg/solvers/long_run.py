@@ -24,6 +24,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from neg.options import Options, nested, option
+from neg.progress import Ticker
 from neg.results import Equilibrium, ShortRun
 from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run, solve_short_run
 from neg.state import StateSpace, payoff_scale
@@ -482,9 +483,12 @@ def equilibria(model, starts=None, *, options: EquilibriaOptions | SolverOptions
             rng = np.random.default_rng(seed)
             starts = [None] + [np.concatenate([rng.dirichlet(np.ones(k)) for k in space.sizes])
                                for _ in range(n_random)]
-        for s in starts:
+        ticker = Ticker("equilibria", len(starts), "starts")
+        for n, s in enumerate(starts):
             eq = long_run(model, s, tol=tol, options=opts, stability=False)
             if eq.converged:
                 add(eq.lam, eq.iterations)
+            ticker.tick(n + 1, f"{len(found)} equilibria found, K={model.K}")
+        ticker.done(f"{len(found)} equilibria")
     found.sort(key=lambda e: tuple(-e.lam))
     return found

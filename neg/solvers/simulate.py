@@ -73,6 +73,8 @@ from scipy.integrate import solve_ivp
 
 from neg._version import __version__
 from neg.options import Options, nested, option
+from neg.progress import Ticker
+from neg.geography import geography_note
 from neg.solvers.fixed_point import SolverOptions
 from neg.solvers.migration import _Face, _Flow, _IntegrationFailed, _onto, _settle
 from neg.solvers.schedule import ParameterPaths, Schedule
@@ -254,6 +256,7 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
 
     t = 0.0
     hit = np.zeros(N, dtype=bool)
+    ticker, ticking = Ticker("simulate", float(times[-1]), "model time"), f"{dynamics}, K={model.K}"
     stalls = 0
     try:
         for b in cuts:
@@ -268,6 +271,7 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
                         break
 
                     def rhs(s, y, face=face, seg=(t, b)):
+                        ticker.tick(s, ticking)
                         return flow.dlog(s, y, face, seg)
 
                     def to_lam(y, face=face):  # on the simplices by construction; caps: clip
@@ -303,6 +307,7 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
                     y0 = face.y0
                 else:
                     def rhs(s, u, seg=(t, b)):
+                        ticker.tick(s, ticking)
                         return flow.dlin(s, u, seg)
 
                     def to_lam(u):
@@ -367,6 +372,7 @@ def simulate(model, schedule, lam0, t_end, dt=None, steps=None, dynamics: str = 
     if status == 0:
         final = lam.copy()
         assign(t, np.inf, lambda _s: final)
+    ticker.done("integrated" if status == 0 else "integration failed")
 
     # short runs at the output times (warm-started along the path)
     K = model.K
@@ -450,5 +456,5 @@ def _dataset(model, space, params, times, lam, outs, converged, param_vals, attr
     base = {"model": model.name, "model_params": json.dumps(model.params()),
             "geography": geo.kind, "K": int(model.K),
             "state_groups": json.dumps(list(space.sizes)),
-            "scheduled": json.dumps(params.params)}
+            "scheduled": json.dumps(params.params), **geography_note(geo)}
     return xr.Dataset(data, coords=coords, attrs={**base, **attrs})

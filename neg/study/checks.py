@@ -411,13 +411,17 @@ def _sweep(c: _Checker, section, cls, kind, geo_kind, K, labels=None):
     region label -> indices (groups of regions in an axis's param)."""
     if section is None:
         return "none", [], None, None, set()
-    sec = c.mapping("sweep", section, SWEEP_KEYS, required=("axes",))
+    sec = c.mapping("sweep", section, SWEEP_KEYS)
     if sec is None:
         return "none", [], None, None, {"*"}
     axes_spec = sec.get("axes")
-    if not isinstance(axes_spec, dict) or not axes_spec:
-        if axes_spec is not None:
-            c.err("sweep.axes", f"expected a mapping of axis name -> values, got {describe(axes_spec)}")
+    if axes_spec is None or axes_spec == {}:
+        c.err("sweep.axes", "the sweep is empty: it needs at least one axis, a parameter and its values "
+                            "(e.g. axes: {sigma: {start: 2, stop: 10, num: 9}}, or values: [...]); "
+                            "without a sweep, remove the sweep section")
+        return "none", [], None, None, {"*"}
+    if not isinstance(axes_spec, dict):
+        c.err("sweep.axes", f"expected a mapping of axis name -> values, got {describe(axes_spec)}")
         return "none", [], None, None, {"*"}
     every = set()
     for name, spec in axes_spec.items():

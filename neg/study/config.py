@@ -65,7 +65,8 @@ def validate(src: Source) -> Study:
     solver = _solver(c, data.get("solver"))
     kind, args = _study(c, data.get("study"), K)
     labels = region_labels(geo.names, cal.dataset if cal is not None else None) if geo is not None else None
-    mode, axes, chunk, seed, failed_axes = _sweep(c, data.get("sweep"), cls, kind, geo_kind, K, labels)
+    sweep = {} if "sweep" in data and data["sweep"] is None else data.get("sweep")  # "sweep:" is empty
+    mode, axes, chunk, seed, failed_axes = _sweep(c, sweep, cls, kind, geo_kind, K, labels)
     out_path, store, out_attrs = _output(c, data.get("output"), kind, args, src)
     keep_unconverged = bool(out_attrs.pop("_keep_unconverged", False))
     if kind in ("trace", "bifurcation") and args is not None:

@@ -30,13 +30,14 @@ import numpy as np
 import xarray as xr
 
 from neg._version import __version__
+from neg.geography import geography_note
 from neg.solvers.fixed_point import SolverOptions
 from neg.study import io
 from neg.study.dask import dask_chunks
 from neg.study.errors import Interrupted, RunError, UsageError
 from neg.study.local import Progress, available_cores, pool_chunks, say, serial_chunks
-from neg.study.studies import KINDS
-from neg.study.sweep import auto_chunk_size, chunk_indices, shard_indices
+from neg.study.studies import KINDS, run_chunk
+from neg.study.sweep import LARGE_SWEEP, auto_chunk_size, chunk_indices, shard_indices
 
 __all__ = ["RunError", "execute", "merge_files", "shard_path", "parts_dir"]
 
@@ -139,6 +140,7 @@ def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, comput
         "scheduler": scheduler or "local",
         **counts,
     }
+    attrs.update(geography_note(study.geography()))
     if shard is not None:
         attrs["shard"] = f"{shard[0]}/{shard[1]}"
     if isinstance(study.args.get("param"), str):  # for neg.plot (tomahawk, paths)
@@ -147,6 +149,39 @@ def _attrs(study, *, start, end, wall, workers, scheduler, shard, counts, comput
         attrs["scheduled"] = json.dumps(list(study.args.get("schedule") or {}))
     attrs.update(study.attrs or {})
     return attrs
+
+
+def _warn_cost(study, remaining: np.ndarray, workers: int) -> None:
+    """The warning for a sweep of :data:`~neg.study.sweep.LARGE_SWEEP` points or more, with its
+    cost estimated from one point (timed on its second solve, after compilation)."""
+    t = np.inf
+    flat = None
+    for _ in range(2):
+        t0 = time.perf_counter()
+        flat = run_chunk(study, remaining[:1])
+        t = time.perf_counter() - t0
+    per_point = flat.nbytes if flat is not None else 0
+    n = remaining.size
+    _warn(f"a sweep of {study.n_points:,} points ({n:,} to compute): about {_seconds(t)} per point "
+          f"(timed on point {int(remaining[0])}), so about {_seconds(n * t / workers)} on {workers} "
+          f"process{'es' if workers > 1 else ''} and {_bytes(n * per_point)} of results; a coarser grid, "
+          "a random sweep (mode: random), or a job array (--shard) may serve better")
+
+
+def _seconds(s: float) -> str:
+    if s < 1:
+        return f"{s * 1e3:.3g} ms"
+    for unit, size in (("h", 3600), ("min", 60)):
+        if s >= size:
+            return f"{s / size:.3g} {unit}"
+    return f"{s:.3g} s"
+
+
+def _bytes(n: float) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:.0f} B"
 
 
 def _solver_settings(study) -> str:
@@ -210,6 +245,8 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
     chunks = chunk_indices(remaining, size)
     if done:
         log(f"resuming: {len(indices) - remaining.size} of {len(indices)} points already done")
+    if study.n_points >= LARGE_SWEEP and remaining.size:
+        _warn_cost(study, remaining, nw if scheduler is not None else max(1, min(nw, len(chunks))))
     fp = study.fingerprint()
     memory: list = []
 

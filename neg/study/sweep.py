@@ -24,7 +24,8 @@ import numpy as np
 
 from neg.study.errors import did_you_mean
 
-__all__ = ["AXIS_KEYS", "MODES", "MAX_POINTS", "parse_axis", "latin_hypercube", "shard_indices",
+__all__ = ["AXIS_KEYS", "MODES", "MAX_POINTS", "LARGE_SWEEP",
+           "parse_axis", "latin_hypercube", "shard_indices",
            "chunk_indices", "parse_shard", "check_shard"]
 
 AXIS_KEYS = ("values", "start", "stop", "num", "step", "space", "base", "param", "long_name", "units",
@@ -32,6 +33,8 @@ AXIS_KEYS = ("values", "start", "stop", "num", "step", "space", "base", "param",
 SPACES = ("linspace", "logspace", "arange")
 MODES = ("grid", "zip", "random")
 MAX_POINTS = 10_000_000
+#: a sweep of this many points or more runs with a warning estimating its cost (time, file size)
+LARGE_SWEEP = 1_000_000
 
 Err = Callable[[str, str], None]
 
