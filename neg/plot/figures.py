@@ -16,6 +16,7 @@ from neg.plot._base import (
     _axes,
     _finish,
     _flag_words,
+    _fmt,
     _label,
     _param,
     _param_var,

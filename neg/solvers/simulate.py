@@ -72,9 +72,9 @@ import xarray as xr
 from scipy.integrate import solve_ivp
 
 from neg._version import __version__
+from neg.geography import geography_note
 from neg.options import Options, nested, option
 from neg.progress import Ticker
-from neg.geography import geography_note
 from neg.solvers.fixed_point import SolverOptions
 from neg.solvers.migration import _Face, _Flow, _IntegrationFailed, _onto, _settle
 from neg.solvers.schedule import ParameterPaths, Schedule
