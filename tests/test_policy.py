@@ -264,10 +264,12 @@ def test_agglomeration_rent_is_hump_shaped_in_freeness():
     phi_s = neg.sustain_point(CP)
     assert np.isnan(policy.agglomeration_rent(CP.replace(phi=0.99 * phi_s)))
     assert 0.0 <= policy.agglomeration_rent(CP.replace(phi=phi_s * (1 + 1e-7))) < 1e-6
-    assert policy.agglomeration_rent(CP.replace(phi=1.0)) == pytest.approx(0.0, abs=1e-12)
+    with pytest.warns(neg.FreeTradeWarning):
+        assert policy.agglomeration_rent(CP.replace(phi=1.0)) == pytest.approx(0.0, abs=1e-12)
     assert 0 < policy.agglomeration_rent(CP.replace(phi=0.999)) < 2e-3
     phis = np.linspace(phi_s * 1.0001, 1.0, 400)
-    curve = policy.agglomeration_rent_curve(CP, phis)
+    with pytest.warns(neg.FreeTradeWarning):  # the last point is phi = 1
+        curve = policy.agglomeration_rent_curve(CP, phis)
     v = curve.values
     assert np.all(np.isfinite(v)) and np.all(v[:-1] > 0)
     slope = np.sign(np.diff(v))

@@ -77,7 +77,8 @@ def test_point_without_a_stable_state_is_flagged_not_converged():
     """At phi = 1 trade is free and every distribution is an equilibrium, none stable (the
     leading eigenvalue is 0): the trace cannot report a stable state there."""
     m = neg.CorePeriphery(SIGMA, MU, phi=0.5)
-    ds = neg.trace(m, "phi", [0.9, 0.99, 1.0], direction="up")
+    with pytest.warns(neg.FreeTradeWarning):
+        ds = neg.trace(m, "phi", [0.9, 0.99, 1.0], direction="up")
     assert ds.converged.values.tolist() == [[True, True, False]]
     assert ds.stable.values.tolist() == [[True, True, False]]
     assert float(ds.leading_eigenvalue[0, -1]) == pytest.approx(0.0, abs=1e-12)
