@@ -248,8 +248,8 @@ def fujita_thisse():
         m = base.replace(communication_cost=C)
         s = m.plant_share()["share"]
         u = neg.welfare(m, np.array([1 - s, s]))["utility"]
-        rows.append((s, float(u.sel(group="skilled", region="r0")), float(u.sel(group="unskilled", region="r0")),
-                     float(u.sel(group="unskilled", region="r1"))))
+        rows.append((s, *(float(u.sel(group=g, region=r))
+                           for g, r in (("skilled", "r0"), ("unskilled", "r0"), ("unskilled", "r1")))))
     rows = np.array(rows)
     ax = axes[2]
     for k, label in enumerate(("skilled (core)", "unskilled (core)", "unskilled (periphery)"), start=1):
@@ -370,8 +370,8 @@ def synchronisation():
 
 
 FIGURES = (tomahawk, racetrack, hysteresis, relocation, footloose_entrepreneur, footloose_capital,
-           pflueger, vertical_linkages, puga, puga_migration, helpman, headquarters_plant, linear, fujita_thisse,
-           spread_of_industry, china, synchronisation)
+           pflueger, vertical_linkages, puga, puga_migration, helpman, headquarters_plant, linear,
+           fujita_thisse, spread_of_industry, china, synchronisation)
 
 
 if __name__ == "__main__":
