@@ -217,6 +217,56 @@ def linear():
     return t
 
 
+def fujita_thisse():
+    """FujitaThisse (tests/test_fujita_thisse.py): OTT's default economy, unit_labour = 0.2, HQs
+    in r0. The periphery's share of the plants as the trade cost falls, at equal wages and with
+    a 30% lower peripheral wage, at several communication costs; and who gains as the
+    communication cost falls at tau = 0.2 with the wage gap."""
+    fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.3), layout="constrained")
+    taus = np.linspace(0.5, 0.01, 99)
+    out = {}
+    for ax, wages, title in zip(axes[:2], ([1.0, 1.0], [1.0, 0.7]),
+                                ("equal unskilled wages", "periphery's wage 30% lower"), strict=True):
+        base = neg.FujitaThisse(phi=0.5, unit_labour=0.2, unskilled_wage=wages)
+        for k, C in enumerate((0.2, 0.1, 0.05, 0.0)):
+            s = [base.replace(phi=base.phi_of_tau(t), communication_cost=C).plant_share()["share"]
+                 for t in taus]
+            ax.plot(taus, s, lw=1.4, color=plt.cm.viridis(k / 4), label=f"C = {C:g}")
+            out[f"{title}, C={C:g}"] = {"tau=0.5": round(s[0], 3), "min": round(min(s), 3),
+                                        "tau=0.01": round(s[-1], 3)}
+        ax.set_xlim(taus[0], 0)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel(r"trade cost $\tau$ (falling $\rightarrow$)")
+        ax.set_title(title, fontsize="medium")
+    axes[0].set_ylabel("periphery's share of the plants")
+    axes[0].legend(fontsize="x-small")
+    base = neg.FujitaThisse(phi=0.5, unit_labour=0.2, unskilled_wage=[1.0, 0.7])
+    base = base.replace(phi=base.phi_of_tau(0.2))
+    Cs = np.linspace(0.5, 0.0, 101)
+    rows = []
+    for C in Cs:
+        m = base.replace(communication_cost=C)
+        s = m.plant_share()["share"]
+        u = neg.welfare(m, np.array([1 - s, s]))["utility"]
+        rows.append((s, *(float(u.sel(group=g, region=r))
+                           for g, r in (("skilled", "r0"), ("unskilled", "r0"), ("unskilled", "r1")))))
+    rows = np.array(rows)
+    ax = axes[2]
+    for k, label in enumerate(("skilled (core)", "unskilled (core)", "unskilled (periphery)"), start=1):
+        ax.plot(Cs, rows[:, k] - rows[0, k], lw=1.4, label=label)
+    ax.axhline(0, color="0.5", lw=0.8)
+    inner = (rows[:, 0] > 0) & (rows[:, 0] < 1)
+    ax.axvspan(Cs[inner].min(), Cs[inner].max(), color="C3", alpha=0.12)
+    ax.set_xlim(Cs[0], 0)
+    ax.set_xlabel(r"communication cost $C$ (falling $\rightarrow$), $\tau$ = 0.2")
+    ax.set_ylabel(r"utility change from $C$ = 0.5")
+    ax.legend(fontsize="x-small")
+    ax.set_title("periphery's wage 30% lower", fontsize="medium")
+    out["relocation band (C)"] = (round(float(Cs[inner].min()), 3), round(float(Cs[inner].max()), 3))
+    _save(fig, "fujita_thisse.png")
+    return out
+
+
 def helpman():
     """Helpman (1998), sigma = 5, mu = 0.85 (sigma (1 - mu) < 1): dispersion gains stability as
     trade gets freer; both rent rules."""
@@ -321,7 +371,7 @@ def synchronisation():
 
 FIGURES = (tomahawk, racetrack, hysteresis, relocation, footloose_entrepreneur, footloose_capital,
            pflueger, vertical_linkages, puga, puga_migration, helpman, headquarters_plant, linear,
-           spread_of_industry, china, synchronisation)
+           fujita_thisse, spread_of_industry, china, synchronisation)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from neg.models import (
     Pflueger,
     register,
 )
+from neg.models.fujita_thisse import FujitaThisse
 from neg.models.headquarters_plant import HeadquartersPlant
 from neg.models.helpman import Helpman
 from neg.models.linear import Linear
@@ -35,7 +36,7 @@ from neg.welfare import compare, welfare
 __all__ = [
     "__version__", "Geography", "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital",
     "Pflueger", "VerticalLinkages", "Helpman", "MultiIndustry", "REGISTRY", "ShortRun", "Equilibrium",
-    "HeadquartersPlant", "Linear",
+    "HeadquartersPlant", "Linear", "FujitaThisse",
     "SolverOptions", "short_run", "short_run_batch", "long_run", "equilibria", "stability",
     "break_point", "break_points", "sustain_point", "NoBifurcationWarning", "trace",
     "bifurcation_diagram", "run",

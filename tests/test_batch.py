@@ -28,6 +28,7 @@ def _models():
         neg.MultiIndustry(4.0, [0.1, 0.2], io=[[0.1, 0.05], [0.0, 0.2]], phi=0.5, geography=geo,
                          eta=0.7),
         neg.Linear(phi=0.8, geography=geo),
+        neg.FujitaThisse(phi=0.8, geography=geo, core=2, unskilled_wage=[0.7, 1.0, 0.9]),
     ]
 
 

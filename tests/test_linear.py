@@ -16,14 +16,16 @@ CASES = [(1.0, 1.0, 0.5, 1.0, 10.0, 1.0), (2.0, 1.5, 0.4, 2.0, 12.0, 0.5), (0.7,
 
 
 # ---------------------------------------------------------------- independent slow solver
-def slow_short_run(alpha, beta, gamma, H, L, F, workers, tau, lam):
+def slow_short_run(alpha, beta, gamma, H, L, F, workers, tau, lam, M=None):
     """The primitives in plain numpy: the consumers' first-order conditions
     alpha - (beta - gamma) q_ij - gamma Q_j = p_ij and the firms' (p - tau) / (beta - gamma) = q,
     solved by scipy.optimize.root for the prices of the pairs that trade; pairs with q <= 0 are
-    dropped and the system solved again until no pair changes (corners). Returns wages, surplus."""
+    dropped and the system solved again until no pair changes (corners). ``tau[i, j]`` is any
+    per-unit cost (trade cost plus marginal cost); ``M`` the consumers by region (default
+    L workers + H lam). Returns operating profits per skilled worker pi / F, surplus."""
     K = len(lam)
     n = np.asarray(lam) * H / F
-    M = L * np.asarray(workers) + H * np.asarray(lam)
+    M = L * np.asarray(workers) + H * np.asarray(lam) if M is None else np.asarray(M, dtype=float)
     d = beta - gamma
     sells = (n[:, None] > 0) & np.ones((K, K), dtype=bool)
     for _ in range(K * K + 1):

@@ -44,6 +44,7 @@ def _instances():
             neg.MultiIndustry(5.0, [0.1, 0.2], phi=0.3, geography=g3),
             neg.VerticalLinkages(5.0, 0.3, 0.2, phi=0.3, labour="migration", eta=0.8),
             neg.Linear(phi=0.3, geography=g3),
+            neg.FujitaThisse(phi=0.3, geography=g3, core=1, unskilled_wage=[0.8, 1.0, 0.9]),
             toy_model.ToyCorePeriphery(5.0, 0.4, phi=0.3)]
 
 
@@ -135,10 +136,13 @@ def test_capabilities_are_declared():
     assert Capability.QUASI_LINEAR in has["Pflueger"]
     assert has["VerticalLinkages/immobile"] == {Capability.GROUPED_STATE, Capability.FUNDAMENTALS}
     from neg.models import REGISTRY
-    # every model but the linear one, whose firms have no marginal cost for a productivity to divide
+    # every model but the linear ones: Linear's firms have no marginal cost for a productivity to
+    # divide, FujitaThisse's mobile plants enjoy no amenity (and its unskilled_wage already sets
+    # their marginal cost by region)
     assert all(Capability.FUNDAMENTALS in cls.capabilities for cls in REGISTRY.values()
-               if cls is not neg.Linear)
+               if cls not in (neg.Linear, neg.FujitaThisse))
     assert Capability.FUNDAMENTALS not in neg.Linear.capabilities
+    assert Capability.FUNDAMENTALS not in neg.FujitaThisse.capabilities
     assert {Capability.POLICY, Capability.WELFARE} <= has["VerticalLinkages"]
     for name in ("HeadquartersPlant", "MultiIndustry"):
         assert Capability.GROUPED_STATE in has[name]
@@ -168,7 +172,7 @@ def test_the_immobile_factor_has_one_accessor():
     names = {"CorePeriphery": "farmers", "FootlooseEntrepreneur": "workers",
              "FootlooseCapital": "labour", "Pflueger": "worker_shares", "Helpman": "housing",
              "VerticalLinkages": "farmers", "HeadquartersPlant": "workers", "MultiIndustry": "labour",
-             "Linear": "workers"}
+             "Linear": "workers", "FujitaThisse": "workers"}
     for m in _instances()[:-1]:
         np.testing.assert_array_equal(m.immobile_shares, getattr(m, names[m.name]))
     m = neg.CorePeriphery(5.0, 0.4, phi=0.3, farmers=[0.3, 0.7])
@@ -179,8 +183,9 @@ def test_the_immobile_factor_has_one_accessor():
 def test_common_fields_are_declared_once():
     for cls in neg.REGISTRY.values():
         own = {p.name for p in cls.parameters}
-        # the linear model has no elasticity of substitution: it fixes sigma (at 2, so T = 1/phi)
-        common = {"phi", "T", "geography", "tax", "cost"} | ({"sigma"} if cls is not neg.Linear else set())
+        # the linear models have no elasticity of substitution: they fix sigma (at 2, so T = 1/phi)
+        linear = cls in (neg.Linear, neg.FujitaThisse)
+        common = {"phi", "T", "geography", "tax", "cost"} | ({"sigma"} if not linear else set())
         assert not own & common, cls
         fields = [f.name for f in dataclasses.fields(cls)]
         assert fields[:len(cls.positional)] == list(cls.positional)

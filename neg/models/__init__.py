@@ -9,6 +9,7 @@ from neg.models.base import Capability, FreeTradeWarning, Kernels, Model, ModelP
 from neg.models.core_periphery import CorePeriphery
 from neg.models.footloose_capital import FootlooseCapital
 from neg.models.footloose_entrepreneur import FootlooseEntrepreneur
+from neg.models.fujita_thisse import FujitaThisse
 from neg.models.headquarters_plant import HeadquartersPlant
 from neg.models.helpman import Helpman
 from neg.models.linear import Linear
@@ -27,6 +28,7 @@ REGISTRY: dict[str, type[Model]] = {
     "headquarters_plant": HeadquartersPlant,
     "multi_industry": MultiIndustry,
     "linear": Linear,
+    "fujita_thisse": FujitaThisse,
 }
 
 
@@ -49,5 +51,5 @@ def register(name: str, cls: type[Model]) -> type[Model]:
 __all__ = [
     "Model", "ModelProtocol", "Capability", "FreeTradeWarning", "Kernels", "Param", "REGISTRY", "register",
     "CorePeriphery", "FootlooseEntrepreneur", "FootlooseCapital", "Pflueger", "VerticalLinkages",
-    "Helpman", "MultiIndustry", "HeadquartersPlant", "Linear",
+    "Helpman", "MultiIndustry", "HeadquartersPlant", "Linear", "FujitaThisse",
 ]

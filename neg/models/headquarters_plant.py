@@ -3,7 +3,8 @@
 chain: who gains and who loses?"), who work in the linear framework of Ottaviano, Tabuchi &
 Thisse (2002) with two regions and unequal unskilled wages (docs/models.md states their
 results, which this variant's example does not reproduce: at equal wages their plants move into
-the core as costs fall). Here: the footloose-entrepreneur normalisation (Forslid & Ottaviano
+the core as costs fall; :class:`neg.models.fujita_thisse.FujitaThisse` reconstructs their model in
+the linear framework). Here: the footloose-entrepreneur normalisation (Forslid & Ottaviano
 2003), CES demands, K regions, one unskilled wage, a multiplicative communication cost.
 
 H mobile skilled workers (entrepreneurs) each run one firm: the firm's headquarters (HQ) is

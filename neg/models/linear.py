@@ -99,19 +99,57 @@ def _null_map(x, lam, par, reg, Phi, out, work):
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _unit_cost(par, reg, Phi, K):
-    """tau = (1 - phi) tau_trade per unit distance, phi read from the nearest pair's freeness."""
-    alpha, beta, gamma = par[ALPHA], par[BETA], par[GAMMA]
-    N = par[H_MASS] / par[F_REQ]
+def unit_trade_cost(alpha, beta, gamma, N, reg, dist, Phi, K):
+    """tau = (1 - phi) tau_trade per unit distance, tau_trade = 2 alpha (beta - gamma) / (2 (beta -
+    gamma) + gamma N), phi read from the freeness of the nearest pair (distances in rows
+    ``dist`` .. ``dist + K - 1`` of ``reg``)."""
     tau_trade = 2.0 * alpha * (beta - gamma) / (2.0 * (beta - gamma) + gamma * N)
     dmin, phi = np.inf, 1.0
     for i in range(K):
         for j in range(K):
-            d = reg[_DIST + i, j]
+            d = reg[dist + i, j]
             if 0.0 < d < dmin:
                 dmin = d
                 phi = freeness_entry(Phi, 0, i, j) ** (1.0 / d)
     return (1.0 - phi) * tau_trade
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def segmented_markets(n, cost, M, alpha, beta, gamma, pi, A, S):
+    """OTT's segmented markets on K regions: n_i sellers in region i, each bearing the per-unit
+    cost ``cost[i, j]`` (trade cost, plus a marginal cost where the model has one) to sell in
+    j, M_j consumers in j. Sellers are added in increasing order of cost while they can sell
+    (cost < A_j); writes the choke prices ``A`` and consumer surpluses ``S`` and adds each
+    market's operating profit per firm, M_j B (A_j - cost_ij)_+^2 / 4, to ``pi[i]`` (also where
+    n_i = 0: what a firm there would earn)."""
+    K = n.size
+    Bs = 1.0 / (beta - gamma)
+    order = np.empty(K, dtype=np.int64)
+    for j in range(K):
+        order[:] = np.argsort(cost[:, j])
+        Nj, Tj = 0.0, 0.0
+        a = alpha  # the choke price with nothing sold
+        for r in range(K):  # sellers in increasing order of cost, while they can sell
+            i = order[r]
+            if n[i] <= 0.0:
+                continue
+            if cost[i, j] >= a:
+                break
+            Nj += n[i]
+            Tj += n[i] * cost[i, j]
+            a = (alpha * (beta - gamma) + 0.5 * gamma * Tj) / (beta - gamma + 0.5 * gamma * Nj)
+        Q, sq, spend = 0.0, 0.0, 0.0
+        for i in range(K):
+            m = a - cost[i, j]
+            if m > 0.0:
+                pi[i] += M[j] * Bs * m * m / 4.0
+                if n[i] > 0.0:
+                    q = Bs * m / 2.0
+                    Q += n[i] * q
+                    sq += n[i] * q * q
+                    spend += n[i] * q * (a + cost[i, j]) / 2.0
+        A[j] = a  # every price in j is (A_j + cost_ij)/2
+        S[j] = alpha * Q - 0.5 * (beta - gamma) * sq - 0.5 * gamma * Q * Q - spend
 
 
 @lazy_njit(BLOCK_SIGNATURE, error_model="numpy", nogil=True)
@@ -119,43 +157,17 @@ def _outputs(x, lam, par, reg, Phi, out):
     alpha, beta, gamma = par[ALPHA], par[BETA], par[GAMMA]
     H, L, F = par[H_MASS], par[L_MASS], par[F_REQ]
     K = lam.size
-    tau = _unit_cost(par, reg, Phi, K)
-    Bs = 1.0 / (beta - gamma)
+    tau = unit_trade_cost(alpha, beta, gamma, H / F, reg, _DIST, Phi, K)
     n = np.empty(K)
+    M = np.empty(K)
+    cost = np.empty((K, K))
     for i in range(K):
         n[i] = lam[i] * H / F
+        M[i] = L * reg[WORKERS, i] + H * lam[i]
+        for j in range(K):
+            cost[i, j] = tau * reg[_DIST + i, j]
     pi = np.zeros(K)
-    order = np.empty(K, dtype=np.int64)
-    cost = np.empty(K)
-    for j in range(K):
-        for i in range(K):
-            cost[i] = tau * reg[_DIST + i, j]
-        order[:] = np.argsort(cost)
-        Nj, Tj = 0.0, 0.0
-        A = alpha  # the choke price with nothing sold
-        for r in range(K):  # sellers in increasing order of cost, while they can sell
-            i = order[r]
-            if n[i] <= 0.0:
-                continue
-            if cost[i] >= A:
-                break
-            Nj += n[i]
-            Tj += n[i] * cost[i]
-            A = (alpha * (beta - gamma) + 0.5 * gamma * Tj) / (beta - gamma + 0.5 * gamma * Nj)
-        M = L * reg[WORKERS, j] + H * lam[j]
-        Q, sq, spend = 0.0, 0.0, 0.0
-        for i in range(K):
-            m = A - cost[i]
-            if m > 0.0:
-                pi[i] += M * Bs * m * m / 4.0  # also where n_i = 0: what a firm there would earn
-                if n[i] > 0.0:
-                    q = Bs * m / 2.0
-                    Q += n[i] * q
-                    sq += n[i] * q * q
-                    spend += n[i] * q * (A + cost[i]) / 2.0
-        S = alpha * Q - 0.5 * (beta - gamma) * sq - 0.5 * gamma * Q * Q - spend
-        out[2, j] = A  # choke price (the "price index": every price is (A + tau)/2)
-        out[3, j] = S  # consumer surplus, completed below
+    segmented_markets(n, cost, M, alpha, beta, gamma, pi, out[2], out[3])
     for i in range(K):
         w = pi[i] / F
         S = out[3, i]
