@@ -362,11 +362,6 @@ def _resolve_target(c: _Checker, key: str, name: str, param, cls, kind, geo_kind
                     f"{did_you_mean(pname, names)}")
         return None
     t, integer = names[pname]
-    split = KINDS[kind].split if kind is not None else None
-    if section == "study" and split is not None and pname in (split[1], split[3]):
-        c.err(pkey, f"study.{pname}: sets how each setting's ensemble is split into points of the "
-                    f"study engine, so it cannot be swept; run one config per {pname}")
-        return None
     if section == "geography" and pname in ("K", "rows", "cols"):
         c.err(pkey, f"geography.{pname}: sweeping the number of regions is not supported (results "
                     f"along region would not line up); run one config per {pname}")
@@ -457,10 +452,6 @@ def _sweep(c: _Checker, section, cls, kind, geo_kind, K, labels=None):
         for k in ("samples", "seed"):
             if k in sec:
                 c.err(f"sweep.{k}", "only used by mode: random")
-    if mode == "random" and kind is not None and KINDS[kind].split is not None:
-        c.err("sweep.mode", f"a {kind} study has its own dim {KINDS[kind].split[0]!r} (the ensemble), "
-                            "which a random sweep would also use: sweep a grid or zip")
-        return "none", [], None, None, every
     reserved = _reserved_names(kind)
     parsed = []
     failed: set[str] = set()

@@ -67,6 +67,19 @@ def validate(src: Source) -> Study:
     labels = region_labels(geo.names, cal.dataset if cal is not None else None) if geo is not None else None
     sweep = {} if "sweep" in data and data["sweep"] is None else data.get("sweep")  # "sweep:" is empty
     mode, axes, chunk, seed, failed_axes = _sweep(c, sweep, cls, kind, geo_kind, K, labels)
+    split = KINDS[kind].split if kind is not None else None
+    if split is not None:  # an ensemble split into points: its dim and its split are not swept
+        bad = [a for a in axes if a.target.section == "study" and a.target.name in split[1:4:2]]
+        for a in bad:
+            c.err(f"sweep.axes.{a.name}", f"study.{a.target.name}: sets how each setting's ensemble is "
+                                          f"split into points of the study engine, so it cannot be "
+                                          f"swept; run one config per {a.target.name}")
+        if mode == "random":
+            c.err("sweep.mode", f"a {kind} study has its own dim {split[0]!r} (the ensemble), which "
+                                "a random sweep would also use: sweep a grid or zip")
+        if bad or mode == "random":
+            failed_axes = failed_axes | {a.name for a in axes}
+            mode, axes = "none", []
     out_path, store, out_attrs = _output(c, data.get("output"), kind, args, src)
     keep_unconverged = bool(out_attrs.pop("_keep_unconverged", False))
     if kind in ("trace", "bifurcation") and args is not None:
