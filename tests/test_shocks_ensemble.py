@@ -59,7 +59,7 @@ def test_points_are_parts_of_each_ensemble():
     _, _, args = study.build_point(5)
     assert (args["first_sample"], args["samples"]) == (4, 1)
     assert load_study(CONFIG | {"study": {k: v for k, v in CONFIG["study"].items()
-                                          if k != "samples_per_chunk"}}).split.size == 10
+                                          if k != "samples_per_chunk"}}).split.size == 20
 
 
 def test_whole_ensemble_equals_one_call(whole):

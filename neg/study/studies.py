@@ -300,10 +300,11 @@ def _shocks_of(args: dict) -> Shocks:
     return Shocks(**{k: args[k] for k in _SHOCK_KEYS if args.get(k) is not None})
 
 
-#: samples per point of the study engine (``study.samples_per_chunk``): batching gains little
-#: beyond it (8 regions: 68 ms per sample alone, 21 ms in fives, 16 ms in tens) while an
-#: ensemble of 100 samples still makes 10 tasks for workers, shards and resume
-SAMPLES_PER_CHUNK = 10
+#: samples per point of the study engine (``study.samples_per_chunk``): each call of
+#: neg.simulate_shocks has a cost per period whatever its samples, so parts should not be small
+#: (8 regions, per sample: alone 16x, in parts of 10 3.7x, of 20 1.5x the cost in parts of 40),
+#: while an ensemble of 200 samples still makes 10 tasks for workers, shards and resume
+SAMPLES_PER_CHUNK = 20
 
 
 def _shocks(model, opts, args) -> PointOutput:
