@@ -12,7 +12,7 @@ import xarray as xr
 
 import neg
 from neg import metrics
-from neg.study import ConfigError, RunError, load_study, merge_files, run_study
+from neg.study import ConfigError, RunError, io, load_study, merge_files, run_study
 from neg.study import local as study_local
 from neg.study.errors import Interrupted
 from neg.study.runner import execute
@@ -122,6 +122,34 @@ def test_resume_refuses_parts_of_another_size(tmp_path):
     out.unlink()
     with pytest.raises(RunError, match="different study"):
         neg.run(_config(3), workers=1, quiet=True, output=out, resume=True)
+
+
+def test_gather_joins_parts_and_fails_a_setting_with_a_failed_part():
+    """Two settings of 3 samples in parts of 2: the last part's padding is dropped; a failed
+    part (setting 1) makes its whole setting fill values, as a failed point's."""
+    nan = np.nan
+    gdp = np.array([[0.0, 1.0], [2.0, nan], [10.0, 11.0], [nan, nan]])
+    flat = xr.Dataset(
+        {"gdp": (("sweep_point", "sample"), gdp),
+         "region_value": (("sweep_point",), np.array([7.0, 7.0, 8.0, nan])),
+         "converged": (("sweep_point",), np.array([True, False, True, False])),
+         "failed": (("sweep_point",), np.array([False, False, False, True])),
+         "residual": (("sweep_point",), np.array([1e-12, 3e-12, nan, nan])),
+         "error": (("sweep_point",), np.array(["", "", "", "ValueError: boom"])),
+         "seconds": (("sweep_point",), np.array([1.0, 2.0, 3.0, 4.0]))},
+        coords={"sweep_point": np.arange(4)})
+    split = {"dim": "sample", "total": 3, "size": 2, "parts": 2}
+    got = io.gather(flat, {"split": split})
+    np.testing.assert_array_equal(got["gdp"].values, [[0.0, 1.0, 2.0], [nan, nan, nan]])
+    np.testing.assert_array_equal(got["region_value"].values, [7.0, nan])
+    np.testing.assert_array_equal(got["converged"].values, [False, False])
+    np.testing.assert_array_equal(got["failed"].values, [False, True])
+    np.testing.assert_array_equal(got["residual"].values, [3e-12, nan])
+    assert got["error"].values.tolist() == ["", "ValueError: boom"]
+    np.testing.assert_array_equal(got["seconds"].values, [3.0, 7.0])
+    assert io.gather(flat, {}) is flat
+    with pytest.raises(ValueError, match="incomplete results"):
+        io.gather(flat.isel(sweep_point=[0, 1, 2]), {"split": split})
 
 
 @pytest.mark.parametrize(("value", "message"), [

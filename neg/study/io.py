@@ -41,8 +41,7 @@ from neg.variables import VARIABLES
 from neg.variables import attrs as variable_attrs
 
 __all__ = ["FLAT", "CONVENTIONS", "flat_from_points", "merge_flat", "gather", "unflatten", "conform",
-           "check_output",
-           "write_netcdf", "read_netcdf", "summary_counts"]
+           "check_output", "write_netcdf", "read_netcdf", "summary_counts"]
 
 #: the value of the global attribute ``Conventions`` of result files
 CONVENTIONS = "CF-1.10"
@@ -178,9 +177,8 @@ def gather(flat: xr.Dataset, sweep: dict) -> xr.Dataset:
         elif name == "seconds":
             out = arr.sum(axis=1)
         elif name == "residual":
-            with np.errstate(invalid="ignore"):
-                out = np.where(np.all(np.isnan(arr), axis=1), np.nan,
-                               np.nanmax(np.where(np.isnan(arr), -np.inf, arr), axis=1))
+            out = np.where(np.isnan(arr), -np.inf, arr).max(axis=1)
+            out[np.isneginf(out)] = np.nan  # every part's residual NaN
         elif name == "error":
             out = np.array([next((e for e in row if e), "") for row in arr.astype(str)], dtype=str)
         elif dim in inner:
