@@ -16,9 +16,10 @@ loop         the plain loop a user would write: for every sample and period, the
 batch, 1 thread   ``neg.simulate_shocks``: all samples of a period in one compiled call
              (several samples per call), numba limited to one thread: the gain of batching;
 batch, threads    the same with every numba thread: batching and parallel threads;
-study, 2 workers  the same ensemble as a YAML study of kind ``shocks`` split over two worker
-             processes (two sweep points of half the samples each, one thread each), including
-             the start of the processes.
+study, 1 / 2 workers  the same ensemble as a YAML study of kind ``shocks`` (one setting), its
+             samples in two points of the study engine (``study.samples_per_chunk``: half the
+             samples each), in this process and on two worker processes (one thread each,
+             including the start of the processes); the two results are compared bit for bit.
 
 Accuracy: max |log gdp| difference between the loop and the batch over the timed samples.
 """
@@ -60,15 +61,13 @@ def batch(model, periods: int, samples: int):
     return np.log(ds["gdp"].values)
 
 
-def study(model_cfg: dict, K: int, periods: int, samples: int):
-    half = samples // 2
+def study(model_cfg: dict, K: int, periods: int, samples: int, workers: int):
     config = {"model": model_cfg, "geography": {"kind": "racetrack", "K": K},
               "study": {"kind": "shocks", "periods": periods, "persistence": SHOCKS.persistence,
                         "sd": SHOCKS.sd, "common": SHOCKS.common, "migration_speed": SPEED,
-                        "samples": half},
-              "solver": {"tol": TOL},
-              "sweep": {"axes": {"seed": [SEED, SEED + 1]}}}
-    return neg.run(config, workers=2, quiet=True)
+                        "samples": samples, "seed": SEED, "samples_per_chunk": -(-samples // 2)},
+              "solver": {"tol": TOL}}
+    return np.log(neg.run(config, workers=workers, quiet=True)["gdp"].values)
 
 
 def bench(case: str, K: int, periods: int, samples: int, loop_samples: int, repeats: int) -> list[Row]:
@@ -95,12 +94,19 @@ def bench(case: str, K: int, periods: int, samples: int, loop_samples: int, repe
         rows.append(ratio_row(case, f"loop / simulate_shocks ({label})", per_loop / per))
     err = float(np.max(np.abs(results["1 thread"][:loop_samples] - ref)))
     rows.append(Row(case, "max |log gdp| loop - batch", f"{err:.1e}", data={"error": err}))
-    timing, _ = time_call(lambda: study(cfg, K, periods, samples), repeats=max(1, repeats // 2),
-                          budget=60.0, warmup=False)
-    per = timing.median / samples
-    rows.append(Row(case, "study kind shocks, 2 worker processes, per sample", fmt_time(per),
-                    data={"timing": timing.as_dict(), "per_sample_s": per}))
-    rows.append(ratio_row(case, "loop / study (2 workers)", per_loop / per))
+    per_study, paths = {}, {}
+    for workers in (1, 2):
+        timing, paths[workers] = time_call(lambda w=workers: study(cfg, K, periods, samples, w),
+                                           repeats=max(1, repeats // 2), budget=60.0, warmup=False)
+        per_study[workers] = timing.median / samples
+        label = "in this process" if workers == 1 else "2 worker processes"
+        rows.append(Row(case, f"study kind shocks, one ensemble in 2 points, {label}, per sample",
+                        fmt_time(per_study[workers]),
+                        data={"timing": timing.as_dict(), "per_sample_s": per_study[workers]}))
+    rows.append(ratio_row(case, "study: 1 worker / 2 workers", per_study[1] / per_study[2]))
+    rows.append(ratio_row(case, "loop / study (2 workers)", per_loop / per_study[2]))
+    same = bool(np.array_equal(paths[1], paths[2]))
+    rows.append(Row(case, "study: 1 and 2 workers bit for bit equal", str(same), data={"equal": same}))
     return rows
 
 

@@ -177,7 +177,9 @@ def _validate(args) -> int:
     _out(f"{args.config}: valid - {study.kind} study of {study.model_name} on a {study.geography_kind} "
          f"geography, {study.n_points} point(s)"
          + (f" ({study.mode}: {' x '.join(f'{a.name} {a.values.size}' for a in study.axes)})"
-            if study.axes else ""))
+            if study.axes else "")
+         + (f", each setting's {sp.total} {sp.dim}s in {sp.parts} part(s) of {sp.size}"
+            if (sp := study.split) is not None else ""))
     return 0
 
 

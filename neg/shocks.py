@@ -254,7 +254,7 @@ def _periods(name: str, v, lo: int) -> int:
 def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed: float, *,
                     migration_cost: float = 0.0, dynamics: str = "replicator", samples: int = 1,
                     seed: int | None = None, burn_in: int = 0, dispersion: float | None = None,
-                    lam0=None, options: ShocksOptions | SolverOptions | None = None,
+                    lam0=None, first_sample: int = 0, options: ShocksOptions | SolverOptions | None = None,
                     **settings) -> xr.Dataset:
     """Regional fluctuations: shocks every period, the short run, then one period of migration.
 
@@ -270,12 +270,16 @@ def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed:
     seed : the entropy of the random numbers (None: fresh, recorded in ``attrs["seed"]``).
     burn_in : periods simulated before the first recorded one (>= 0).
     lam0 : shares at the start (default: the model's symmetric state, e.g. uniform).
+    first_sample : index k of the first sample (>= 0): the samples are k .. k + samples - 1, each
+        with its own random numbers, so an ensemble can be computed in parts (the study kind
+        ``shocks`` does) that equal the whole run's samples bit for bit.
     options, **settings : :class:`ShocksOptions` (or the short run's :class:`SolverOptions`);
         settings of the short run by name (``tol``, ``method``, ...).
 
     Returns
     -------
-    xarray.Dataset with dims ``time`` (0 .. periods-1), ``region`` and ``sample`` (samples > 1):
+    xarray.Dataset with dims ``time`` (0 .. periods-1), ``region`` and ``sample`` (samples > 1;
+    its coordinate the samples' indices):
     ``gdp``, ``wage``, ``real_wage``, ``shock`` (time, region[, sample]), ``lam`` (along
     ``state`` for grouped states), ``converged`` (time[, sample]); attrs: the model and its
     parameters, the shocks, the migration settings, the seed.
@@ -294,6 +298,7 @@ def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed:
     cost, dynamics, samples, burn_in, dispersion = (o.migration_cost, o.dynamics, o.samples,
                                                     o.burn_in, o.dispersion)
     seed = int(np.random.SeedSequence().entropy) if o.seed is None else o.seed
+    first = _periods("first_sample", first_sample, 0)
     opts = o.solver
     shocked = _Shocked(model, shocks.target)
     space = StateSpace.of(model)
@@ -303,7 +308,7 @@ def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed:
 
     T, K, N = burn_in + periods, model.K, space.n
     dist = model.geography.distance
-    S = np.stack([shocks.draw(dist, T, seed, k) for k in range(samples)])  # (samples, T, K)
+    S = np.stack([shocks.draw(dist, T, seed, first + k) for k in range(samples)])  # (samples, T, K)
     out = {name: np.full((samples, periods, K), np.nan) for name in ("gdp", "wage", "real_wage")}
     out_lam = np.empty((samples, periods, N))
     converged = np.zeros((samples, periods), dtype=bool)
@@ -345,7 +350,7 @@ def simulate_shocks(model, periods: int, shocks: Shocks | dict, migration_speed:
     data["lam"] = (("sample", "time", dim), out_lam)
     data["converged"] = (("sample", "time"), converged)
     coords = {"time": ("time", np.arange(periods)), "region": ("region", list(model.geography.names)),
-              "sample": ("sample", np.arange(samples))}
+              "sample": ("sample", np.arange(first, first + samples))}
     if dim == "state":
         coords["state"] = ("state", labels)
     geo = model.geography

@@ -29,8 +29,8 @@ from neg.study.checks import _geography, _model, _options_problem, _output, _sol
 from neg.study.errors import ConfigError, Problem, did_you_mean
 from neg.study.schema import SECTIONS, SOLVER_KEYS, _Checker, _map_message, _model_fields
 from neg.study.source import Source, load_source
-from neg.study.spec import Axis, Study, build_geography
-from neg.study.studies import param_dim
+from neg.study.spec import Axis, Split, Study, build_geography
+from neg.study.studies import KINDS, param_dim
 from neg.study.sweep import describe
 
 __all__ = ["ConfigError", "Problem", "Source", "load_source", "validate", "load_study", "did_you_mean",
@@ -67,6 +67,19 @@ def validate(src: Source) -> Study:
     labels = region_labels(geo.names, cal.dataset if cal is not None else None) if geo is not None else None
     sweep = {} if "sweep" in data and data["sweep"] is None else data.get("sweep")  # "sweep:" is empty
     mode, axes, chunk, seed, failed_axes = _sweep(c, sweep, cls, kind, geo_kind, K, labels)
+    split = KINDS[kind].split if kind is not None else None
+    if split is not None:  # an ensemble split into points: its dim and its split are not swept
+        bad = [a for a in axes if a.target.section == "study" and a.target.name in split[1:4:2]]
+        for a in bad:
+            c.err(f"sweep.axes.{a.name}", f"study.{a.target.name}: sets how each setting's ensemble is "
+                                          f"split into points of the study engine, so it cannot be "
+                                          f"swept; run one config per {a.target.name}")
+        if mode == "random":
+            c.err("sweep.mode", f"a {kind} study has its own dim {split[0]!r} (the ensemble), which "
+                                "a random sweep would also use: sweep a grid or zip")
+        if bad or mode == "random":
+            failed_axes = failed_axes | {a.name for a in axes}
+            mode, axes = "none", []
     out_path, store, out_attrs = _output(c, data.get("output"), kind, args, src)
     keep_unconverged = bool(out_attrs.pop("_keep_unconverged", False))
     if kind in ("trace", "bifurcation") and args is not None:
@@ -87,7 +100,8 @@ def validate(src: Source) -> Study:
                       axes=axes, chunk_size=chunk, output_path=out_path, store=store,
                       keep_unconverged=keep_unconverged,
                       config_text=_dump(data), source_text=src.text,
-                      source_path=str(src.path) if src.path else "", sweep_seed=seed, attrs=out_attrs)
+                      source_path=str(src.path) if src.path else "", sweep_seed=seed, attrs=out_attrs,
+                      split=_split(kind, args))
         if cal is not None:
             apply_calibration(c, study, cal)
         _range_checks(c, study, ignore)
@@ -109,6 +123,16 @@ def validate(src: Source) -> Study:
     return study
 
 
+def _split(kind: str, args: dict) -> Split | None:
+    """How each setting's ensemble is split into points (kinds with ensembles, e.g. shocks)."""
+    spec = KINDS[kind].split
+    if spec is None:
+        return None
+    dim, count, first, size, default = spec
+    total = args.get(count, getattr(KINDS[kind].options(), count))
+    return Split(dim, count, first, int(total), int(args.get(size, default)))
+
+
 def _dump(data) -> str:
     try:
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
@@ -117,7 +141,7 @@ def _dump(data) -> str:
 
 
 def _check_points(study: Study) -> list[int]:
-    n = study.n_points
+    n = study.n_settings
     if n <= MAX_CHECKED:
         return list(range(n))
     pts = set(np.linspace(0, n - 1, 500).astype(int).tolist())

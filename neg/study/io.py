@@ -40,8 +40,8 @@ from neg.study.errors import UsageError
 from neg.variables import VARIABLES
 from neg.variables import attrs as variable_attrs
 
-__all__ = ["FLAT", "CONVENTIONS", "flat_from_points", "merge_flat", "unflatten", "conform", "check_output",
-           "write_netcdf", "read_netcdf", "summary_counts"]
+__all__ = ["FLAT", "CONVENTIONS", "flat_from_points", "merge_flat", "gather", "unflatten", "conform",
+           "check_output", "write_netcdf", "read_netcdf", "summary_counts"]
 
 #: the value of the global attribute ``Conventions`` of result files
 CONVENTIONS = "CF-1.10"
@@ -145,6 +145,54 @@ def merge_flat(datasets, *, check_unique: bool = True) -> xr.Dataset:
                 blocks.append(np.full((m, *inner), _fill(dtype), dtype=dtype))
         data[name] = (dims, np.concatenate(blocks)[order], attrs)
     return xr.Dataset(data, coords={FLAT: (FLAT, index, variable_attrs(FLAT))}, attrs=dict(datasets[0].attrs))
+
+
+def gather(flat: xr.Dataset, sweep: dict) -> xr.Dataset:
+    """The points of a split sweep (``sweep["split"]``, :class:`neg.study.spec.Split`: each
+    setting's ensemble in ``parts`` consecutive points) joined into one point per setting: every
+    variable along the split's dim is the parts' members in order (``total`` of them: the padding
+    of a smaller last part dropped), any other the first part's; per setting ``converged`` if
+    every part converged, ``failed`` if any failed (``error``: the first message; its results
+    are then all fill values, as a failed point's, whatever the split), ``residual`` the largest
+    and ``seconds`` the sum. Without a split, ``flat`` itself."""
+    split = sweep.get("split")
+    if split is None:
+        return flat
+    dim, total, size, parts = split["dim"], int(split["total"]), int(split["size"]), int(split["parts"])
+    index = np.asarray(flat[FLAT].values)
+    n = index.size // parts
+    if index.size != n * parts or not np.array_equal(index, np.arange(index.size)):
+        raise ValueError(f"incomplete results: {index.size} points for settings of {parts} parts each")
+    counts = [min(size, total - p * size) for p in range(parts)]
+    bad = np.asarray(flat["failed"].values, dtype=bool).reshape(n, parts).any(axis=1)
+    data = {}
+    for name, v in flat.data_vars.items():
+        arr = np.asarray(v.values)
+        arr = arr.reshape(n, parts, *arr.shape[1:])
+        inner = v.dims[1:]
+        if name == "converged":
+            out = arr.all(axis=1)
+        elif name == "failed":
+            out = arr.any(axis=1)
+        elif name == "seconds":
+            out = arr.sum(axis=1)
+        elif name == "residual":
+            out = np.where(np.isnan(arr), -np.inf, arr).max(axis=1)
+            out[np.isneginf(out)] = np.nan  # every part's residual NaN
+        elif name == "error":
+            out = np.array([next((e for e in row if e), "") for row in arr.astype(str)], dtype=str)
+        elif dim in inner:
+            ax = 1 + inner.index(dim)  # along the member dim of one part's block (n, ...)
+            out = np.concatenate([np.take(arr[:, p], np.arange(c), axis=ax)
+                                  for p, c in enumerate(counts)], axis=ax)
+        else:
+            out = arr[:, 0]
+        if name not in POINT_VARS and bad.any():  # a failed part fails its whole setting
+            out = np.array(out, copy=True)
+            out[bad] = _fill(out.dtype)
+        data[name] = (v.dims, out, dict(v.attrs))
+    return xr.Dataset(data, coords={FLAT: (FLAT, np.arange(n), dict(flat[FLAT].attrs))},
+                      attrs=dict(flat.attrs))
 
 
 def unflatten(flat: xr.Dataset, sweep: dict) -> xr.Dataset:

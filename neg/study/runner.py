@@ -310,6 +310,8 @@ def execute(study, *, workers: int | None = None, resume: bool = False, shard=No
     if not np.array_equal(got, indices):
         raise RunError(f"internal: {indices.size} points expected, {got.size} computed")
     compute = float(np.nansum(merged["seconds"].values)) if "seconds" in merged else 0.0
+    if shard is None:  # an ensemble split into points: one point per setting again
+        merged = io.gather(merged, json.loads(study.sweep_json()))
     counts = io.summary_counts(merged)
     if shard is None:
         ds = io.unflatten(merged, json.loads(study.sweep_json()))
@@ -384,7 +386,8 @@ def merge_files(paths, output=None, *, command: str | None = None) -> xr.Dataset
         eg = ", ".join(map(str, missing[:8]))
         raise RunError(f"merge: {missing.size} of {n} points missing (e.g. {eg}); "
                        f"have shards {', '.join(shards)}")
-    ds = io.unflatten(merged, json.loads(first["sweep"]))
+    sweep = json.loads(first["sweep"])
+    ds = io.unflatten(io.gather(merged, sweep), sweep)
     attrs = {k: v for k, v in first.items() if k not in ("layout", "n_points_total", "shard", "first_error")}
     attrs["start_time"] = min(d.attrs.get("start_time", "") for _, d in flats)
     attrs["end_time"] = max(d.attrs.get("end_time", "") for _, d in flats)

@@ -22,7 +22,7 @@ from neg.geography import Geography
 from neg.models import REGISTRY
 from neg.solvers.fixed_point import SolverOptions
 
-__all__ = ["Study", "Target", "Axis", "GEOGRAPHY_KINDS", "build_geography", "set_share"]
+__all__ = ["Study", "Target", "Axis", "Split", "GEOGRAPHY_KINDS", "build_geography", "set_share"]
 
 
 # --------------------------------------------------------------------------- geography
@@ -121,6 +121,28 @@ class Axis:
         return out
 
 
+@dataclass(frozen=True)
+class Split:
+    """Every setting's ensemble split into parts, each a point of the study engine (a task for
+    the workers, shards and resume): part p holds the members ``p * size .. p * size + size - 1``
+    (the last one fewer) of the ``total`` along ``dim``; the kind is given them as the arguments
+    ``first`` (index of the first member) and ``count`` (how many). The parts of a setting are
+    consecutive points; :func:`neg.study.io.gather` joins them along ``dim``."""
+
+    dim: str  # "sample"
+    count: str  # the kind's argument: members in this part ("samples")
+    first: str  # the kind's argument: index of the part's first member ("first_sample")
+    total: int
+    size: int
+
+    @property
+    def parts(self) -> int:
+        return -(-self.total // self.size)
+
+    def as_json(self) -> dict:
+        return {"dim": self.dim, "total": self.total, "size": self.size, "parts": self.parts}
+
+
 # --------------------------------------------------------------------------- the study
 @dataclass(eq=False)
 class Study:
@@ -147,6 +169,7 @@ class Study:
     #: the calibration's region data for the results (neg.study.calibration.region_outputs): coord
     #: name -> (values, attrs); the fitted fundamentals are in model_params, the fit in attrs
     calibration: dict[str, Any] | None = None
+    split: Split | None = None  # each setting's ensemble in parts (the kind shocks)
     _geo_cache: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ shape of the sweep
@@ -169,11 +192,17 @@ class Study:
         return ()
 
     @property
-    def n_points(self) -> int:
+    def n_settings(self) -> int:
+        """Points of the sweep (the result's shape)."""
         return math.prod(self.shape)
 
+    @property
+    def n_points(self) -> int:
+        """Points of the study engine: the settings, times the parts of each one's ensemble."""
+        return self.n_settings * (self.split.parts if self.split is not None else 1)
+
     def point_values(self, i: int) -> dict[str, float]:
-        """Axis name -> value at flat point index ``i`` (C order over the grid)."""
+        """Axis name -> value at setting ``i`` (C order over the grid)."""
         if self.mode == "grid":
             idx = np.unravel_index(int(i), self.shape)
             return {a.name: float(a.values[j]) for a, j in zip(self.axes, idx, strict=True)}
@@ -181,8 +210,11 @@ class Study:
 
     def sweep_json(self) -> str:
         """The sweep (mode, dims, shape, axes with their values) as JSON, for result files."""
-        return json.dumps({"mode": self.mode, "dims": list(self.dims), "shape": list(self.shape),
-                           "axes": [a.as_json() for a in self.axes]})
+        out = {"mode": self.mode, "dims": list(self.dims), "shape": list(self.shape),
+               "axes": [a.as_json() for a in self.axes]}
+        if self.split is not None:
+            out["split"] = self.split.as_json()
+        return json.dumps(out)
 
     # ------------------------------------------------------------ building a point
     def geography(self, geo_args: dict[str, Any] | None = None):
@@ -231,11 +263,23 @@ class Study:
         return model, SolverOptions(**solver), args
 
     def build_point(self, i: int):
-        return self.build(self.point_values(i))
+        """(model, solver options, study args) of engine point ``i``: a setting or, with a
+        :class:`Split`, part ``i % parts`` of setting ``i // parts``."""
+        if self.split is None:
+            return self.build(self.point_values(i))
+        sp = self.split
+        setting, part = divmod(int(i), sp.parts)
+        model, opts, args = self.build(self.point_values(setting))
+        first = part * sp.size
+        args[sp.first] = first
+        args[sp.count] = min(sp.size, sp.total - first)
+        return model, opts, args
 
     # ------------------------------------------------------------ identity
     def fingerprint(self) -> str:
-        """Hash of everything that determines the results (not the output path or chunking)."""
+        """Hash of everything that determines the results (not the output path or the chunking
+        of points into tasks), and of the split of ensembles into points (:class:`Split`: it
+        decides what a point, and so a chunk file or a shard, holds)."""
         payload = {
             "kind": self.kind, "model": self.model_name, "params": self.model_params,
             "geography": [self.geography_kind, self.geography_args], "solver": self.solver,
@@ -243,6 +287,7 @@ class Study:
             "keep_unconverged": self.keep_unconverged,
             "axes": [a.as_json() for a in self.axes],
             **({"calibration": self.calibration} if self.calibration else {}),
+            **({"split": self.split.as_json()} if self.split is not None else {}),
         }
         return hashlib.sha256(_canonical(payload).encode()).hexdigest()[:16]
 

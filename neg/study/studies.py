@@ -97,6 +97,9 @@ class Kind:
     dims: tuple[str, ...]  # its own dimensions ("<param>": named after study.param)
     function: str  # the neg function it calls
     doc: str = ""
+    #: an ensemble split into points (:class:`~neg.study.spec.Split`): (dim, count argument,
+    #: first-member argument, size argument, default size); its count and size cannot be swept
+    split: tuple[str, str, str, str, int] | None = None
 
     @property
     def args(self) -> dict[str, Arg]:
@@ -297,14 +300,27 @@ def _shocks_of(args: dict) -> Shocks:
     return Shocks(**{k: args[k] for k in _SHOCK_KEYS if args.get(k) is not None})
 
 
+#: samples per point of the study engine (``study.samples_per_chunk``): each call of
+#: neg.simulate_shocks has a cost per period whatever its samples, so parts should not be small
+#: (8 regions, per sample: alone 16x, in parts of 10 3.7x, of 20 1.5x the cost in parts of 40),
+#: while an ensemble of 200 samples still makes 10 tasks for workers, shards and resume
+SAMPLES_PER_CHUNK = 20
+
+
 def _shocks(model, opts, args) -> PointOutput:
+    """Samples ``first_sample ..`` (the point's part of the ensemble, :class:`Split`) of
+    :func:`neg.simulate_shocks` and their :func:`neg.metrics.synchronisation` measures. Every
+    measure is one sample's statistic (its volatility, correlation, ... over time), so a part's
+    measures are the whole ensemble's for its samples: bit for bit, whatever the split."""
     o = KINDS["shocks"].build_options(opts, args)
+    first = int(args.get("first_sample", 0))
     ds = simulate_shocks(model, args["periods"], _shocks_of(args), args["migration_speed"],
                          migration_cost=o.migration_cost, dynamics=o.dynamics, samples=o.samples,
                          seed=0 if o.seed is None else o.seed, burn_in=o.burn_in,
-                         dispersion=o.dispersion, lam0=args.get("lam0"), options=o.solver)
+                         dispersion=o.dispersion, lam0=args.get("lam0"), first_sample=first,
+                         options=o.solver)
     if "sample" not in ds.dims:
-        ds = ds.expand_dims("sample").assign_coords(sample=[0])
+        ds = ds.expand_dims("sample").assign_coords(sample=[first])
     sync = synchronisation(ds, args.get("hp_lambda", 1600.0))
     out = _from_dataset(ds.drop_vars(["lat", "lon"], errors="ignore"),
                         {"converged": "shocks_converged"})
@@ -379,14 +395,17 @@ KINDS: dict[str, Kind] = {
          "target": Arg("param", help="the shocked per-region parameter (default productivity)"),
          "migration_speed": Arg("nonneg_number", required=True, help="0: nobody moves"),
          "lam0": Arg("shares", nullable=True, help="starting shares (default: symmetric)"),
-         "hp_lambda": Arg(_POS, help="HP smoothing parameter of the cycle measures (1600)")},
+         "hp_lambda": Arg(_POS, help="HP smoothing parameter of the cycle measures (1600)"),
+         "samples_per_chunk": Arg("pos_int", help=f"samples per point of the study engine (a task "
+                                  f"for workers, shards and resume; {SAMPLES_PER_CHUNK})")},
         ShocksOptions,
         ("gdp", "wage", "real_wage", "lam", "shock", "shocks_converged", "volatility",
          "mean_volatility", "correlation", "mean_correlation", "mean_concordance",
          "mean_concordance_independent", "sigma_convergence", "growth_dispersion",
          "beta_convergence", "share_volatility", "real_wage_gap"),
         ("sample", "time", "region", "region_"), "simulate_shocks",
-        "an ensemble of shock paths with migration, and its synchronisation measures"),
+        "an ensemble of shock paths with migration, and its synchronisation measures",
+        split=("sample", "samples", "first_sample", "samples_per_chunk", SAMPLES_PER_CHUNK)),
 }
 
 
