@@ -234,6 +234,20 @@ class FreenessOperator:
         return self.phis[0]
 
     @cached_property
+    def symmetric(self) -> bool:
+        """Whether operator 0 is symmetric (``Phi = Phi^T`` exactly): always on a lattice; for a
+        dense matrix checked once, tile by tile (a cache-friendly pass, stopping at the first
+        difference), and kept."""
+        if self.kind != DENSE:
+            return True
+        M, b = self.matrices[0], 256
+        for i in range(0, self.K, b):
+            for j in range(i, self.K, b):
+                if not np.array_equal(M[i:i + b, j:j + b], M[j:j + b, i:i + b].T):
+                    return False
+        return True
+
+    @cached_property
     def kernel_arg(self) -> tuple:
         """The operator as compiled kernels receive it (see :data:`OPERATOR`)."""
         weights = np.array(self.phis, dtype=np.float64)[:, None]

@@ -150,6 +150,52 @@ def test_matrix_scaling_meets_both_margins(symmetric):
     np.testing.assert_allclose(a2, a, rtol=1e-10)  # unique up to scale (Sinkhorn 1967)
 
 
+@pytest.mark.parametrize("rank", [3, 12, 400])
+def test_low_rank_newton_scaling_meets_the_margins(rank):
+    """Symmetric scaling preconditioned by a rank-r model of Phi (r = 3, 12 and the cap
+    sqrt(3 K) = 30) converges by itself (no fallback), meets the margins to 1e-12 and agrees
+    with the plain two-sided map run on the same problem (both have geometric mean 1)."""
+    from neg.calibration import _symmetric_scaling
+    K = 300
+    op = random_geography(K, seed=3).freeness(0.1)
+    assert op.symmetric
+    E = np.random.default_rng(2).lognormal(0.0, 0.7, K)
+    assert _symmetric_scaling(op, np.log(E), 1e-13, 100, 8, rank, None)[1] <= 1e-13
+    a, res, it = scale_to_margins(op, E, tol=1e-13, rank=rank)
+    X = a[:, None] * op.matrix * (E / op.tdot(a))[None, :]
+    np.testing.assert_allclose(X.sum(1), E, rtol=1e-12)
+    np.testing.assert_allclose(X.sum(0), E, rtol=1e-12)
+    assert res <= 1e-13
+    # the two-sided map (taken for margins that differ by a rounding error) reaches the same a
+    b = scale_to_margins(op, E, E * (1.0 + 1e-16 * (np.arange(K) == 0)), tol=1e-13)[0]
+    np.testing.assert_allclose(a, b, rtol=1e-10)
+
+
+def test_low_rank_model_of_the_freeness_matrix():
+    """_low_rank: G^T G + diag(rest) reproduces Phi exactly at full rank; below it keeps the
+    diagonal exact, rest >= 0, and the error is the positive semidefinite remainder."""
+    from neg.calibration import _low_rank
+    M = random_geography(60, seed=4).freeness(0.2).matrix
+    G, rest = _low_rank(M, 60)
+    np.testing.assert_allclose(G.T @ G + np.diag(rest), M, atol=1e-9)
+    G, rest = _low_rank(M, 10)
+    assert G.shape == (10, 60) and np.all(rest >= 0)
+    np.testing.assert_allclose(np.diag(G.T @ G) + rest, np.diag(M), rtol=1e-12)
+    assert np.linalg.eigvalsh(M - G.T @ G).min() > -1e-9
+
+
+def test_freeness_operator_knows_its_symmetry():
+    geo = random_geography(30, seed=6)
+    assert geo.freeness(0.3).symmetric
+    D = geo.distance.copy()
+    D[3, 29] += 0.1
+    with pytest.warns(UserWarning, match="not symmetric"):
+        asymmetric = neg.Geography.from_distances(D)
+    assert not asymmetric.freeness(0.3).symmetric
+    assert neg.Geography.grid(4, 5).freeness(0.3).symmetric
+    assert neg.Geography.grid(4, 5, operator="structured").freeness(0.3).symmetric
+
+
 def test_observed_state_stability_and_counterfactual():
     """The calibrated equilibrium's stability is that of neg.stability; a counterfactual by
     continuation from the data with no change stays at the data, and a small change of the
