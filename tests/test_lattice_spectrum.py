@@ -10,8 +10,17 @@ from test_core_periphery import fkv_break_point
 from test_fine_racetrack import discrete_break_point
 
 import neg
+from neg import operators
 from neg.solvers import long_run as long_run_module
-from neg.solvers.spectrum import FourierModes, circulant_modes, payoff_jacobian, replicator_product
+from neg.solvers import spectrum
+from neg.solvers.spectrum import (
+    FaceCoordinates,
+    FourierModes,
+    circulant_modes,
+    krylov_face_spectrum,
+    payoff_jacobian,
+    replicator_product,
+)
 
 #: the scan grid of both routes (Brent's method refines)
 GRID = np.concatenate([np.geomspace(1e-4, 0.01, 5), np.linspace(0.02, 0.98, 25)])
@@ -111,3 +120,74 @@ def test_racetrack_break_points_unchanged(K, monkeypatch):
     assert neg.break_point(ring, grid=GRID) == fourier
     dense_route(monkeypatch)
     assert neg.break_point(m, grid=GRID) == pytest.approx(fourier, rel=1e-10)
+
+
+# ---------------------------------------------------------------- Krylov: no dense face matrices
+def test_krylov_leading_eigenvalues_equal_the_dense_face_spectrum():
+    """At an equilibrium with 13 occupied cells of a 5 x 5 grid, the six eigenvalues of largest
+    real part from Arnoldi's method on Jacobian-vector products equal the dense face spectrum's
+    (12 directional derivatives) to 1e-9 of the payoff, and the leading move is its eigenvector."""
+    m = neg.CorePeriphery(5.0, 0.4, phi=0.05, geography=neg.Geography.grid(5, 5))
+    eq = neg.long_run(m)
+    occ = eq.lam > 0
+    assert eq.converged and eq.stable and occ.sum() == 13
+    space = long_run_module.StateSpace.of(m)
+    sr = neg.short_run(m, eq.lam, tol=1e-14, max_iter=500)
+    dense, _ = long_run_module._face_spectrum(m, eq.lam, sr, space, occ)
+    assert dense.size == 12
+    krylov, moves = krylov_face_spectrum(m, eq.lam, sr, space, occ)
+    scale = np.abs(sr.payoff).max()
+    np.testing.assert_allclose(np.sort(krylov.real)[::-1], np.sort(dense.real)[::-1][:6], rtol=0,
+                               atol=1e-9 * scale)
+    v = moves[:, 0].real
+    assert abs(v.sum()) < 1e-12 and np.all(v[~occ] == 0)
+    Jv = replicator_product(m, eq.lam, sr, space, occ, v)
+    np.testing.assert_allclose(Jv, krylov[0].real * v, rtol=0, atol=1e-9 * scale * np.abs(v).max())
+
+
+def test_face_coordinates_are_an_orthonormal_basis_of_the_face():
+    space = long_run_module.StateSpace((4, 5))
+    support = np.array([1, 0, 1, 1, 1, 1, 0, 0, 1], dtype=bool)
+    face = FaceCoordinates(space, support)
+    V = np.stack([face.to_state(e) for e in np.eye(face.dim)], axis=1)
+    assert face.dim == 4
+    np.testing.assert_allclose(V.T @ V, np.eye(4), atol=1e-15)
+    np.testing.assert_allclose(space.group_sums(V[:, 0]), 0, atol=1e-15)
+    assert np.all(V[~support] == 0)
+    x = np.arange(9.0)
+    np.testing.assert_allclose(face.from_state(x), V.T @ x, atol=1e-13)
+
+
+def test_long_run_and_stability_on_a_lattice_without_dense_matrices(monkeypatch):
+    """With every dense route made to raise (the distance matrix refused above 64 regions, no
+    dense basis of a face of more than 8 dimensions: Krylov above that), the long run on a
+    12 x 12 torus with the structured operator reaches the equilibrium of the dense run, and
+    stability agrees with the dense spectrum's leading eigenvalue to 1e-9 of the payoff."""
+    phi = 0.1  # 19 cities: a face of 18 dimensions
+    dense_geo = neg.Geography.torus(12, 12, operator="dense")
+    ref = neg.long_run(neg.CorePeriphery(5.0, 0.4, phi=phi, geography=dense_geo))
+    assert ref.converged and ref.stable and np.sum(ref.lam > 0) == 19
+
+    narrow = long_run_module.StateSpace.tangent_basis
+
+    def refuse(space, support):  # a basis of more than 8 columns: a dense face
+        assert support.sum() <= 9, "a dense basis of a large face was built"
+        return narrow(space, support)
+
+    monkeypatch.setattr(operators, "MAX_DENSE_REGIONS", 64)
+    monkeypatch.setattr(spectrum, "DENSE_FACE_MAX", 8)
+    monkeypatch.setattr(long_run_module.StateSpace, "tangent_basis", refuse)
+    calls = []
+    monkeypatch.setattr(long_run_module, "krylov_face_spectrum",
+                        lambda *a, **k: calls.append(1) or krylov_face_spectrum(*a, **k))
+    geo = neg.Geography.torus(12, 12, operator="structured")
+    with pytest.raises(ValueError, match="exceeds the limit of 64"):
+        geo.distance  # noqa: B018
+    m = neg.CorePeriphery(5.0, 0.4, phi=phi, geography=geo)
+    eq = neg.long_run(m)
+    assert eq.converged and eq.stable and calls
+    np.testing.assert_allclose(eq.lam, ref.lam, atol=1e-8)
+    scale = np.abs(eq.payoff).max()
+    assert np.max(eq.eigenvalues.real) == pytest.approx(np.max(ref.eigenvalues.real), abs=1e-9 * scale)
+    stable, eig = neg.stability(m, m.symmetric_state())  # the uniform state: Fourier, exact, all modes
+    assert not stable and eig.size == 143

@@ -12,11 +12,16 @@ fall below ``zero_share`` while their payoff is below average are set to zero; o
 gap is small, Newton's method on the equal-payoff conditions of the occupied regions polishes the
 answer to ``tol``. Stability: eigenvalues of the Jacobian of the replicator restricted to the face
 of the simplex spanned by the occupied regions, plus omega_i - omega_bar for each empty region.
+Nothing here builds a K x K matrix (:mod:`neg.solvers.spectrum`: Fourier modes at a uniform
+state, a Krylov method on large faces; the Newton polish, on at most ``polish_max`` occupied
+regions, uses K x polish_max directions), so on a lattice with the structured operator the long
+run and its stability work at any K.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -433,8 +438,8 @@ def equilibria(model, starts=None, *, options: EquilibriaOptions | SolverOptions
                 add(lam, sr=sr, gap=gap)
     else:
         candidates = [model.symmetric_state()]
-        if model.state_is_regions():
-            candidates += list(np.eye(space.n))
+        if model.state_is_regions():  # each corner, one at a time (no n x n identity)
+            candidates = itertools.chain(candidates, (np.eye(1, space.n, i)[0] for i in range(space.n)))
         for lam in candidates:
             sr, gap = _check_equilibrium(model, lam, tol, opts)
             if gap <= tol:
