@@ -14,6 +14,7 @@ import numpy as np
 
 from neg.geography import read_coordinates, read_distances, read_edges
 from neg.models import REGISTRY
+from neg.operators import METRICS, OPERATOR_CHOICES
 from neg.solvers.fixed_point import SolverOptions
 from neg.study.errors import did_you_mean
 from neg.study.io import FLAT, POINT_VARS
@@ -46,15 +47,18 @@ def _geography(c: _Checker, section):
     ok = True
     types = {"K": "int", "rows": "int", "cols": "int", "names": "names", "unit_km": "pos_number",
              "directed": "bool", "matrix": "any", "lat": "numbers", "lon": "numbers", "edges": "any",
-             "file": "str"}
+             "file": "str", "metric": "choice", "operator": "choice"}
+    choices = {"metric": METRICS, "operator": OPERATOR_CHOICES}
     for k in allowed:
         if k in section:
-            v = c.typed(f"geography.{k}", types[k], section[k], nullable=(k in ("names", "unit_km")))
+            v = c.typed(f"geography.{k}", types[k], section[k], choices=choices.get(k, ()),
+                        nullable=(k in ("names", "unit_km")))
             if v is _BAD:
                 ok = False
             else:
                 args[k] = v
-    for k in {"racetrack": ("K",), "line": ("K",), "grid": ("rows", "cols"), "edges": ("K",)}.get(kind, ()):
+    for k in {"racetrack": ("K",), "line": ("K",), "grid": ("rows", "cols"), "torus": ("rows", "cols"),
+                  "edges": ("K",)}.get(kind, ()):
         if k not in section:
             c.err(f"geography.{k}", f"required for a {kind} geography")
             ok = False
@@ -111,7 +115,9 @@ def _geography(c: _Checker, section):
         c.err(*_map_message(str(e), {
             "distance": "geography.file" if "file" in section else "geography.matrix",
             "names": "geography.names", "K": "geography.K", "rows": "geography.rows",
-            "cols": "geography.cols", "grid": "geography", "lat": "geography.lat", "lon": "geography.lon",
+            "cols": "geography.cols", "grid": "geography", "torus": "geography",
+            "metric": "geography.metric", "operator": "geography.operator",
+            "lat": "geography.lat", "lon": "geography.lon",
             "lat, lon": "geography", "unit_km": "geography.unit_km",
             "edges": "geography.file" if "file" in section else "geography.edges"}, "geography"))
         return None, None

@@ -30,9 +30,10 @@ __all__ = ["Study", "Target", "Axis", "GEOGRAPHY_KINDS", "build_geography", "set
 #: during validation and carry the arrays (``distance``, ``lat``/``lon``, ``edges``) in ``args``.
 GEOGRAPHY_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "two_region": ("two_region", ("names",)),
-    "racetrack": ("racetrack", ("K", "names")),
-    "line": ("line", ("K", "names")),
-    "grid": ("grid", ("rows", "cols", "names")),
+    "racetrack": ("racetrack", ("K", "names", "operator")),
+    "line": ("line", ("K", "names", "operator")),
+    "grid": ("grid", ("rows", "cols", "names", "metric", "operator")),
+    "torus": ("torus", ("rows", "cols", "names", "metric", "operator")),
     "distances": ("from_distances", ("file", "matrix", "names")),
     "coordinates": ("from_coordinates", ("file", "lat", "lon", "names", "unit_km")),
     "edges": ("from_edges", ("file", "edges", "K", "directed", "names")),
@@ -48,10 +49,11 @@ def build_geography(kind: str, args: dict[str, Any]):
     names = a.get("names")
     if kind == "two_region":
         return Geography.two_region(names)
+    lattice = {k: a[k] for k in ("metric", "operator") if a.get(k) is not None}
     if kind in ("racetrack", "line"):
-        return getattr(Geography, kind)(a["K"], names)
-    if kind == "grid":
-        return Geography.grid(a["rows"], a["cols"], names)
+        return getattr(Geography, kind)(a["K"], names, **lattice)
+    if kind in ("grid", "torus"):
+        return getattr(Geography, kind)(a["rows"], a["cols"], names, **lattice)
     if kind == "distances":
         return Geography.from_distances(a["distance"], names)
     if kind == "coordinates":
