@@ -20,9 +20,11 @@ import numpy as np
 from neg.datasets import china_geography
 from neg.geography import Geography
 from neg.models import REGISTRY
+from neg.operators import METRICS, OPERATOR_CHOICES
 from neg.solvers.fixed_point import SolverOptions
 
-__all__ = ["Study", "Target", "Axis", "GEOGRAPHY_KINDS", "build_geography", "set_share"]
+__all__ = ["Study", "Target", "Axis", "GEOGRAPHY_KINDS", "GEOGRAPHY_REQUIRED", "GEOGRAPHY_CHOICES",
+           "build_geography", "set_share"]
 
 
 # --------------------------------------------------------------------------- geography
@@ -39,6 +41,10 @@ GEOGRAPHY_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "edges": ("from_edges", ("file", "edges", "K", "directed", "names")),
     "china": ("china_geography", ("unit_km",)),
 }
+#: the arguments each lattice kind requires, and the choices of the lattices' named arguments
+GEOGRAPHY_REQUIRED = {"racetrack": ("K",), "line": ("K",), "grid": ("rows", "cols"),
+                      "torus": ("rows", "cols"), "edges": ("K",)}
+GEOGRAPHY_CHOICES = {"metric": METRICS, "operator": OPERATOR_CHOICES}
 GEOGRAPHY_ALIASES = {"from_distances": "distances", "from_coordinates": "coordinates",
                      "from_edges": "edges"}
 
