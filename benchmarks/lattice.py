@@ -10,7 +10,11 @@ tolerance 1e-12 (Anderson).
 * K = 10^4, 10^5, 10^6 (structured): time per iteration (median short-run time / iterations)
   and the exponent of its growth with K (least squares on the logs; 1 is linear);
 * peak memory (resident set) of a fresh process that builds the 10^6-cell torus and solves its
-  short run (target <= 2 GB; the interpreter with numpy, numba and xarray loaded is included).
+  short run (target <= 2 GB; the interpreter with numpy, numba and xarray loaded is included);
+* a long run to a stable state on a 256 x 256 torus (K = 65,536; CP with sigma = 5, mu = 0.4,
+  phi = 0.8, from the default perturbed uniform start; one run, its stability included) and the
+  break point there from the Fourier spectrum (no baseline: the dense routes would need a
+  34 GB matrix, or 65,535 directional derivatives per spectrum).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -90,5 +95,27 @@ def _memory(quick: bool) -> list[Row]:
                       "<= 2", unit=" GB", converged=converged == "True", K=n * n)]
 
 
+def _long_run(quick: bool) -> list[Row]:
+    n = 64 if quick else 256
+    model = neg.CorePeriphery(5.0, 0.4, phi=0.8, geography=neg.Geography.torus(n, n))
+    case = f"K={n * n} torus"
+    start = time.perf_counter()
+    phi_b = neg.break_point(model)
+    t_break = time.perf_counter() - start
+    start = time.perf_counter()
+    eq = neg.long_run(model)
+    t_long = time.perf_counter() - start
+    cities = int(np.sum(eq.lam > 0))
+    lead = float(np.max(eq.eigenvalues.real))
+    return [Row(case, "long run to a stable state (phi=0.8), stability included",
+                f"{fmt_time(t_long)}: {eq.iterations} steps, {cities} cities, stable={eq.stable}, "
+                f"converged={eq.converged}, leading eigenvalue {lead:.3g}",
+                data={"seconds": t_long, "steps": eq.iterations, "cities": cities, "stable": eq.stable,
+                      "converged": eq.converged, "leading_eigenvalue": lead, "residual": eq.residual}),
+            Row(case, "break point (Fourier spectrum at each phi)",
+                f"phi_B = {phi_b:.10g} in {fmt_time(t_break)}",
+                data={"seconds": t_break, "break_point": phi_b})]
+
+
 def run(quick: bool = False) -> list[Row]:
-    return _versus_dense(quick) + _scaling(quick) + _memory(quick)
+    return _versus_dense(quick) + _scaling(quick) + _memory(quick) + _long_run(quick)

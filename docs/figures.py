@@ -6,6 +6,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import TwoSlopeNorm
 
 import neg
 import neg.plot
@@ -369,9 +370,66 @@ def synchronisation():
     return out
 
 
+def torus_cities():
+    """Cities on a plain (docs/cities.md): configs/torus_cities.yaml (a 16 x 16 torus, CP with
+    sigma = 5, mu = 0.4; ~1 min). The uniform state's Fourier spectrum just past the break point
+    (the first unstable mode), the long-run patterns at three freeness values, and the number of
+    cities against freeness on the torus and, traced up in phi, on a racetrack of 16 regions
+    (period doubling). Returns the numbers quoted in docs/cities.md."""
+    from neg.solvers.spectrum import circulant_modes
+
+    ds = neg.run(str(Path(__file__).parents[1] / "configs" / "torus_cities.yaml"), quiet=True)
+    n = 16
+    torus = neg.CorePeriphery(5.0, 0.4, phi=0.1, geography=neg.Geography.torus(n, n))
+    phi_b = neg.break_point(torus)
+    above = torus.replace(phi=1.05 * phi_b)
+    lam_u = above.symmetric_state()
+    mu, modes = circulant_modes(above, lam_u, neg.short_run(above, lam_u, tol=1e-14))
+    spectrum = np.concatenate([[np.nan], mu.real]).reshape(n, n) / np.max(np.abs(mu.real))
+    first = modes.wave(int(np.argmax(mu.real)) + 1)
+    ring = neg.CorePeriphery(5.0, 0.4, phi=0.1, geography=neg.Geography.racetrack(16))
+    ring_b = neg.break_point(ring)
+    phis = np.round(np.arange(0.01, 0.9001, 0.01), 10)
+    tr = neg.trace(ring, "phi", phis, direction="up")
+    ring_cities = (tr["lam"].sel(direction="up") > 0).sum("region").values
+    lam = ds["lam"].transpose("phi", "region")
+    torus_cities = (lam > 0).sum("region").values
+
+    fig = plt.figure(figsize=(12, 7.2))
+    grid = fig.add_gridspec(2, 3)
+    ax = fig.add_subplot(grid[0, 0])
+    img = ax.imshow(spectrum, cmap="RdBu_r", origin="lower",
+                    norm=TwoSlopeNorm(0.0, np.nanmin(spectrum), np.nanmax(spectrum)))
+    ax.plot(first[1], first[0], "ko", mfc="none", ms=10)
+    ax.set(title=f"uniform state's spectrum at phi = 1.05 phi_B\n(first unstable mode {first})",
+           xlabel="wave number q (columns)", ylabel="wave number p (rows)")
+    fig.colorbar(img, ax=ax, shrink=0.8, label="eigenvalue / max |eigenvalue|")
+    for j, phi in enumerate((0.04, 0.1, 0.3)):
+        ax = fig.add_subplot(grid[0, 1] if j == 0 else grid[0, 2] if j == 1 else grid[1, 0])
+        pattern = lam.sel(phi=phi).values.reshape(n, n)
+        ax.imshow(pattern, cmap="magma_r", origin="lower", vmin=0)
+        ax.set(title=f"long run, phi = {phi:g}: {int(np.sum(pattern > 0))} cities", xticks=[], yticks=[])
+    ax = fig.add_subplot(grid[1, 1:])
+    ax.step(phis, ring_cities, where="post", label="racetrack, 16 regions (traced up in phi)")
+    ax.plot(ds["phi"].values, torus_cities, "o-", label="torus 16 x 16 (long run from uniform +-5%)")
+    ax.axvline(phi_b, color="C1", ls=":", label=f"torus's break point {phi_b:.4f}")
+    ax.axvline(ring_b, color="C0", ls=":", label=f"racetrack's break point {ring_b:.4f}")
+    ax.set(xscale="log", yscale="log", xlabel="freeness per unit distance phi", ylabel="cities",
+           title="number of cities against freeness")
+    ticks = [2**k for k in range(9)]
+    ax.set_yticks(ticks, labels=[str(t) for t in ticks])
+    ax.legend(fontsize=8)
+    _save(fig, "torus_cities.png")
+    steps = [(float(phis[i]), int(ring_cities[i])) for i in range(len(phis))
+             if i == 0 or ring_cities[i] != ring_cities[i - 1]]
+    counts = dict(zip(ds["phi"].values.tolist(), torus_cities.tolist(), strict=True))
+    return {"phi_B": phi_b, "racetrack_phi_B": ring_b, "first_mode": first, "torus_cities": counts,
+            "racetrack_steps": steps}
+
+
 FIGURES = (tomahawk, racetrack, hysteresis, relocation, footloose_entrepreneur, footloose_capital,
            pflueger, vertical_linkages, puga, puga_migration, helpman, headquarters_plant, linear,
-           fujita_thisse, spread_of_industry, china, synchronisation)
+           fujita_thisse, spread_of_industry, china, synchronisation, torus_cities)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ SMALL = {
     "china_policy": ["sweep.axes.subsidy.num=2", "sweep.axes.env_cost.values=[0.0, 0.1]"],
     "china_two_industries": ["study.values={start: 0.45, stop: 0.95, num: 2}"],
     "synchronisation": ["study.periods=20", "study.burn_in=0", "study.samples=2"],
+    # cities on a plain (tests/test_torus_cities.py): an 8 x 8 torus, three freeness values
+    "torus_cities": ["geography.rows=8", "geography.cols=8", "sweep.axes.phi=[0.03, 0.04, 0.5]"],
 }
 
 

@@ -12,11 +12,16 @@ fall below ``zero_share`` while their payoff is below average are set to zero; o
 gap is small, Newton's method on the equal-payoff conditions of the occupied regions polishes the
 answer to ``tol``. Stability: eigenvalues of the Jacobian of the replicator restricted to the face
 of the simplex spanned by the occupied regions, plus omega_i - omega_bar for each empty region.
+Nothing here builds a K x K matrix (:mod:`neg.solvers.spectrum`: Fourier modes at a uniform
+state, a Krylov method on large faces; the Newton polish, on at most ``polish_max`` occupied
+regions, uses K x polish_max directions), so on a lattice with the structured operator the long
+run and its stability work at any K.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -26,7 +31,15 @@ from scipy.optimize import brentq
 from neg.options import Options, nested, option
 from neg.progress import Ticker
 from neg.results import Equilibrium, ShortRun
-from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run, solve_short_run
+from neg.solvers import spectrum
+from neg.solvers.fixed_point import SolverOptions, _check_lam, short_run
+from neg.solvers.spectrum import (
+    FaceCoordinates,
+    alike_regions,
+    circulant_modes,
+    krylov_face_spectrum,
+    payoff_jacobian,
+)
 from neg.state import StateSpace, payoff_scale
 
 __all__ = ["long_run", "equilibria", "stability", "payoff_jacobian", "DYNAMICS", "LongRunOptions",
@@ -55,73 +68,9 @@ def tangent_basis(n: int) -> np.ndarray:
     return StateSpace((n,)).tangent_basis(np.ones(n, dtype=bool))
 
 
-def _derivative_options(model) -> SolverOptions:
-    """Short runs for difference quotients, solved to 1e-15: the quotient divides their error by
-    the step, so the short run's tolerance is the floor of the derivative's accuracy. Newton's
-    method (warm-started, one or two steps) where the model has a Jacobian and K is small
-    enough for dense linear algebra; Anderson otherwise."""
-    newton = model.jacobian_kernel is not None and model.K <= 32
-    return SolverOptions(tol=1e-15, max_iter=6 if newton else 300,  # stalls at round-off: stop
-                         method="newton" if newton else "anderson")
-
-
-def payoff_jacobian(model, lam, directions, sr: ShortRun | None = None, *, step=3e-3,
-                    options: SolverOptions | None = None) -> np.ndarray:
-    """Directional derivatives of the payoff, d omega / d lam . v, for each column v.
-
-    Central differences of warm-started short runs with one Richardson extrapolation
-    (error O(h^4)). The step is relative to the shares it moves: h = step * min over the moving
-    components of lam_i / |v_i|, so every perturbed share changes by at most the fraction
-    ``step`` of itself (on 256 regions a fixed step of 1e-3 would move shares of 1/256 by a
-    quarter); directions that move no occupied share take h = step.
-    """
-    lam = np.asarray(lam, dtype=float)
-    opts = options or _derivative_options(model)
-    if sr is None:
-        sr = short_run(model, lam, options=opts)
-    V = np.atleast_2d(np.asarray(directions, dtype=float).T).T
-    out = np.empty((lam.size, V.shape[1]))
-    for k in range(V.shape[1]):
-        v = V[:, k]
-        moves = (v != 0) & (lam > 0)  # central differences step both ways: lam +- h v
-        h = step * float(np.min(lam[moves] / np.abs(v[moves]))) if np.any(moves) else step
-
-        def payoff_at(t, v=v):
-            return solve_short_run(model, lam + t * v, sr.state, opts).payoff
-
-        d1 = (payoff_at(h) - payoff_at(-h)) / (2 * h)
-        d2 = (payoff_at(h / 2) - payoff_at(-h / 2)) / h
-        out[:, k] = (4 * d2 - d1) / 3
-    return out
-
-
-def _alike_regions(model, lam) -> bool:
-    """True at the uniform distribution of a one-group model with uniform fundamentals on a
-    circulant geography (every region alike: the rotation maps the economy onto itself)."""
-    return (model.state_is_regions() and lam.size > 2 and bool(np.all(lam == lam[0]))
-            and model.share_caps() is None and model.uniform_fundamentals
-            and model.geography.vertex_transitive)
-
-
-def _circulant_modes(model, lam, sr):
-    """Eigenvalues and modes of the replicator at the uniform state of a circulant economy.
-
-    The payoff Jacobian W_ij = d omega_i / d lam_j is then circulant, W_ij = c_((i - j) mod K),
-    so its eigenvectors are the Fourier modes f_k (k = 1..K-1 span the simplex's tangent space,
-    1^T f_k = 0) with eigenvalues fft(c)_k, and the replicator's Jacobian
-    (1/K)(W - (1/K) 1 1^T W) has eigenvalues fft(c)_k / K (Akamatsu, Takayama & Ikeda 2012,
-    sec. 3). One directional derivative, along e_0 - 1/K (the constant part only moves k = 0),
-    gives c: the spectrum costs four short runs instead of 4(K - 1).
-    """
-    K = lam.size
-    v = np.full(K, -1.0 / K)
-    v[0] += 1.0
-    c = payoff_jacobian(model, lam, v[:, None], sr)[:, 0]
-    mu = np.fft.fft(c)[1:] / K
-    if model.geography.symmetric:  # W is then symmetric too: a real spectrum (c_j = c_(K-j))
-        mu = mu.real.astype(complex)
-    modes = np.cos(2.0 * np.pi * np.outer(np.arange(K), np.arange(1, K)) / K)
-    return mu, modes
+#: the spectrum's helpers under their old names here (tests and benchmarks patch them)
+_alike_regions = alike_regions
+_circulant_modes = circulant_modes
 
 
 def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]:
@@ -131,12 +80,39 @@ def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]
     d omega_k/d lam_j) the replicator's Jacobian and V an orthonormal basis of the tangent space
     of the occupied face (within each group of the state: sums fixed, empty components kept
     empty); then omega_i - omega_bar_g(i) for each empty component (the corner conditions).
-    Stable iff all real parts are negative. At the uniform distribution of a circulant economy
-    (racetrack, uniform fundamentals) the face eigenvalues come from the Fourier modes, one per
-    wave number k = 1..K-1 (see :func:`_circulant_modes`).
+    Stable iff all real parts are negative.
+
+    No K x K matrix is built (:mod:`neg.solvers.spectrum`): at the uniform distribution of an
+    economy whose regions are all alike (racetrack, torus; uniform fundamentals) the face
+    eigenvalues come from the Fourier modes, one per wave vector k = 1..K-1 (all of them, exact;
+    see :func:`~neg.solvers.spectrum.circulant_modes`); elsewhere a face of at most
+    :data:`~neg.solvers.spectrum.DENSE_FACE_MAX` dimensions gets all its eigenvalues from one
+    directional derivative per dimension, and a larger one its leading six (largest real part)
+    by a Krylov method on Jacobian-vector products
+    (:func:`~neg.solvers.spectrum.krylov_face_spectrum`), which decide stability as well.
     """
     stable, eig, _ = _modes(model, lam, sr)
     return stable, eig
+
+
+def _face_spectrum(model, lam, sr, space, occ):
+    """(eigenvalues of the face, mode k -> its move of the state) by the cheapest exact route."""
+    if _alike_regions(model, lam):
+        eig, fourier = _circulant_modes(model, lam, sr)
+        return eig, lambda k: fourier.vector(k + 1)
+    d = FaceCoordinates(space, occ).dim
+    if d == 0:
+        return np.zeros(0, dtype=complex), None
+    if d > spectrum.DENSE_FACE_MAX:
+        eig, vecs = krylov_face_spectrum(model, lam, sr, space, occ)
+        return eig, lambda k: np.real(vecs[:, k])
+    V = space.tangent_basis(occ)
+    dW = payoff_jacobian(model, lam, V, sr)  # (n, d)
+    dW[~occ] = 0.0  # empty components do not enter the face dynamics (may be infinite)
+    group_mean = np.stack([space.group_sums(lam * dW[:, k]) for k in range(V.shape[1])], 1)
+    Jv = lam[:, None] * (dW - group_mean[space.gid])
+    eig, vec = np.linalg.eig(V.T @ Jv)
+    return eig, lambda k: V @ np.real(vec[:, k])
 
 
 def _modes(model, lam, sr=None):
@@ -148,18 +124,7 @@ def _modes(model, lam, sr=None):
     capped = space.at_cap(lam)
     occ = (lam > 0) & ~capped  # components that move freely on the face
     dev = space.deviation(lam, sr.payoff)
-    eig_face = np.zeros(0, dtype=complex)
-    if _alike_regions(model, lam):
-        V = np.zeros((lam.size, 0))
-        eig_face, vec_face = _circulant_modes(model, lam, sr)
-    else:
-        V = space.tangent_basis(occ)
-    if V.shape[1]:
-        dW = payoff_jacobian(model, lam, V, sr)  # (n, d)
-        dW[~occ] = 0.0  # empty components do not enter the face dynamics (may be infinite)
-        group_mean = np.stack([space.group_sums(lam * dW[:, k]) for k in range(V.shape[1])], 1)
-        Jv = lam[:, None] * (dW - group_mean[space.gid])
-        eig_face, vec_face = np.linalg.eig(V.T @ Jv)
+    eig_face, face_vector = _face_spectrum(model, lam, sr, space, occ)
     empty = np.flatnonzero((lam <= 0) & ~capped)
     capped_idx = np.flatnonzero(capped & (lam > 0))  # a prohibited zone (cap 0) has no mode
     capped = capped & (lam > 0)
@@ -170,7 +135,7 @@ def _modes(model, lam, sr=None):
     if eig.size:
         k = int(np.argmax(eig.real))
         if k < eig_face.size:
-            direction = (V @ np.real(vec_face[:, k])) if V.shape[1] else vec_face[:, k]
+            direction = face_vector(k)
         else:  # a corner mode: mass enters the empty component (or leaves the capped one)
             direction = np.zeros(lam.size)
             j = k - eig_face.size
@@ -473,8 +438,8 @@ def equilibria(model, starts=None, *, options: EquilibriaOptions | SolverOptions
                 add(lam, sr=sr, gap=gap)
     else:
         candidates = [model.symmetric_state()]
-        if model.state_is_regions():
-            candidates += list(np.eye(space.n))
+        if model.state_is_regions():  # each corner, one at a time (no n x n identity)
+            candidates = itertools.chain(candidates, (np.eye(1, space.n, i)[0] for i in range(space.n)))
         for lam in candidates:
             sr, gap = _check_equilibrium(model, lam, tol, opts)
             if gap <= tol:

@@ -15,6 +15,7 @@ import numpy as np
 from neg.geography import read_coordinates, read_distances, read_edges
 from neg.models import REGISTRY
 from neg.solvers.fixed_point import SolverOptions
+from neg.study import spec as study_spec
 from neg.study.errors import did_you_mean
 from neg.study.io import FLAT, POINT_VARS
 from neg.study.schema import _BAD, OUTPUT_KEYS, SOLVER_KEYS, SWEEP_KEYS, _Checker, _map_message, _model_fields
@@ -46,15 +47,15 @@ def _geography(c: _Checker, section):
     ok = True
     types = {"K": "int", "rows": "int", "cols": "int", "names": "names", "unit_km": "pos_number",
              "directed": "bool", "matrix": "any", "lat": "numbers", "lon": "numbers", "edges": "any",
-             "file": "str"}
+             "file": "str", **dict.fromkeys(study_spec.GEOGRAPHY_CHOICES, "choice")}
     for k in allowed:
         if k in section:
-            v = c.typed(f"geography.{k}", types[k], section[k], nullable=(k in ("names", "unit_km")))
-            if v is _BAD:
-                ok = False
-            else:
+            v = c.typed(f"geography.{k}", types[k], section[k], nullable=(k in ("names", "unit_km")),
+                        choices=study_spec.GEOGRAPHY_CHOICES.get(k, ()))
+            ok = ok and v is not _BAD
+            if v is not _BAD:
                 args[k] = v
-    for k in {"racetrack": ("K",), "line": ("K",), "grid": ("rows", "cols"), "edges": ("K",)}.get(kind, ()):
+    for k in study_spec.GEOGRAPHY_REQUIRED.get(kind, ()):
         if k not in section:
             c.err(f"geography.{k}", f"required for a {kind} geography")
             ok = False
@@ -111,8 +112,8 @@ def _geography(c: _Checker, section):
         c.err(*_map_message(str(e), {
             "distance": "geography.file" if "file" in section else "geography.matrix",
             "names": "geography.names", "K": "geography.K", "rows": "geography.rows",
-            "cols": "geography.cols", "grid": "geography", "lat": "geography.lat", "lon": "geography.lon",
-            "lat, lon": "geography", "unit_km": "geography.unit_km",
+            "cols": "geography.cols", "lat": "geography.lat", "lon": "geography.lon",
+            "unit_km": "geography.unit_km",  # (grid:, torus: the default)
             "edges": "geography.file" if "file" in section else "geography.edges"}, "geography"))
         return None, None
     return kind, args

@@ -20,9 +20,11 @@ import numpy as np
 from neg.datasets import china_geography
 from neg.geography import Geography
 from neg.models import REGISTRY
+from neg.operators import METRICS, OPERATOR_CHOICES
 from neg.solvers.fixed_point import SolverOptions
 
-__all__ = ["Study", "Target", "Axis", "Split", "GEOGRAPHY_KINDS", "build_geography", "set_share"]
+__all__ = ["Study", "Target", "Axis", "Split", "GEOGRAPHY_KINDS", "GEOGRAPHY_REQUIRED",
+           "GEOGRAPHY_CHOICES", "build_geography", "set_share"]
 
 
 # --------------------------------------------------------------------------- geography
@@ -30,14 +32,19 @@ __all__ = ["Study", "Target", "Axis", "Split", "GEOGRAPHY_KINDS", "build_geograp
 #: during validation and carry the arrays (``distance``, ``lat``/``lon``, ``edges``) in ``args``.
 GEOGRAPHY_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "two_region": ("two_region", ("names",)),
-    "racetrack": ("racetrack", ("K", "names")),
-    "line": ("line", ("K", "names")),
-    "grid": ("grid", ("rows", "cols", "names")),
+    "racetrack": ("racetrack", ("K", "names", "operator")),
+    "line": ("line", ("K", "names", "operator")),
+    "grid": ("grid", ("rows", "cols", "names", "metric", "operator")),
+    "torus": ("torus", ("rows", "cols", "names", "metric", "operator")),
     "distances": ("from_distances", ("file", "matrix", "names")),
     "coordinates": ("from_coordinates", ("file", "lat", "lon", "names", "unit_km")),
     "edges": ("from_edges", ("file", "edges", "K", "directed", "names")),
     "china": ("china_geography", ("unit_km",)),
 }
+#: the arguments each lattice kind requires, and the choices of the lattices' named arguments
+GEOGRAPHY_REQUIRED = {"racetrack": ("K",), "line": ("K",), "grid": ("rows", "cols"),
+                      "torus": ("rows", "cols"), "edges": ("K",)}
+GEOGRAPHY_CHOICES = {"metric": METRICS, "operator": OPERATOR_CHOICES}
 GEOGRAPHY_ALIASES = {"from_distances": "distances", "from_coordinates": "coordinates",
                      "from_edges": "edges"}
 
@@ -48,10 +55,11 @@ def build_geography(kind: str, args: dict[str, Any]):
     names = a.get("names")
     if kind == "two_region":
         return Geography.two_region(names)
+    lattice = {k: a[k] for k in ("metric", "operator") if a.get(k) is not None}
     if kind in ("racetrack", "line"):
-        return getattr(Geography, kind)(a["K"], names)
-    if kind == "grid":
-        return Geography.grid(a["rows"], a["cols"], names)
+        return getattr(Geography, kind)(a["K"], names, **lattice)
+    if kind in ("grid", "torus"):
+        return getattr(Geography, kind)(a["rows"], a["cols"], names, **lattice)
     if kind == "distances":
         return Geography.from_distances(a["distance"], names)
     if kind == "coordinates":
