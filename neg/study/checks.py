@@ -22,7 +22,7 @@ from neg.study.source import Source
 from neg.study.spec import GEOGRAPHY_ALIASES, GEOGRAPHY_KINDS, Axis, Target, build_geography
 from neg.study.studies import KINDS, Arg, param_dim
 from neg.study.sweep import MAX_POINTS, MODES, _num, describe, latin_hypercube, parse_axis
-from neg.variables import parameter_attrs
+from neg.variables import VARIABLES, parameter_attrs
 
 
 def _geography(c: _Checker, section):
@@ -535,12 +535,19 @@ def _check_values(c: _Checker, key: str, t: Target, vals: np.ndarray) -> bool:
 
 def _axis_meta(t: Target, cls) -> dict:
     """Default long_name and units of a sweep axis: the model parameter's (from its declaration
-    by the model class ``cls``), else the axis's key, in km for ``geography.unit_km`` and
-    dimensionless ("1") otherwise (solver settings, the study's rates, times and shares)."""
+    by the model class ``cls``; a factor on it for a scaled axis), a study setting's from the
+    table of variables (``migration_speed``), else the axis's key, in km for
+    ``geography.unit_km`` and dimensionless ("1") otherwise (solver settings, times, shares)."""
     if t.section != "model":
+        known = VARIABLES.get(t.name) if t.section == "study" and t.index is None else None
+        if known is not None and known.units is not None:
+            return {"long_name": known.long_name, "units": known.units}
         return {"long_name": t.key, "units": "km" if t.key == "geography.unit_km" else "1"}
     if t.scale:
-        return {"long_name": f"factor on {t.key}", "units": "1"}
+        meta = parameter_attrs(t.name, cls.param_variable(t.name))
+        where = f" in {t.label.replace(',', ', ')}" if t.regions is not None else (
+            "" if t.index is None else f" ({t.name}[{t.index}])")
+        return {"long_name": f"factor on the {meta.get('long_name', t.name)}{where}", "units": "1"}
     if t.regions is not None:
         meta = parameter_attrs(t.name, cls.param_variable(t.name))
         return {**meta, "long_name": f"{meta.get('long_name', t.name)} in {t.label.replace(',', ', ')}"}
