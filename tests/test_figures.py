@@ -283,6 +283,7 @@ def test_map_change_scale_is_centred_and_arrows_only_where_values_go_beyond():
 def test_equilibria_on_25_regions_are_readable(studies, tmp_path, monkeypatch):
     fig = _study_fig(studies["equilibria"], tmp_path, monkeypatch)
     ax = fig.axes[0]
+    assert overlapping_tick_labels(fig) == []
     drawn = [t.get_text() for t in _drawn_tick_labels(ax.xaxis)]
     assert "r0" in drawn and len(drawn) >= 5  # thinned, not dropped
     assert ax.get_xlabel() == "region"
@@ -309,8 +310,9 @@ def test_map_example_labels_stay_inside():
                            "model_params": CP_ATTRS["model_params"].replace("0.5, 0.5", "0.25")})
     fig = nplot.map(ds, geography=geo, labels=True).figure
     assert {t.get_text() for t in fig.axes[0].texts} == {"Madrid", "Paris", "Berlin", "Rome"}
-    assert "CorePeriphery" in title_of(fig) and "$t$ = 30" in title_of(fig)
+    assert texts_outside(fig) == []
     assert_readable(fig)
+    assert "CorePeriphery" in title_of(fig) and "$t$ = 30" in title_of(fig)
 
 
 def test_tomahawk_title_and_legend_do_not_collide():
