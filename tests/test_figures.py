@@ -340,3 +340,26 @@ def test_neg_plot_figures_are_readable(studies, name, tmp_path, monkeypatch):
 def test_study_figure_still_saves(studies, tmp_path):
     out, notes = study_figure(studies["racetrack"], tmp_path / "r.png")
     assert out.stat().st_size > 1000 and notes == []
+
+
+def test_neg_plot_of_a_grouped_state_draws_its_components(tmp_path, monkeypatch):
+    """configs/spread_of_industry.yaml: lam over (time, state), no region dim on it (neg plot
+    failed with "Dimensions {'region'} do not exist")."""
+    states = [f"r{r}/{k}" for r in range(4) for k in ("agriculture", "ind1", "ind2")]
+    t = np.linspace(0, 30, 7)
+    lam = np.tile(np.r_[[0.8, 0.1, 0.1], [1.0, 0.0, 0.0] * 3], (t.size, 1))
+    ds = xr.Dataset({"lam": (("time", "state"), lam),
+                     "wage": (("time", "region"), np.ones((t.size, 4)))},
+                    coords={"time": t, "state": states, "group": ("state", np.repeat(np.arange(4), 3)),
+                            "region": [f"r{r}" for r in range(4)]},
+                    attrs={"study_kind": "simulate", "model": "multi_industry", "geography": "line",
+                           "config": "model: {name: multi_industry, sigma: 5.0, phi: 0.5, demand: 0.0}\n",
+                           "scheduled": '["demand"]', "title": "neg simulate study (soi.yaml)"})
+    fig = _study_fig(ds, tmp_path, monkeypatch)
+    assert r"MultiIndustry, 4 regions (line): $\sigma$ = 5, $\phi$ = 0.5" in fig._suptitle.get_text()
+    ax = fig.axes[0]
+    assert ax.get_ylabel() == VARIABLES["state"].long_name
+    assert "r0/agriculture" in [t.get_text() for t in _drawn_tick_labels(ax.yaxis)]
+    ((vmin, vmax, _),) = colour_limits(fig)
+    assert (vmin, vmax) == (0.0, 1.0)
+    assert_readable(fig)

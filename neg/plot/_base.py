@@ -256,11 +256,22 @@ def _model_title(ds, width: int = 64) -> str:
     if K:
         name += f", {K} regions" + (f" ({geo})" if geo and geo != "two region" else "")
     varied = _varied(ds)
-    values = [f"{_symbol(k) if k in _SYMBOL else k} = {_fmt(v)}"
+    values = [f"{_symbol(k) if k in _SYMBOL else k}\u00a0=\u00a0{_fmt(v)}"  # kept on one line
               for k, v in _model_params(ds).items()
               if k not in varied and isinstance(v, int | float | str) and not isinstance(v, bool)]
-    text = name + (": " + ", ".join(values) if values else "")
-    return "\n".join(textwrap.wrap(text, width, break_long_words=False))
+    return _wrap(name + (": " + ", ".join(values) if values else ""), width)
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` wrapped at ``width`` characters as drawn: a mathtext symbol ($\\sigma$) counts
+    as one character."""
+    maths = re.findall(r"\$[^$]*\$", text)
+    for n, m in enumerate(maths):
+        text = text.replace(m, chr(0xE000 + n), 1)  # private-use characters: one per symbol
+    text = "\n".join(textwrap.wrap(text, width, break_long_words=False))
+    for n, m in enumerate(maths):
+        text = text.replace(chr(0xE000 + n), m, 1)
+    return text.replace("\u00a0", " ")  # no-break spaces (kept "phi = 0.5" together) drawn as spaces
 
 
 def _title(ax, ds, title, extra: str = "") -> None:

@@ -13,6 +13,7 @@ from matplotlib.lines import Line2D
 
 from neg.plot._base import (
     _SPECIAL,
+    _attrs,
     _axes,
     _colour_limits,
     _finish,
@@ -272,8 +273,11 @@ def study_figure(ds, out, sel: dict | None = None) -> tuple[Path, list[str]]:
         ax = heatmap(d, direction="up", title=False)
     elif kind == "simulate":
         d, notes = _select(ds, sel, ())
-        twin = bool(json.loads(d.attrs.get("scheduled", "[]")))
-        ax = paths(d, twin=twin or None, title=False)
+        if "state" in d["lam"].dims:  # a grouped state (industries x regions): its components
+            ax = heatmap(_components(d), title=False)
+        else:
+            twin = bool(json.loads(d.attrs.get("scheduled", "[]")))
+            ax = paths(d, twin=twin or None, title=False)
     elif kind == "equilibrium":
         if "lat" in ds.coords and "lon" in ds.coords:
             d, notes = _select(ds, sel, ())
@@ -305,6 +309,16 @@ def study_figure(ds, out, sel: dict | None = None) -> tuple[Path, list[str]]:
     ax.figure.savefig(out, dpi=150, bbox_inches="tight")
     plt.close(ax.figure)
     return out, notes
+
+
+def _components(d):
+    """The shares of a grouped state over (time, state) as a dataset over (time, region) whose
+    rows are the state's components (``r0/agriculture``, ...), for :func:`heatmap`."""
+    lam = d["lam"].rename(state="region").drop_vars([c for c in d["lam"].coords if c not in d["lam"].dims])
+    out = lam.to_dataset(name="lam").assign_coords(region=[str(s) for s in d["state"].values])
+    out["region"].attrs = _attrs(d, "state")
+    out.attrs = dict(d.attrs)
+    return out
 
 
 def _bars(d):
