@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 try:
     import matplotlib
@@ -207,8 +208,6 @@ def _model_params(ds) -> dict:
         except (TypeError, ValueError):
             return {}
     if "config" in ds.attrs:
-        import yaml  # a dependency of neg's studies, which write this attribute
-
         try:
             section = (yaml.safe_load(ds.attrs["config"]) or {}).get("model", {})
         except (yaml.YAMLError, AttributeError):

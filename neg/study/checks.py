@@ -534,23 +534,17 @@ def _check_values(c: _Checker, key: str, t: Target, vals: np.ndarray) -> bool:
 
 
 def _axis_meta(t: Target, cls) -> dict:
-    """Default long_name and units of a sweep axis: the model parameter's (from its declaration
-    by the model class ``cls``; a factor on it for a scaled axis), a study setting's from the
-    table of variables (``migration_speed``), else the axis's key, in km for
-    ``geography.unit_km`` and dimensionless ("1") otherwise (solver settings, times, shares)."""
+    """Default long_name, units of a sweep axis: the parameter's, the table's, else its key."""
+    if t.section == "study" and (known := VARIABLES.get(t.name)) and known.units:  # migration_speed
+        return {"long_name": known.long_name, "units": known.units}
     if t.section != "model":
-        known = VARIABLES.get(t.name) if t.section == "study" and t.index is None else None
-        if known is not None and known.units is not None:
-            return {"long_name": known.long_name, "units": known.units}
         return {"long_name": t.key, "units": "km" if t.key == "geography.unit_km" else "1"}
+    meta = parameter_attrs(t.name, cls.param_variable(t.name))
+    where = f" in {t.label.replace(',', ', ')}" if t.regions is not None else ""
     if t.scale:
-        meta = parameter_attrs(t.name, cls.param_variable(t.name))
-        where = f" in {t.label.replace(',', ', ')}" if t.regions is not None else (
-            "" if t.index is None else f" ({t.name}[{t.index}])")
         return {"long_name": f"factor on the {meta.get('long_name', t.name)}{where}", "units": "1"}
     if t.regions is not None:
-        meta = parameter_attrs(t.name, cls.param_variable(t.name))
-        return {**meta, "long_name": f"{meta.get('long_name', t.name)} in {t.label.replace(',', ', ')}"}
+        return {**meta, "long_name": f"{meta.get('long_name', t.name)}{where}"}
     name = t.name if t.index is None else f"{t.name}[{t.index}]"
     return parameter_attrs(name, cls.param_variable(name))
 
