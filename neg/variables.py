@@ -329,6 +329,17 @@ VARIABLES: dict[str, Variable] = _table(
       "Index of a computed point along a branch of the diagram."),
     V("special", "number of the special point", "1",
       "Index of a special point (bifurcation, fold, corner) of the diagram."),
+    # ------------------------------------------------------------ settings a study can sweep
+    V("speed", "migration speed", "1",
+      "Speed of the migration dynamics of neg.simulate: per unit of payoff difference and model "
+      "time (replicator), per unit of model time (logit)."),
+    V("migration_speed", "migration speed per period", "1",
+      "Speed of the migration dynamics between the periods of neg.simulate_shocks (0: nobody "
+      "moves)."),
+    V("dispersion", "dispersion of the logit choice", "1",
+      "eta of the logit choice probabilities of the migration dynamics, in payoff units."),
+    V("migration_cost", "migration cost", "1",
+      "Payoff gain a move must exceed, in payoff units."),
 )
 del V
 

@@ -76,10 +76,12 @@ def test_parameter_attrs():
 def _expected(name: str, var, params: set[str], model=None) -> dict | None:
     """The table's attributes for ``name`` (None: a label coordinate without an entry); those of
     a parameter from ``model``'s declaration where the output had the model at hand."""
-    if "sweep_target" in var.attrs:  # a sweep axis: the model parameter's, else its config key
-        key = var.attrs["sweep_target"]
+    if "sweep_target" in var.attrs:  # a sweep axis: the model parameter's, a study setting's in
+        key = var.attrs["sweep_target"]  # the table (migration_speed), else its config key
         if key.startswith("model."):
             return parameter_attrs(key[len("model."):])
+        if key.startswith("study.") and key[len("study."):] in VARIABLES:
+            return attrs(key[len("study."):])
         return {"long_name": key, "units": "km" if key == "geography.unit_km" else "1"}
     if name in params:
         return parameter_attrs(name, None if model is None else model.param_variable(name))

@@ -3,11 +3,16 @@ without a display), labels from the table of variables, slicing a result, saving
 
 from __future__ import annotations
 
+import json
+import math
 import os
+import re
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 try:
     import matplotlib
@@ -37,6 +42,11 @@ _SPECIAL = {"branch": ("break", "B", "o", "C3"), "corner": ("sustain", "S", "D",
             "fold": ("fold", "F", "s", "C2")}
 _SUFFIXES = (".png", ".pdf", ".svg")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")  # one per group of regions (map)
+# variables that are values of a parameter (the break point is a freeness of trade): a title
+# gives no single value of that parameter
+_VALUES_OF = {"break_point": "phi", "sustain_point": "phi", "break_T": "T", "sustain_T": "T"}
+# a config key ("model.sigma", "study.speed"): never shown as the name of a quantity
+_CONFIG_KEY = re.compile(r"\b(model|study|geography|solver|sweep|output)\.\w")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -67,8 +77,11 @@ def _symbol(name: str, sub: str | None = None) -> str:
 
 def _attrs(ds, name: str) -> dict:
     """``long_name`` and ``units`` of a coordinate or variable: its attributes in ``ds``, else its
-    entry in the table of variables (:mod:`neg.variables`; a dataset built by hand)."""
+    entry in the table of variables (:mod:`neg.variables`; a dataset built by hand). A long name
+    that is a config key (``study.speed``, written by an older neg) counts as missing."""
     attrs = dict(ds[name].attrs) if name in ds.variables else {}
+    if _CONFIG_KEY.search(str(attrs.get("long_name", ""))):
+        del attrs["long_name"]
     if "long_name" not in attrs:
         v = VARIABLES.get(name) or PARAMETERS.get(name)
         if v is not None:
@@ -175,3 +188,145 @@ def _fmt(value) -> str:
         return f"{float(value):.4g}"
     except (TypeError, ValueError):
         return str(value)
+
+
+# ----------------------------------------------------------------------------- titles
+def _model_name(ds) -> str:
+    """The model's name: its class name (``attrs["model"]`` of neg.trace & co.), or that of a
+    study's config name (``core_periphery`` -> ``CorePeriphery``)."""
+    name = str(ds.attrs.get("model", "")).strip()
+    return "".join(w[:1].upper() + w[1:] for w in name.split("_")) if "_" in name or name.islower() \
+        else name
+
+
+def _model_params(ds) -> dict:
+    """The model's parameters: ``attrs["model_params"]`` (JSON, neg.trace & co.) or the ``model``
+    section of a study's ``attrs["config"]`` (YAML)."""
+    if "model_params" in ds.attrs:
+        try:
+            return dict(json.loads(ds.attrs["model_params"]))
+        except (TypeError, ValueError):
+            return {}
+    if "config" in ds.attrs:
+        try:
+            section = (yaml.safe_load(ds.attrs["config"]) or {}).get("model", {})
+        except (yaml.YAMLError, AttributeError):
+            return {}
+        return {k: v for k, v in dict(section).items() if k != "name"} if isinstance(section, dict) else {}
+    return {}
+
+
+def _varied(ds) -> set[str]:
+    """Parameters that vary in the result (so a title gives no single value): the traced or
+    continued ``param``, the scheduled parameters, the sweep's model axes and the dims."""
+    names = {str(ds.attrs.get("param", "")).split("[")[0]} | {str(d) for d in ds.dims}
+    names |= {p for v, p in _VALUES_OF.items() if v in ds.variables}
+    for key in ("scheduled", "schedule_params"):
+        raw = ds.attrs.get(key)
+        try:
+            listed = json.loads(raw) if isinstance(raw, str) and raw.startswith("[") else raw
+        except ValueError:
+            listed = None
+        if isinstance(listed, str):
+            listed = listed.split(",")
+        names |= {str(x).split("[")[0].strip() for x in (listed or [])}
+    try:
+        axes = json.loads(ds.attrs.get("sweep", "{}")).get("axes", [])
+    except (TypeError, ValueError, AttributeError):
+        axes = []
+    for a in axes:
+        key = str(a.get("key", ""))
+        if key.startswith("model."):
+            names.add(key[len("model."):].split("[")[0])
+        names.add(str(a.get("name", "")))
+    return names
+
+
+def _model_title(ds, width: int = 64) -> str:
+    """What the figure shows, from the dataset's attributes: the model, its regions and its key
+    parameters (the scalar ones that do not vary in the result), e.g.
+    ``CorePeriphery, 16 regions (racetrack): σ = 5, μ = 0.4``; wrapped at ``width`` characters.
+    Empty when the dataset names no model."""
+    name = _model_name(ds)
+    if not name:
+        return ""
+    K = ds.sizes.get("region")
+    geo = str(ds.attrs.get("geography", "")).replace("_", " ")
+    if K:
+        name += f", {K} regions" + (f" ({geo})" if geo and geo != "two region" else "")
+    varied = _varied(ds)
+    values = [f"{_symbol(k) if k in _SYMBOL else k}\u00a0=\u00a0{_fmt(v)}"  # kept on one line
+              for k, v in _model_params(ds).items()
+              if k not in varied and isinstance(v, int | float | str) and not isinstance(v, bool)]
+    return _wrap(name + (": " + ", ".join(values) if values else ""), width)
+
+
+def _wrap(text: str, width: int) -> str:
+    """``text`` wrapped at ``width`` characters as drawn: a mathtext symbol ($\\sigma$) counts
+    as one character."""
+    maths = re.findall(r"\$[^$]*\$", text)
+    for n, m in enumerate(maths):
+        text = text.replace(m, chr(0xE000 + n), 1)  # private-use characters: one per symbol
+    text = "\n".join(textwrap.wrap(text, width, break_long_words=False))
+    for n, m in enumerate(maths):
+        text = text.replace(chr(0xE000 + n), m, 1)
+    return text.replace("\u00a0", " ")  # no-break spaces (kept "phi = 0.5" together) drawn as spaces
+
+
+def _title(ax, ds, title, extra: str = "") -> None:
+    """Title of a figure function: ``title`` (a string), none (False or ""), or (None) the
+    model and its key parameters (:func:`_model_title`); ``extra`` (the slice drawn) below."""
+    text = _model_title(ds) if title is None else (title or "")
+    lines = [t for t in (text, extra) if t]
+    if lines:
+        ax.set_title("\n".join(lines), fontsize="small")
+
+
+def figure_title(ds, notes=()) -> str:
+    """``neg plot``'s figure title: the study's title, the model and its key parameters, and the
+    slice drawn (``notes``: "dim = value")."""
+    lines = [str(ds.attrs.get("title", "")), _model_title(ds, width=96),
+             ", ".join(n.split(" (")[0] for n in notes)]
+    return "\n".join(t for t in lines if t)
+
+
+# ----------------------------------------------------------------------------- colour and ticks
+def _colour_limits(values, share: bool = False, centre: float | None = None) -> dict:
+    """``vmin``/``vmax`` fitted to the finite ``values``: shares from 0 to their largest value,
+    changes (``centre``, e.g. 0) symmetric about the centre, anything else its range; a constant
+    field gets a range around its value."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return {"vmin": 0.0, "vmax": 1.0}
+    if centre is not None:
+        top = float(np.max(np.abs(v - centre)))
+        top = top if top > 0 else 1.0
+        return {"vmin": centre - top, "vmax": centre + top}
+    lo, hi = (0.0 if share else float(v.min())), float(v.max())
+    if hi <= lo:
+        pad = abs(lo) * 0.05 or 0.5
+        lo, hi = lo - pad, hi + pad
+    return {"vmin": lo, "vmax": hi}
+
+
+def _fit_ticks(ax, which: str, positions, labels) -> None:
+    """Label the ticks at ``positions`` with ``labels``, every n-th of them where they would
+    overlap (n measured from the drawn labels and the axes' size after the layout): many regions
+    stay readable."""
+    positions, labels = np.asarray(positions, dtype=float), [str(x) for x in labels]
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    axis.set_ticks(positions, labels)
+    if positions.size < 2:
+        return
+    fig = ax.figure
+    fig.draw_without_rendering()
+    r = fig.canvas.get_renderer()
+    ext = [t.get_window_extent(r) for t in axis.get_ticklabels() if t.get_text()]
+    size = max((e.width if which == "x" else e.height) for e in ext)
+    xy = np.column_stack([positions, positions])
+    px = ax.transData.transform(xy)[:, 0 if which == "x" else 1]
+    gap = float(np.min(np.abs(np.diff(px)))) if px.size > 1 else np.inf
+    stride = max(1, math.ceil(1.25 * size / gap)) if gap > 0 else positions.size
+    if stride > 1:
+        axis.set_ticks(positions[::stride], labels[::stride])

@@ -13,8 +13,11 @@ from matplotlib.lines import Line2D
 
 from neg.plot._base import (
     _SPECIAL,
+    _attrs,
     _axes,
+    _colour_limits,
     _finish,
+    _fit_ticks,
     _flag_words,
     _fmt,
     _label,
@@ -26,6 +29,8 @@ from neg.plot._base import (
     _runs,
     _slice,
     _symbol,
+    _title,
+    figure_title,
     matplotlib,
     plt,
 )
@@ -35,10 +40,11 @@ __all__ = ["tomahawk", "heatmap", "paths", "study_figure"]
 
 
 # ----------------------------------------------------------------------------- figures
-def tomahawk(ds, ax=None, path=None, region=0):
+def tomahawk(ds, ax=None, path=None, region=0, title=None):
     """Bifurcation diagram: the share of ``region`` (an index, a region name, or ``"max"`` for the
     largest share) against the swept parameter, stable branches solid, unstable dashed, special
-    points (break, sustain, fold) marked, with their parameter values in the legend.
+    points (break, sustain, fold) marked, with their parameter values in the legend (right of
+    the axes). ``title``: by default the model and its key parameters; a string; or False.
 
     ``ds`` is the output of ``neg.bifurcation_diagram``: dims ``branch``, ``point``, ``region``
     (and ``special``); variables ``<param>(branch, point)``, ``lam(branch, point, region)``,
@@ -55,7 +61,7 @@ def tomahawk(ds, ax=None, path=None, region=0):
             return da.max("region")
         return da.isel(region=_region_index(ds, region))
 
-    ax = _axes(ax)
+    ax = _axes(ax, figsize=(6.4, 3.4))
     x_all = ds[pvar].transpose("branch", "point").values.astype(float)
     y_all = share(ds["lam"]).transpose("branch", "point").values.astype(float)
     s_all = ds["stable"].transpose("branch", "point").values.astype(bool)
@@ -98,14 +104,18 @@ def tomahawk(ds, ax=None, path=None, region=0):
     else:
         ax.set_ylabel(f"{_label(ds, 'lam')}, region {_region_names(ds)[_region_index(ds, region)]}")
     ax.set_ylim(-0.03, 1.03)
-    ax.legend(handles=handles, fontsize="small", loc="lower center", bbox_to_anchor=(0.5, 1.0),
-              ncol=2, frameon=False)
+    ax.legend(handles=handles, fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5),
+              frameon=False)
+    _title(ax, ds, title)
     return _finish(ax, path)
 
 
-def heatmap(ds, ax=None, path=None, var="lam", direction="up"):
+def heatmap(ds, ax=None, path=None, var="lam", direction="up", title=None):
     """Heat map of ``var`` over region (rows) x the other dimension (the parameter of a
-    ``neg.trace`` dataset, taken in ``direction``; or time). Shares use a fixed 0..1 scale."""
+    ``neg.trace`` dataset, taken in ``direction``; or time). The colour scale fits the data:
+    shares from 0 to the largest share, changes (``*_change``) on a diverging scale centred on 0,
+    anything else its range. Region names label the rows (every n-th where they would overlap).
+    ``title``: by default the model and its key parameters; a string; or False."""
     kind = "heatmap"
     da = _slice(ds, var, kind, direction=direction)
     other = [d for d in da.dims if d != "region"]
@@ -117,18 +127,15 @@ def heatmap(ds, ax=None, path=None, var="lam", direction="up"):
     x = da[xdim].values if xdim in da.coords else np.arange(da.sizes[xdim])
     order = np.argsort(x, kind="stable")
     ax = _axes(ax)
-    shares = var == "lam"
+    change = var.endswith(("_change", "_change_pct"))
     mesh = ax.pcolormesh(x[order], np.arange(da.sizes["region"]), da.values[:, order],
-                         shading="nearest", cmap="viridis",
-                         vmin=0.0 if shares else None, vmax=1.0 if shares else None)
-    names = _region_names(ds)
-    if len(names) <= 20:
-        ax.set_yticks(np.arange(len(names)), names)
+                         shading="nearest", cmap="RdBu_r" if change else "viridis",
+                         **_colour_limits(da.values, share=var == "lam", centre=0.0 if change else None))
     ax.set_ylabel(_label(ds, "region"))
     ax.set_xlabel(_label(ds, xdim))
-    if "direction" in ds[var].dims:
-        ax.set_title(f"traced {direction}ward", fontsize="medium")
+    _title(ax, ds, title, f"traced {direction}ward" if "direction" in ds[var].dims else "")
     ax.figure.colorbar(mesh, ax=ax, label=_label(ds, var))
+    _fit_ticks(ax, "y", np.arange(da.sizes["region"]), _region_names(ds))
     return _finish(ax, path)
 
 
@@ -167,11 +174,12 @@ def _scheduled(ds, name: str, kind: str):
     return da.transpose("time").values, label
 
 
-def paths(ds, ax=None, path=None, regions=None, twin=None):
+def paths(ds, ax=None, path=None, regions=None, twin=None, title=None):
     """Shares of ``regions`` (indices or names; default all) against time for a ``neg.simulate``
     dataset, or against the parameter for a ``neg.trace`` dataset (upward solid, downward
     dashed). ``twin``: a scheduled parameter (``"phi"``, ``"farmers[1]"``, or True for the first
-    one listed in the dataset's attrs) drawn dotted grey on a second y axis.
+    one listed in the dataset's attrs) drawn dotted grey on a second y axis. ``title``: by default
+    the model and its key parameters; a string; or False.
     """
     kind = "paths"
     _require(ds, kind, ("lam",), ("region",))
@@ -216,6 +224,7 @@ def paths(ds, ax=None, path=None, regions=None, twin=None):
         handles.append(h)
     if len(handles) <= 12:
         ax.legend(handles=handles, fontsize="small", framealpha=0.9)
+    _title(ax, ds, title)
     return _finish(ax, path)
 
 
@@ -258,24 +267,27 @@ def study_figure(ds, out, sel: dict | None = None) -> tuple[Path, list[str]]:
     sdims = sweep.get("dims", [])
     if kind == "bifurcation":
         d, notes = _select(ds, sel, ())
-        ax = tomahawk(d)
+        ax = tomahawk(d, title=False)
     elif kind == "trace":
         d, notes = _select(ds, sel, ())
-        ax = heatmap(d, direction="up")
+        ax = heatmap(d, direction="up", title=False)
     elif kind == "simulate":
         d, notes = _select(ds, sel, ())
-        twin = bool(json.loads(d.attrs.get("scheduled", "[]")))
-        ax = paths(d, twin=twin or None)
+        if "state" in d["lam"].dims:  # a grouped state (industries x regions): its components
+            ax = heatmap(_components(d), title=False)
+        else:
+            twin = bool(json.loads(d.attrs.get("scheduled", "[]")))
+            ax = paths(d, twin=twin or None, title=False)
     elif kind == "equilibrium":
         if "lat" in ds.coords and "lon" in ds.coords:
             d, notes = _select(ds, sel, ())
-            ax = map(d)
+            ax = map(d, title=False)
         else:
             keep = tuple(sdims[:1]) if len(sdims) >= 1 and sdims[0] not in sel else ()
             d, notes = _select(ds, sel, keep)
             if keep:
                 d.attrs["param"] = keep[0]
-                ax = heatmap(d)
+                ax = heatmap(d, title=False)
             else:
                 ax = _bars(d)
     elif kind == "equilibria":
@@ -292,22 +304,31 @@ def study_figure(ds, out, sel: dict | None = None) -> tuple[Path, list[str]]:
         ax = _bifurcation_points_figure(d, keep)
     else:
         raise ValueError(f"no figure for study kind {kind!r}")
-    title = ds.attrs.get("title", "")
-    if notes:
-        title += "\n" + ", ".join(n.split(" (")[0] for n in notes)
-    ax.figure.suptitle(title, fontsize="small")
+    ax.figure.suptitle(figure_title(d, notes), fontsize="small")
     out = Path(out)
     ax.figure.savefig(out, dpi=150, bbox_inches="tight")
     plt.close(ax.figure)
     return out, notes
 
 
+def _components(d):
+    """The shares of a grouped state over (time, state) as a dataset over (time, region) whose
+    rows are the state's components (``r0/agriculture``, ...), for :func:`heatmap`."""
+    lam = d["lam"].rename(state="region").drop_vars([c for c in d["lam"].coords if c not in d["lam"].dims])
+    out = lam.to_dataset(name="lam").assign_coords(region=[str(s) for s in d["state"].values])
+    out["region"].attrs = _attrs(d, "state")
+    out.attrs = dict(d.attrs)
+    return out
+
+
 def _bars(d):
     _, ax = plt.subplots(figsize=(5, 3.2), layout="constrained")
-    names = [str(x) for x in d["region"].values]
-    ax.bar(names, d["lam"].values)
+    x = np.arange(d.sizes["region"])
+    ax.bar(x, d["lam"].values)
+    ax.set_xlabel(_label(d, "region"))
     ax.set_ylabel(_label(d, "lam"))
     ax.set_ylim(0, 1)
+    _fit_ticks(ax, "x", x, _region_names(d))
     return ax
 
 
@@ -323,21 +344,30 @@ def _equilibria_figure(d):
         ax.plot(x, lam[e], marker="o", linestyle="-" if stable[e] else "--",
                 markerfacecolor=None if stable[e] else "white",
                 label=f"#{e} {words[bool(stable[e])]}")
-    ax.set_xticks(x, [str(r) for r in d["region"].values])
+    ax.set_xlabel(_label(d, "region"))
     ax.set_ylabel(_label(d, "lam"))
     ax.set_ylim(-0.03, 1.03)
     if lam.shape[0] <= 10:
         ax.legend(fontsize="small")
+    else:  # one entry per equilibrium would hide the figure: the two styles only
+        ax.legend(handles=[Line2D([], [], color="0.3", marker="o", label=words[True]),
+                           Line2D([], [], color="0.3", marker="o", linestyle="--",
+                                  markerfacecolor="white", label=words[False])],
+                  fontsize="small", title=f"{lam.shape[0]} equilibria", title_fontsize="small")
+    _fit_ticks(ax, "x", x, _region_names(d))
     return ax
 
 
 def _bifurcation_points_figure(d, keep):
     if len(keep) == 2:
         fig, axs = plt.subplots(1, 2, figsize=(8.5, 3.4), layout="constrained")
-        for ax, var in zip(axs, ("break_point", "sustain_point"), strict=True):
+        # one scale for both points (both are freeness values), fitted to them
+        points = ("break_point", "sustain_point")
+        limits = _colour_limits(np.concatenate([d[v].values.ravel() for v in points]))
+        for ax, var in zip(axs, points, strict=True):
             da = d[var].transpose(*keep)
             y, x = (np.asarray(d[k].values, dtype=float) for k in keep)
-            mesh = ax.pcolormesh(x, y, da.values, shading="nearest", cmap="viridis", vmin=0, vmax=1)
+            mesh = ax.pcolormesh(x, y, da.values, shading="nearest", cmap="viridis", **limits)
             fig.colorbar(mesh, ax=ax, label=f"{_label(d, var)} (NaN: none)")
             ax.set_xlabel(_label(d, keep[1]))
             ax.set_ylabel(_label(d, keep[0]))

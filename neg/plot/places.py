@@ -4,6 +4,8 @@ they industrialise (:func:`order`) and the counterfactual figure of a calibrated
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib.lines import Line2D
 
@@ -18,6 +20,7 @@ from neg.plot._base import (
     _require,
     _slice,
     _symbol,
+    _title,
     plt,
 )
 
@@ -25,7 +28,7 @@ __all__ = ["map", "order", "counterfactual"]
 
 
 def map(ds, geography=None, ax=None, path=None, time=None, var="lam", sel=None,
-        labels=False, size=600.0, *, colour=None, colour_label=None, groups=None):
+        labels=False, size=600.0, *, colour=None, colour_label=None, groups=None, title=None):
     """Regions as dots at their (lon, lat), dot area proportional to ``var`` (a share: an area of
     ``size`` pt^2 means the whole mobile factor). Coordinates come from ``geography.coordinates``
     or from ds coords ``lat`` and ``lon`` along ``region``. ``sel`` picks one slice (nearest value
@@ -35,7 +38,9 @@ def map(ds, geography=None, ax=None, path=None, time=None, var="lam", sel=None,
     ``colour``: one value per region (e.g. the change of the share in percent) colouring the dots
     on a diverging scale centred on 0, with a colour bar labelled ``colour_label``. ``groups``:
     the name of a coordinate along ``region`` (e.g. ``"macro_region"``): one marker shape per
-    group, with a legend.
+    group, with a legend. Region names (``labels``) point towards the middle of the map, so they
+    stay inside the axes. ``title``: by default the model and its key parameters, above the slice
+    drawn; a string; or False.
     """
     kind = "map"
     sel = dict(sel or {})
@@ -72,6 +77,8 @@ def map(ds, geography=None, ax=None, path=None, time=None, var="lam", sel=None,
         top = float(np.percentile(finite, 90)) if finite.size else 0.0
         top = top if top > 0 else (float(finite.max()) if finite.size and finite.max() > 0 else 1.0)
         style.update(c=c, cmap="RdBu_r", vmin=-top, vmax=top)
+        beyond = (bool(np.nanmin(c) < -top), bool(np.nanmax(c) > top)) if finite.size else (False, False)
+        extend = {(False, False): "neither", (True, False): "min", (False, True): "max"}.get(beyond, "both")
     else:
         style.update(color="C0")
     if groups is not None:
@@ -94,10 +101,13 @@ def map(ds, geography=None, ax=None, path=None, time=None, var="lam", sel=None,
     empty = v < 1e-3  # keep empty regions visible as rings
     ax.scatter(lon[empty], lat[empty], s=8, facecolors="none", edgecolors="0.4", linewidths=0.6)
     if labels:
+        mid_x, mid_y = 0.5 * (np.nanmin(lon) + np.nanmax(lon)), 0.5 * (np.nanmin(lat) + np.nanmax(lat))
         for xi, yi, vi, name in zip(lon, lat, v, names, strict=True):
             off = 0.7 * np.sqrt(size * vi / np.pi) + 2  # clear of the dot (radius in points)
-            ax.annotate(name, (xi, yi), xytext=(off, off), textcoords="offset points",
-                        fontsize="x-small")
+            right, up = xi <= mid_x, yi <= mid_y  # towards the middle: inside the axes
+            ax.annotate(name, (xi, yi), xytext=(off if right else -off, off if up else -off),
+                        textcoords="offset points", fontsize="x-small",
+                        ha="left" if right else "right", va="bottom" if up else "top")
     refs = [r for r in (0.5, 0.25, 0.1, 0.05, 0.02, 0.01) if r <= max(v.max(), 0.01)][:3]
     handles = [ax.scatter([], [], s=size * r, color="0.75", edgecolors="black",
                           linewidths=0.5, label=f"{r:g}") for r in refs]
@@ -111,14 +121,14 @@ def map(ds, geography=None, ax=None, path=None, time=None, var="lam", sel=None,
         ax.legend(handles=marks, title=_label(ds, groups), fontsize="small", loc="upper left",
                   framealpha=0.9, title_fontsize="small")
     if colour is not None and mappable is not None:
-        ax.figure.colorbar(mappable, ax=ax, label=colour_label or "", shrink=0.8, extend="both")
+        label = "\n".join(textwrap.wrap(colour_label or "", 48, break_long_words=False))
+        ax.figure.colorbar(mappable, ax=ax, label=label, shrink=0.8, extend=extend)
     ax.set_aspect(1.0 / max(np.cos(np.radians(np.nanmean(lat))), 0.1))
     ax.margins(0.12)
     ax.set_xlabel(_label(ds, "lon"))
     ax.set_ylabel(_label(ds, "lat"))
-    if sel:
-        ax.set_title(", ".join(f"{_symbol(k) if k in _SYMBOL else k} = {_fmt(val)}"
-                               for k, val in sel.items()), fontsize="medium")
+    _title(ax, ds, title, ", ".join(f"{_symbol(k) if k in _SYMBOL else k} = {_fmt(val)}"
+                                    for k, val in sel.items()))
     return _finish(ax, path)
 
 
@@ -164,7 +174,10 @@ def order(od, ax=None, path=None, groups=None, names=None, xlabel=None):
     ax.set_xlabel(xlabel or (_label(od, dim) if dim in od.coords else str(dim)))
     if not np.all(np.isfinite(x)):
         ax.axvline(never, color="0.8", linewidth=0.8)
-        ax.text(never, -0.8, "never", ha="center", fontsize="x-small", color="0.4")
+        # the "never" column is on the right (the axis is inverted for a decreasing path)
+        ax.annotate("never", (never, x.size - 1), xytext=(-6, 0),
+                    textcoords="offset points", ha="right", va="center",
+                    fontsize="x-small", color="0.4")
     if groups is not None:
         ax.legend(handles=[Line2D([], [], marker="o", linestyle="", color=colours[k], label=k)
                            for k in kinds], fontsize="x-small", loc="lower left", framealpha=0.9)
@@ -192,10 +205,10 @@ def counterfactual(shares, od, path=None, groups="macro_region", names="name_en"
     pp = 100.0 * (end.values - shares.isel({dim: 0}).values)
     ds = end.to_dataset(name="share")
     ds["share"].attrs.update(long_name=shares.attrs.get("long_name", "share"), units="1")
+    name = _symbol(dim) if dim in _SYMBOL else str(shares[dim].attrs.get("long_name") or dim)
     map(ds, ax=ax_map, var="share", colour=pp, groups=groups if groups in ds.coords else None,
-        colour_label=f"{change} of the share since {dim} = {_fmt(shares[dim].values[0])} "
-                     f"(percentage points)", size=1500.0)
-    ax_map.set_title(f"{dim} = {_fmt(shares[dim].values[-1])}", fontsize="medium")
+        colour_label=f"{change} of the share since {name} = {_fmt(shares[dim].values[0])} "
+                     f"(percentage points)", size=1500.0, title=f"{name} = {_fmt(shares[dim].values[-1])}")
     xlabel = _label(shares.to_dataset(name="s"), dim) if dim in shares.coords else dim
     order(od, ax=ax_order, groups=groups if groups in od.coords else None,
           names=names if names in od.coords else None, xlabel=xlabel)

@@ -23,7 +23,7 @@ from neg.study.source import Source
 from neg.study.spec import GEOGRAPHY_ALIASES, GEOGRAPHY_KINDS, Axis, Target, build_geography
 from neg.study.studies import KINDS, Arg, param_dim
 from neg.study.sweep import MAX_POINTS, MODES, _num, describe, latin_hypercube, parse_axis
-from neg.variables import parameter_attrs
+from neg.variables import VARIABLES, parameter_attrs
 
 
 def _geography(c: _Checker, section):
@@ -535,16 +535,17 @@ def _check_values(c: _Checker, key: str, t: Target, vals: np.ndarray) -> bool:
 
 
 def _axis_meta(t: Target, cls) -> dict:
-    """Default long_name and units of a sweep axis: the model parameter's (from its declaration
-    by the model class ``cls``), else the axis's key, in km for ``geography.unit_km`` and
-    dimensionless ("1") otherwise (solver settings, the study's rates, times and shares)."""
+    """Default long_name, units of a sweep axis: the parameter's, the table's, else its key."""
+    if t.section == "study" and (known := VARIABLES.get(t.name)) and known.units:  # migration_speed
+        return {"long_name": known.long_name, "units": known.units}
     if t.section != "model":
         return {"long_name": t.key, "units": "km" if t.key == "geography.unit_km" else "1"}
+    meta = parameter_attrs(t.name, cls.param_variable(t.name))
+    where = f" in {t.label.replace(',', ', ')}" if t.regions is not None else ""
     if t.scale:
-        return {"long_name": f"factor on {t.key}", "units": "1"}
+        return {"long_name": f"factor on the {meta.get('long_name', t.name)}{where}", "units": "1"}
     if t.regions is not None:
-        meta = parameter_attrs(t.name, cls.param_variable(t.name))
-        return {**meta, "long_name": f"{meta.get('long_name', t.name)} in {t.label.replace(',', ', ')}"}
+        return {**meta, "long_name": f"{meta.get('long_name', t.name)}{where}"}
     name = t.name if t.index is None else f"{t.name}[{t.index}]"
     return parameter_attrs(name, cls.param_variable(name))
 

@@ -115,6 +115,7 @@ def _counterfactual_figure(ds: xr.Dataset, out: Path, sel: dict) -> tuple[Path, 
     relative to the start) coloured by macro-region, and the macro-regions' shares."""
     import matplotlib.pyplot as plt
 
+    from neg.plot._base import figure_title
     from neg.plot.figures import _select
     from neg.plot.places import counterfactual
 
@@ -152,8 +153,7 @@ def _counterfactual_figure(ds: xr.Dataset, out: Path, sel: dict) -> tuple[Path, 
     od = od.assign_coords({c: shares[c] for c in shares.coords if shares[c].dims == ("region",)})
     od.attrs["title"] = f"order: share first {100 * (RISE - 1):g}% above its start"
     fig = counterfactual(shares, od)
-    fig.suptitle(ds.attrs.get("title", "") + ("\n" + ", ".join(n.split(" (")[0] for n in notes)
-                                              if notes else ""), fontsize="small")
+    fig.suptitle(figure_title(d, notes), fontsize="small")
     fig.savefig(out, dpi=150, bbox_inches="tight")
     plt.close(fig)
     return out, notes
