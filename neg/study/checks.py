@@ -242,8 +242,7 @@ def _study(c: _Checker, section, K):
 
 
 def _options_problem(kind: str, args: dict) -> tuple[str, str] | None:
-    """(key, message) if the kind's options object rejects the settings in ``args`` (its own
-    validation: ranges, bounds), else None."""
+    """(key, message) if the kind's options object rejects ``args`` (its ranges, bounds), else None."""
     spec = KINDS[kind]
     if spec.options is None:
         return None
