@@ -385,7 +385,7 @@ def asymmetry_note(distance) -> str:
 def geography_note(geo: Geography) -> dict:
     """``{"geography_note": ...}`` for an asymmetric distance matrix (else empty; a lattice is
     symmetric, and its distance matrix is never built for this)."""
-    note = "" if geo.lattice is not None else asymmetry_note(geo.distance)
+    note = "" if geo.symmetric else asymmetry_note(geo.distance)
     return {"geography_note": note} if note else {}
 
 
