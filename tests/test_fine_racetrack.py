@@ -10,7 +10,8 @@ from scipy.optimize import brentq
 from test_core_periphery import fkv_break_point
 
 import neg
-from neg.solvers.long_run import _circulant_modes, payoff_jacobian, tangent_basis
+from neg.solvers.long_run import payoff_jacobian, tangent_basis
+from neg.solvers.spectrum import circulant_modes
 
 
 def chi(phi, K, k):
@@ -49,7 +50,7 @@ def test_fourier_spectrum_equals_the_full_jacobian(K):
     m = neg.CorePeriphery(5.0, 0.4, phi=0.3, geography=neg.Geography.racetrack(K))
     lam = np.full(K, 1.0 / K)
     sr = neg.short_run(m, lam, tol=1e-14)
-    fourier = np.sort(_circulant_modes(m, lam, sr)[0].real)
+    fourier = np.sort(circulant_modes(m, lam, sr)[0].real)
     V = tangent_basis(K)
     dW = payoff_jacobian(m, lam, V, sr)
     J = lam[:, None] * (dW - (lam @ dW)[None, :])

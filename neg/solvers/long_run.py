@@ -68,9 +68,8 @@ def tangent_basis(n: int) -> np.ndarray:
     return StateSpace((n,)).tangent_basis(np.ones(n, dtype=bool))
 
 
-#: the spectrum's helpers under their old names here (tests and benchmarks patch them)
+#: whether the Fourier route applies, under its old name here (tests and benchmarks patch it)
 _alike_regions = alike_regions
-_circulant_modes = circulant_modes
 
 
 def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]:
@@ -98,7 +97,7 @@ def stability(model, lam, sr: ShortRun | None = None) -> tuple[bool, np.ndarray]
 def _face_spectrum(model, lam, sr, space, occ):
     """(eigenvalues of the face, mode k -> its move of the state) by the cheapest exact route."""
     if _alike_regions(model, lam):
-        eig, fourier = _circulant_modes(model, lam, sr)
+        eig, fourier = circulant_modes(model, lam, sr)
         return eig, lambda k: fourier.vector(k + 1)
     d = FaceCoordinates(space, occ).dim
     if d == 0:
