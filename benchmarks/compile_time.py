@@ -6,7 +6,8 @@ of ``import neg`` and of the first ``neg.CorePeriphery(5, 0.4, phi=0.5).short_ru
 (measured inside the subprocess), and the whole subprocess wall time. Targets (issue 13, with an
 empty cache): import <= 2 s, import and the first two-region short run <= 12 s. Kernels compile
 when first used (neg.kernels.lazy_njit), so the import compiles nothing and the first solve
-compiles the solver, the model's map and outputs and the operators' products.
+compiles the solver, the model's map and outputs and the dense products (the structured ones,
+called through a pointer, only when a structured operator is first built).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ k). The tuple is ``(kind, matrices, weights, ints)``:
 ``weights``   float64 (n, p): per-operator real parameters (unit freeness phi in column 0; the
               LATTICE kind keeps its table of phi**d by offset in the columns after it);
 ``ints``      int64 (q,): integer parameters of a structured kind: K, rows, cols, and whether
-              each axis is periodic (:data:`_INTS`).
+              each axis is periodic (:data:`_INT_FIELDS` of them).
 
 Kinds, and the accuracy of their products ``Phi v`` (u = 2**-53 the unit roundoff; for v >= 0 the
 bound is relative to each entry of the result, for signed v relative to ``(Phi |v|)_i``):
@@ -41,17 +41,21 @@ bound is relative to each entry of the result, for signed v relative to ``(Phi |
 Entries of phi**d below the smallest normal double are flushed to zero by every kind (dense:
 the matrix entries; the structured kinds: running sums below it), so results may differ from
 each other below about 1e-308 absolute. A new kind adds a constant, a constructor and a branch in
-:func:`_product` (and, if it has no cheaper way, in the block products) - here, and nowhere
-else.
+:func:`_structured_impl` (which kernels call through a pointer, so that a dense operator's
+kernels never compile it) - here, and nowhere else.
 """
 
 from __future__ import annotations
 
+import ctypes
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from numba import njit, prange, types
+from llvmlite import binding as llvm_binding
+from llvmlite import ir
+from numba import carray, cfunc, njit, prange, types
+from numba.extending import intrinsic
 
 __all__ = ["FreenessOperator", "OPERATOR", "DENSE", "SEPARABLE", "LATTICE", "Lattice", "METRICS",
            "OPERATOR_CHOICES", "MAX_DENSE_REGIONS", "AUTO_STRUCTURED_REGIONS", "choose_operator",
@@ -82,6 +86,7 @@ OPERATOR = types.Tuple((types.int64, types.float64[:, :, ::1], types.float64[:, 
 
 _TINY = np.finfo(np.float64).tiny  # smallest normal double; below it we flush to zero
 _SMALL_K = 48  # below this size hand-written loops beat a BLAS call
+_INT_FIELDS = 5  # a structured operator's ints: K, rows, cols, periodic rows, periodic cols
 
 
 def _dense_matrix(distance: np.ndarray, phi: float) -> np.ndarray:
@@ -255,6 +260,7 @@ class FreenessOperator:
         if self.lattice is not None:
             L = self.lattice
             ints = np.array([L.K, L.rows, L.cols, *L.periodic], dtype=np.int64)
+            _structured_address()  # the kernels call the structured product by its address
             if self.kind == LATTICE:
                 T = L.offsets()
                 weights = np.column_stack([weights] + [_dense_matrix(T, p).ravel()[None] for p in self.phis])
@@ -314,8 +320,8 @@ def _product(op, k, transpose, v, v0, out, o0):
     """out[o0:o0+K] = Phi^k v[v0:v0+K] (or Phi^k^T v): loops for small K, BLAS otherwise.
     No views of the inputs below the BLAS size: each costs a reference count, which adds up over
     millions of two-region solves."""
-    if op[0] != DENSE:  # symmetric: Phi^T = Phi. "+ 0": not literals, which numba would compile
-        _structured_product(op, k + 0, v, v0 + 0, out, o0 + 0)  # a version of the callee for each
+    if op[0] != DENSE:  # symmetric: Phi^T = Phi
+        _call_structured(op, k, v, v0, out, o0)
         return
     M = op[1]
     K = M.shape[1]
@@ -442,26 +448,99 @@ def _structured_block(op, k, V, out):
     """out = Phi^k V, column by column (a structured operator is symmetric)."""
     col = np.empty(V.shape[0])
     res = np.empty(V.shape[0])
-    v0 = k - k  # 0, not a literal (see _product)
     for c in range(V.shape[1]):
         for i in range(V.shape[0]):
             col[i] = V[i, c]
-        _structured_product(op, k, col, v0, res, v0)
+        _call_structured(op, k, col, 0, res, 0)
         for i in range(V.shape[0]):
             out[i, c] = res[i]
+
+
+# The kernels reach the structured products through a function pointer, so that compiling a
+# kernel (every model's, on its first solve) does not compile them: a call to a compiled function
+# compiles the callee with the caller, even on a branch a dense operator never takes (about a
+# quarter of a cold first solve). The pointer lives in one C variable, exported to LLVM under
+# _ADDRESS_SYMBOL (kernels' cached machine code refers to it by name, not by value), and is set
+# by _structured_address() when a structured operator is first built (FreenessOperator.kernel_arg).
+_ADDRESS_SYMBOL = "neg_operators_structured_product"
+_address = ctypes.c_int64(0)
+llvm_binding.add_symbol(_ADDRESS_SYMBOL, ctypes.addressof(_address))
+_C_SIGNATURE = types.void(types.int64, types.int64, types.CPointer(types.float64), types.int64,
+                          types.int64, types.CPointer(types.int64), types.CPointer(types.float64),
+                          types.CPointer(types.float64))
+
+
+def _structured_c(kind, k, w, w_rows, w_cols, ints, v, out):
+    """The C entry of the structured product: ``out = Phi^k v`` (K values each, K = ints[0])."""
+    i = carray(ints, (_INT_FIELDS,))
+    _structured_impl(kind, carray(w, (w_rows, w_cols)), i, k, carray(v, (i[0],)), carray(out, (i[0],)))
+
+
+def _structured_address() -> int:
+    """Compile (or load from the cache) the structured product's C entry, once per process, and
+    publish its address to the kernels."""
+    if not _address.value:
+        entry = cfunc(_C_SIGNATURE, cache=True, error_model="numpy", nogil=True)(_structured_c)
+        _address.value = entry.address
+    return _address.value
+
+
+@intrinsic
+def _call_address(typingctx, kind, k, w, w_rows, w_cols, ints, v, out):
+    """Call the function whose address is in the C variable :data:`_ADDRESS_SYMBOL` with the C
+    signature :data:`_C_SIGNATURE` (pointers passed as integers)."""
+    def codegen(context, builder, signature, args):
+        i64, f64p = ir.IntType(64), ir.DoubleType().as_pointer()
+        fnty = ir.FunctionType(ir.VoidType(), [i64, i64, f64p, i64, i64, i64.as_pointer(), f64p, f64p])
+        slot = _declare(builder.module, i64)
+        fn = builder.inttoptr(builder.load(slot), fnty.as_pointer())
+        kind_, k_, w_, wr, wc, ints_, v_, out_ = args
+        builder.call(fn, [kind_, k_, builder.inttoptr(w_, f64p), wr, wc,
+                          builder.inttoptr(ints_, i64.as_pointer()), builder.inttoptr(v_, f64p),
+                          builder.inttoptr(out_, f64p)])
+        return context.get_dummy_value()
+    sig = types.void(types.int64, types.int64, types.uintp, types.int64, types.int64, types.uintp,
+                     types.uintp, types.uintp)
+    return sig, codegen
+
+
+def _declare(module, ty):
+    """The external global variable :data:`_ADDRESS_SYMBOL` in an LLVM module."""
+    try:
+        return module.get_global(_ADDRESS_SYMBOL)
+    except KeyError:
+        g = ir.GlobalVariable(module, ty, _ADDRESS_SYMBOL)
+        g.linkage = "external"
+        return g
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _call_structured(op, k, v, v0, out, o0):
+    """out[o0:o0+K] = Phi^k v[v0:v0+K] for a structured operator, through :func:`_call_address`
+    (v and out may be one array: the product copies its input first)."""
+    w = op[2]
+    _call_address(op[0], k, w.ctypes.data, w.shape[0], w.shape[1], op[3].ctypes.data,
+                  v.ctypes.data + 8 * v0, out.ctypes.data + 8 * o0)
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
 def _structured_product(op, k, v, v0, out, o0):
     """out[o0:o0+K] = Phi^k v[v0:v0+K] for the SEPARABLE and LATTICE kinds (v and out may be one
     array: the input segment is copied first)."""
-    ints = op[3]
+    K = op[3][0]
+    _structured_impl(op[0], op[2], op[3], k, v[v0:v0 + K], out[o0:o0 + K])
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def _structured_impl(kind, weights, ints, k, v, out):
+    """out = Phi^k v (length K each) for the SEPARABLE and LATTICE kinds, from the operator's
+    ``weights`` and ``ints`` (see :data:`OPERATOR`)."""
     K, rows, cols = ints[0], ints[1], ints[2]
-    X = v[v0:v0 + K].copy().reshape((rows, cols))
-    if op[0] == LATTICE:
-        _lattice_sum(op[2][k, 1:], X, out, o0)  # o0: never a literal here
+    X = v[:K].copy().reshape((rows, cols))
+    if kind == LATTICE:
+        _lattice_sum(weights[k, 1:], X, out)
         return
-    phi = op[2][k, 0]
+    phi = weights[k, 0]
     if rows > 1:  # along the rows (axis 0), vectorised over the columns
         Y = np.empty((rows, cols))
         _axis_product(X, phi, ints[3] != 0, Y)
@@ -472,14 +551,14 @@ def _structured_product(op, k, v, v0, out, o0):
         _axis_product(Xt, phi, ints[4] != 0, Yt)
         for r in range(rows):
             for c in range(cols):
-                out[o0 + r * cols + c] = Yt[c, r]
+                out[r * cols + c] = Yt[c, r]
         return
     for i in range(K):  # one column
-        out[o0 + i] = X[i, 0]
+        out[i] = X[i, 0]
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
-def _lattice_sum(table, X, out, o0):
+def _lattice_sum(table, X, out):
     """out_(r, c) = sum over cells (r', c') of table[|r - r'|, |c - c'|] X[r', c'] (the LATTICE
     kind: the exact sum, table = phi**d by offset, row-major)."""
     rows, cols = X.shape
@@ -490,7 +569,7 @@ def _lattice_sum(table, X, out, o0):
                 base = abs(r - r2) * cols
                 for c2 in range(cols):
                     s += table[base + abs(c - c2)] * X[r2, c2]
-            out[o0 + r * cols + c] = s
+            out[r * cols + c] = s
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
