@@ -266,6 +266,12 @@ class FreenessOperator:
                 weights = np.column_stack([weights] + [_dense_matrix(T, p).ravel()[None] for p in self.phis])
         return (self.kind, self.matrices, np.ascontiguousarray(weights), ints)
 
+    def __getstate__(self) -> dict:
+        """Pickle without :attr:`kernel_arg`: a process that unpickles the operator rebuilds it,
+        which publishes the structured product's address in that process (a model crossing to a
+        worker keeps its operator)."""
+        return {k: v for k, v in self.__dict__.items() if k != "kernel_arg"}
+
     def dot(self, x: np.ndarray, k: int = 0) -> np.ndarray:
         """``Phi^k @ x`` for a vector (K,) or a block of vectors (K, n)."""
         if self.kind == DENSE:

@@ -2,13 +2,16 @@
 declared signature), and ``neg compile`` compiles a model's kernels ahead of use."""
 
 import os
+import pickle
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neg.cli import main
+from neg.geography import Geography
 from neg.models import CorePeriphery
 from neg.solvers import fixed_point
 
@@ -81,3 +84,19 @@ def test_methods_after_lazy_compile(method):
     """The placeholders for Newton's Jacobian and linear solve stand in only for other methods."""
     sr = CorePeriphery(5.0, 0.4, phi=0.5).short_run([0.6, 0.4], method=method)
     assert sr.converged and sr.method == method
+
+
+def test_structured_model_pickled_to_a_fresh_process(tmp_path):
+    """A model that has solved on a structured operator crosses to a new process (as in a sweep's
+    workers) and solves there: the operator is pickled without its kernel argument, whose rebuild
+    publishes the product's address in that process (a stale one would crash it)."""
+    geo = Geography.torus(8, 8, operator="structured")
+    model = CorePeriphery(5.0, 0.4, phi=0.6, geography=geo)
+    lam = np.random.default_rng(1).dirichlet(np.ones(64))
+    wage = model.short_run(lam).wage
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps((model, lam)))
+    script = (f"import pickle, numpy as np\nmodel, lam = pickle.loads(open({str(path)!r}, 'rb').read())\n"
+              "np.save({!r}, model.short_run(lam).wage)".format(str(tmp_path / "wage.npy")))
+    _run_cold(script, tmp_path / "cache")
+    np.testing.assert_array_equal(np.load(tmp_path / "wage.npy"), wage)
