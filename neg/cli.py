@@ -233,7 +233,7 @@ def _merge(args) -> int:
 
 def _compile(args) -> int:
     try:
-        times = compile_models(args.models or None, batch=args.batch)
+        times = compile_models(args.models or None, batch=args.batch, lattice=args.lattice)
     except ValueError as e:
         raise UsageError(str(e)) from None
     for name, seconds in times.items():
@@ -318,6 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     comp.add_argument("models", nargs="*", metavar="MODEL",
                       help="registry names of the models (default: all)")
     comp.add_argument("--batch", action="store_true", help="also the parallel batch solver (sweeps)")
+    comp.add_argument("--lattice", action="store_true",
+                      help="also the structured products of lattice geographies (racetrack, grid, torus)")
     comp.set_defaults(func=_compile)
 
     args = parser.parse_args(argv)

@@ -17,6 +17,7 @@ from numba.core.dispatcher import Dispatcher
 
 from neg.kernels import compile_declared
 from neg.models import REGISTRY
+from neg.operators import FreenessOperator, Lattice
 from neg.solvers import fixed_point
 
 __all__ = ["compile_models"]
@@ -37,10 +38,13 @@ def _is_declared(obj) -> bool:
     return isinstance(obj, Dispatcher) and "declared_signature" in vars(obj)
 
 
-def compile_models(names: list[str] | None = None, *, batch: bool = False) -> dict[str, float]:
+def compile_models(names: list[str] | None = None, *, batch: bool = False,
+                   lattice: bool = False) -> dict[str, float]:
     """Compile (or load from the numba cache) the short-run solver and every kernel of the named
     models (registry names; default all), each for its declared signature. ``batch`` adds the
-    parallel batch solver (``short_run_batch``, sweeps). Returns seconds per item."""
+    parallel batch solver (``short_run_batch``, sweeps), ``lattice`` the structured products of
+    the lattice geographies' operators (which the kernels call through a pointer, so a dense
+    geography never compiles them). Returns seconds per item."""
     unknown = sorted(set(names or ()) - set(REGISTRY))
     if unknown:
         raise ValueError(f"models: unknown {', '.join(map(repr, unknown))}; choose from "
@@ -52,6 +56,10 @@ def compile_models(names: list[str] | None = None, *, batch: bool = False) -> di
     for d in solvers:
         compile_declared(d)
     times["solvers"] = time.perf_counter() - t0
+    if lattice:
+        t0 = time.perf_counter()
+        FreenessOperator.structured(Lattice(2, 2), 0.5).kernel_arg  # noqa: B018 (compiles them)
+        times["lattice products"] = time.perf_counter() - t0
     for name in names or REGISTRY:
         t0 = time.perf_counter()
         for d in _declared(sys.modules[REGISTRY[name].__module__]):

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from neg import structured_products
 from neg.cli import main
 from neg.geography import Geography
 from neg.models import CorePeriphery
@@ -72,6 +73,13 @@ def test_neg_compile(capsys):
     kernels = CorePeriphery.kernels
     for k in (kernels.map, kernels.outputs, kernels.jacobian, fixed_point.solve_fixed_point):
         assert k.declared_signature.args in k.signatures
+
+
+def test_neg_compile_lattice(capsys):
+    """``--lattice`` compiles the structured products and publishes their address."""
+    assert main(["compile", "core_periphery", "--lattice"]) == 0
+    assert "lattice products" in capsys.readouterr().out
+    assert structured_products._address.value != 0
 
 
 def test_neg_compile_unknown_model(capsys):
