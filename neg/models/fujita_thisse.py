@@ -5,8 +5,10 @@ chain: who gains and who loses?"; CEPR DP4152, 2003) on top of :mod:`neg.models.
 when this module was written: the specification below is OTT's (taken exactly from
 :mod:`neg.models.linear`) plus the elements the paper's abstract names (headquarters in the
 core, a communication cost between a headquarters and a remote plant, unskilled wages that
-may differ between regions); docs/models.md lists what is reconstructed and which of the
-paper's stated results it reproduces.
+may differ between regions); docs/models.md lists what is reconstructed, which of the
+paper's stated results it reproduces, the sources searched (only the abstracts, IDE-JETRO DP 5 and
+CEPR DP4152, could be found; they do not say how the communication cost enters) and where the
+paper's third result holds here (m (w_0 - w_1) < tau <= 0.221 in the documented economy).
 
 Regions j (any geography, distances d_ij). OTT's preferences and demands; H skilled workers,
 all in the ``core`` region h, run the N = H/F firms (F skilled workers per firm: the
