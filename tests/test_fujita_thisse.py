@@ -7,6 +7,7 @@ configurations and welfare changes on the documented (trade cost, communication 
 
 import numpy as np
 import pytest
+from scipy.optimize import brentq
 from test_linear import slow_short_run
 
 import neg
@@ -277,3 +278,52 @@ def test_a_per_unit_communication_cost_fixes_the_core_consumers_but_not_the_skil
     assert np.all(d[:, 1] < 0) and np.all(d[:, 2] < 0) and np.all(d[:, 3] > 0)
     d = _inner_changes(_path(0.4, np.linspace(0.3, 0.0, 301), per_unit=True))
     assert np.all(d[:, 1] > 0) and np.all(d[:, 2] < 0) and np.all(d[:, 3] > 0)
+
+
+@pytest.mark.parametrize("wages", [EQUAL, GAP, (0.6, 1.0)])
+def test_relocation_slopes_match_finite_differences(wages):
+    """dS_j/ds, dQ_j/ds and dpi_0/ds / F (module docstring) = central differences of the short run
+    (the kernel's markets), to 1e-7; the core's consumers gain iff delta_0 = m (w_0 - w_1) - tau > 0."""
+    h = 1e-6
+    for tau in (0.05, 0.2, 0.4):
+        m = example(wages, tau, 0.05)
+
+        def parts(x, m=m):
+            sr = m.short_run([1 - x, x])
+            S = np.asarray(sr.real_wage) - np.asarray(m.unskilled_wage)
+            return np.array([sr.wage[0], S[0], S[1]])
+
+        def consumption(x, m=m):  # Q_j = sum_i n_i B (A_j - cost_ij)/2 from the kernel's A_j
+            A = np.asarray(m.short_run([1 - x, x]).price_index)
+            cost = m.marginal_cost[:, None] + m.tau * (1 - np.eye(2))
+            return (np.array([1 - x, x]) * m.H / m.F) @ ((A[None, :] - cost) / (2 * (m.beta - m.gamma)))
+
+        for s in (0.1, 0.5, 0.9):
+            sl = m.relocation_slopes(s)
+            fd = (parts(s + h) - parts(s - h)) / (2 * h)
+            np.testing.assert_allclose([sl["skilled_wage"], *sl["surplus"]], fd, rtol=1e-7, atol=1e-9)
+            assert sl["skilled"] == pytest.approx(fd[0] + fd[1], rel=1e-7, abs=1e-9)
+            assert np.sign(sl["surplus"][0]) == np.sign(0.2 * (wages[0] - wages[1]) - m.tau)
+            np.testing.assert_allclose(sl["consumption"], (consumption(s + h) - consumption(s - h)) / (2 * h),
+                                       rtol=1e-7)
+
+
+def test_thresholds_of_result_3():
+    """The documented thresholds (gap 30%, m = 0.2): the core's consumers lose from relocation iff
+    tau > 0.06; the skilled's slope is zero at s = 1 at tau_s = 0.22110 and at s = 0 at 0.32120;
+    C = 0 moves every plant out iff tau <= 0.29855 (G0 + G1 = 0)."""
+    def skilled(s):
+        return lambda tau: example(GAP, tau, 0.05).relocation_slopes(s)["skilled"]
+
+    assert brentq(skilled(1.0), 0.1, 0.4, xtol=1e-12) == pytest.approx(0.22110, abs=1e-5)
+    assert brentq(skilled(0.0), 0.1, 0.5, xtol=1e-12) == pytest.approx(0.32120, abs=1e-5)
+
+    def complete(tau):
+        cf = example(GAP, tau, 0.0).plant_share()
+        return cf["G0"] + cf["G1"]
+
+    assert brentq(complete, 0.2, 0.4, xtol=1e-12) == pytest.approx(0.29855, abs=1e-5)
+    for tau, sign in ((0.0599, 1), (0.0601, -1)):
+        assert np.sign(example(GAP, tau, 0.0).relocation_slopes(0.5)["surplus"][0]) == sign
+    with pytest.raises(ValueError, match="relocation_slopes"):
+        FujitaThisse(phi=0.5, geography=Geography.line(3)).relocation_slopes(0.5)
