@@ -261,7 +261,7 @@ def test_core_skilled_gain_once_trade_costs_exceed_about_0_22():
 
 
 def test_at_high_trade_costs_the_relocation_is_partial_and_happens_without_a_wage_gap():
-    """tau >= 0.299: even C = 0 leaves plants in the core (s* = 0.687 at tau = 0.4), and the same
+    """tau > 0.2986: even C = 0 leaves plants in the core (s* = 0.687 at tau = 0.4), and the same
     fall of C moves plants out at equal wages too (s* = 0.227 at tau = 0.4, C = 0): the move is
     not the complete, wage-driven relocation of the paper's second result."""
     assert example(GAP, 0.298, 0.0).plant_share()["share"] == 1.0

@@ -8,7 +8,7 @@ core, a communication cost between a headquarters and a remote plant, unskilled 
 may differ between regions); docs/models.md lists what is reconstructed, which of the
 paper's stated results it reproduces, the sources searched (only the abstracts, IDE-JETRO DP 5 and
 CEPR DP4152, could be found; they do not say how the communication cost enters) and where the
-paper's third result holds here (m (w_0 - w_1) < tau <= 0.221 in the documented economy).
+paper's third result holds here (m (w_0 - w_1) < tau <= 0.2211 in the documented economy).
 
 Regions j (any geography, distances d_ij). OTT's preferences and demands; H skilled workers,
 all in the ``core`` region h, run the N = H/F firms (F skilled workers per firm: the
