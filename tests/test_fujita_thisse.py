@@ -327,3 +327,28 @@ def test_thresholds_of_result_3():
         assert np.sign(example(GAP, tau, 0.0).relocation_slopes(0.5)["surplus"][0]) == sign
     with pytest.raises(ValueError, match="relocation_slopes"):
         FujitaThisse(phi=0.5, geography=Geography.line(3)).relocation_slopes(0.5)
+
+
+def test_with_a_small_wage_gap_result_3_holds_wherever_the_relocation_completes():
+    """w = (1, 0.9), otherwise the documented economy: the skilled's slope is zero at s = 1 at
+    tau = 0.14953, above tau_c = 0.14362 (C = 0 moves every plant out iff tau <= tau_c), so every
+    core worker loses and the periphery's gain along the whole relocation at every
+    m (w_0 - w_1) = 0.02 < tau <= tau_c (paths at tau = 0.05, 0.1, 0.14); below 0.02 the core's
+    unskilled gain (tau = 0.015)."""
+    small = (1.0, 0.9)
+
+    def skilled(tau):
+        return example(small, tau, 0.05).relocation_slopes(1.0)["skilled"]
+
+    def complete(tau):
+        cf = example(small, tau, 0.0).plant_share()
+        return cf["G0"] + cf["G1"]
+
+    assert brentq(skilled, 0.03, 0.5, xtol=1e-12) == pytest.approx(0.14953, abs=1e-5)
+    assert brentq(complete, 0.03, 0.5, xtol=1e-12) == pytest.approx(0.14362, abs=1e-5)
+    for tau in (0.05, 0.1, 0.14):
+        d = _inner_changes(_path(tau, np.linspace(0.3, 0.0, 601), wages=small))
+        assert np.all(d[:, 1] < 0) and np.all(d[:, 2] < 0) and np.all(d[:, 3] > 0)
+        assert _path(tau, [0.0], wages=small)[0, 0] == 1.0  # the relocation completes
+    d = _inner_changes(_path(0.015, np.linspace(0.3, 0.0, 3001), wages=small))
+    assert np.all(d[:, 1] < 0) and np.all(d[:, 2] > 0) and np.all(d[:, 3] > 0)
