@@ -7,6 +7,7 @@ configurations and welfare changes on the documented (trade cost, communication 
 
 import numpy as np
 import pytest
+from scipy.optimize import brentq
 from test_linear import slow_short_run
 
 import neg
@@ -160,11 +161,12 @@ def _utilities(m):
         float(u.sel(group="unskilled", region="r1"))
 
 
-@pytest.mark.parametrize("tau", [0.1, 0.2])
+@pytest.mark.parametrize("tau", [0.075, 0.1, 0.15, 0.2])
 def test_falling_communication_costs_relocating_plants_hurt_the_core(tau):
-    """Wage gap, low trade cost: while falling C moves plants out (interior shares), the core's
-    skilled and unskilled lose and the periphery's unskilled gain (Fujita & Thisse's result)."""
-    rows = np.array([_utilities(example(GAP, tau, C)) for C in np.linspace(0.3, 0.0, 121)])
+    """Wage gap, m (w_0 - w_1) = 0.06 < tau <= 0.2: while falling C moves plants out (interior
+    shares), the core's skilled and unskilled lose and the periphery's unskilled gain (Fujita &
+    Thisse's result), over the whole band of C in which the plants leave."""
+    rows = np.array([_utilities(example(GAP, tau, C)) for C in np.linspace(0.4, 0.0, 161)])
     inner = (rows[:, 0] > 1e-9) & (rows[:, 0] < 1 - 1e-9)
     assert inner.sum() >= 10
     d = np.diff(rows[inner], axis=0)
@@ -205,3 +207,148 @@ def test_bad_input_names_the_field(kw, field):
         FujitaThisse(phi=0.5, **kw)
     with pytest.raises(ValueError, match="plant_share"):
         FujitaThisse(phi=0.5, geography=Geography.line(3)).plant_share()
+
+
+# ---------------------------------------------------------------- where result 3 holds (docs/models.md)
+def _path(tau, costs, wages=GAP, per_unit=False):
+    """Rows (s*, core skilled, core unskilled, periphery unskilled) along falling communication
+    costs. ``per_unit``: the communication cost k is paid per unit of output by a remote plant
+    (marginal cost m w_1 + k, obtained as the unskilled wage w_1 + k/m with C = 0); utilities
+    use the true wages (w_j + S_j, skilled sum_p lam_p pi_p / F + S_0)."""
+    rows = []
+    for k in costs:
+        if per_unit:
+            m = example((wages[0], wages[1] + k / 0.2), tau, 0.0)
+        else:
+            m = example(wages, tau, k)
+        s = m.plant_share()["share"]
+        sr = m.short_run([1 - s, s])
+        S = np.asarray(sr.real_wage) - np.asarray(m.unskilled_wage)
+        w_s = (1 - s) * sr.wage[0] + s * sr.wage[1]
+        rows.append((s, w_s + S[0], wages[0] + S[0], wages[1] + S[1]))
+    return np.array(rows)
+
+
+def _inner_changes(rows):
+    inner = (rows[:, 0] > 1e-9) & (rows[:, 0] < 1 - 1e-9)
+    assert inner.sum() >= 5
+    d = np.diff(rows[inner], axis=0)
+    assert np.all(d[:, 0] > 0)  # plants leave as C falls
+    return d
+
+
+def test_core_consumers_lose_iff_trade_cost_exceeds_the_cost_gap():
+    """Relocation lowers the core's consumer surplus iff a peripheral plant's delivered cost in
+    the core exceeds a core plant's, delta_0 = m (w_0 - w_1) - tau < 0, i.e. tau > 0.06: below,
+    the core's unskilled *gain* as plants leave (result 3 fails for them)."""
+    costs = np.linspace(0.4, 0.0, 401)
+    for tau, sign in ((0.05, 1), (0.0599, 1), (0.0601, -1), (0.075, -1)):
+        d = _inner_changes(_path(tau, costs))
+        assert np.all(np.sign(d[:, 2]) == sign) and np.all(d[:, 3] > 0)
+    d = _inner_changes(_path(0.05, costs))
+    assert np.all(d[:, 1] < 0)  # the skilled still lose at tau = 0.05
+
+
+def test_core_skilled_gain_once_trade_costs_exceed_about_0_22():
+    """The skilled lose over the whole band up to tau = 0.221; from tau = 0.222 they gain as the
+    last plants leave (tau = 0.25: lose until C = 0.169, s* = 0.60, then gain), and at tau = 0.35
+    throughout."""
+    costs = np.linspace(0.6, 0.0, 601)
+    assert np.all(_inner_changes(_path(0.22, costs))[:, 1] < 0)
+    d = _inner_changes(_path(0.25, costs))
+    assert d[0, 1] < 0 and d[-1, 1] > 0
+    assert np.all(_inner_changes(_path(0.35, costs))[:, 1] > 0)
+
+
+def test_at_high_trade_costs_the_relocation_is_partial_and_happens_without_a_wage_gap():
+    """tau > 0.2986: even C = 0 leaves plants in the core (s* = 0.687 at tau = 0.4), and the same
+    fall of C moves plants out at equal wages too (s* = 0.227 at tau = 0.4, C = 0): the move is
+    not the complete, wage-driven relocation of the paper's second result."""
+    assert example(GAP, 0.298, 0.0).plant_share()["share"] == 1.0
+    assert example(GAP, 0.3, 0.0).plant_share()["share"] == pytest.approx(0.99275, abs=1e-5)
+    assert example(GAP, 0.4, 0.0).plant_share()["share"] == pytest.approx(0.68703, abs=1e-5)
+    assert example(EQUAL, 0.4, 0.0).plant_share()["share"] == pytest.approx(0.22727, abs=1e-5)
+    assert example(EQUAL, 0.4, 0.4).plant_share()["share"] == 0.0
+
+
+def test_a_per_unit_communication_cost_fixes_the_core_consumers_but_not_the_skilled():
+    """Communication cost per unit of output instead of per firm (one modelling choice): the core's
+    unskilled now lose at tau = 0.05 too, but the core's skilled still gain at tau = 0.4."""
+    d = _inner_changes(_path(0.05, np.linspace(0.06, 0.05, 201), per_unit=True))  # band k 0.0547-0.0563
+    assert np.all(d[:, 1] < 0) and np.all(d[:, 2] < 0) and np.all(d[:, 3] > 0)
+    d = _inner_changes(_path(0.4, np.linspace(0.3, 0.0, 301), per_unit=True))
+    assert np.all(d[:, 1] > 0) and np.all(d[:, 2] < 0) and np.all(d[:, 3] > 0)
+
+
+@pytest.mark.parametrize("wages", [EQUAL, GAP, (0.6, 1.0)])
+def test_relocation_slopes_match_finite_differences(wages):
+    """dS_j/ds, dQ_j/ds and dpi_0/ds / F (module docstring) = central differences of the short run
+    (the kernel's markets), to 1e-7; the core's consumers gain iff delta_0 = m (w_0 - w_1) - tau > 0."""
+    h = 1e-6
+    for tau in (0.05, 0.2, 0.4):
+        m = example(wages, tau, 0.05)
+
+        def parts(x, m=m):
+            sr = m.short_run([1 - x, x])
+            S = np.asarray(sr.real_wage) - np.asarray(m.unskilled_wage)
+            return np.array([sr.wage[0], S[0], S[1]])
+
+        def consumption(x, m=m):  # Q_j = sum_i n_i B (A_j - cost_ij)/2 from the kernel's A_j
+            A = np.asarray(m.short_run([1 - x, x]).price_index)
+            cost = m.marginal_cost[:, None] + m.tau * (1 - np.eye(2))
+            return (np.array([1 - x, x]) * m.H / m.F) @ ((A[None, :] - cost) / (2 * (m.beta - m.gamma)))
+
+        for s in (0.1, 0.5, 0.9):
+            sl = m.relocation_slopes(s)
+            fd = (parts(s + h) - parts(s - h)) / (2 * h)
+            np.testing.assert_allclose([sl["skilled_wage"], *sl["surplus"]], fd, rtol=1e-7, atol=1e-9)
+            assert sl["skilled"] == pytest.approx(fd[0] + fd[1], rel=1e-7, abs=1e-9)
+            assert np.sign(sl["surplus"][0]) == np.sign(0.2 * (wages[0] - wages[1]) - m.tau)
+            np.testing.assert_allclose(sl["consumption"], (consumption(s + h) - consumption(s - h)) / (2 * h),
+                                       rtol=1e-7)
+
+
+def test_thresholds_of_result_3():
+    """The documented thresholds (gap 30%, m = 0.2): the core's consumers lose from relocation iff
+    tau > 0.06; the skilled's slope is zero at s = 1 at tau_s = 0.22110 and at s = 0 at 0.32120;
+    C = 0 moves every plant out iff tau <= 0.29855 (G0 + G1 = 0)."""
+    def skilled(s):
+        return lambda tau: example(GAP, tau, 0.05).relocation_slopes(s)["skilled"]
+
+    assert brentq(skilled(1.0), 0.1, 0.4, xtol=1e-12) == pytest.approx(0.22110, abs=1e-5)
+    assert brentq(skilled(0.0), 0.1, 0.5, xtol=1e-12) == pytest.approx(0.32120, abs=1e-5)
+
+    def complete(tau):
+        cf = example(GAP, tau, 0.0).plant_share()
+        return cf["G0"] + cf["G1"]
+
+    assert brentq(complete, 0.2, 0.4, xtol=1e-12) == pytest.approx(0.29855, abs=1e-5)
+    for tau, sign in ((0.0599, 1), (0.0601, -1)):
+        assert np.sign(example(GAP, tau, 0.0).relocation_slopes(0.5)["surplus"][0]) == sign
+    with pytest.raises(ValueError, match="relocation_slopes"):
+        FujitaThisse(phi=0.5, geography=Geography.line(3)).relocation_slopes(0.5)
+
+
+def test_with_a_small_wage_gap_result_3_holds_wherever_the_relocation_completes():
+    """w = (1, 0.9), otherwise the documented economy: the skilled's slope is zero at s = 1 at
+    tau = 0.14953, above tau_c = 0.14362 (C = 0 moves every plant out iff tau <= tau_c), so every
+    core worker loses and the periphery's gain along the whole relocation at every
+    m (w_0 - w_1) = 0.02 < tau <= tau_c (paths at tau = 0.05, 0.1, 0.14); below 0.02 the core's
+    unskilled gain (tau = 0.015)."""
+    small = (1.0, 0.9)
+
+    def skilled(tau):
+        return example(small, tau, 0.05).relocation_slopes(1.0)["skilled"]
+
+    def complete(tau):
+        cf = example(small, tau, 0.0).plant_share()
+        return cf["G0"] + cf["G1"]
+
+    assert brentq(skilled, 0.03, 0.5, xtol=1e-12) == pytest.approx(0.14953, abs=1e-5)
+    assert brentq(complete, 0.03, 0.5, xtol=1e-12) == pytest.approx(0.14362, abs=1e-5)
+    for tau in (0.05, 0.1, 0.14):
+        d = _inner_changes(_path(tau, np.linspace(0.3, 0.0, 601), wages=small))
+        assert np.all(d[:, 1] < 0) and np.all(d[:, 2] < 0) and np.all(d[:, 3] > 0)
+        assert _path(tau, [0.0], wages=small)[0, 0] == 1.0  # the relocation completes
+    d = _inner_changes(_path(0.015, np.linspace(0.3, 0.0, 3001), wages=small))
+    assert np.all(d[:, 1] < 0) and np.all(d[:, 2] > 0) and np.all(d[:, 3] > 0)

@@ -5,8 +5,10 @@ chain: who gains and who loses?"; CEPR DP4152, 2003) on top of :mod:`neg.models.
 when this module was written: the specification below is OTT's (taken exactly from
 :mod:`neg.models.linear`) plus the elements the paper's abstract names (headquarters in the
 core, a communication cost between a headquarters and a remote plant, unskilled wages that
-may differ between regions); docs/models.md lists what is reconstructed and which of the
-paper's stated results it reproduces.
+may differ between regions); docs/models.md lists what is reconstructed, which of the
+paper's stated results it reproduces, the sources searched (only the abstracts, IDE-JETRO DP 5 and
+CEPR DP4152, could be found; they do not say how the communication cost enters) and where the
+paper's third result holds here (m (w_0 - w_1) < tau <= 0.2211 in the documented economy).
 
 Regions j (any geography, distances d_ij). OTT's preferences and demands; H skilled workers,
 all in the ``core`` region h, run the N = H/F firms (F skilled workers per firm: the
@@ -41,6 +43,17 @@ in s (dA_j/ds = -gamma N delta_j / (2D)) and so is the profit gap (derived here)
 
 so the equilibrium is unique and stable: s* = min(1, max(0, -G_0/G_1)) (all plants in the
 core iff G_0 <= 0; :func:`two_region_plant_share`).
+
+Who gains as plants leave (derived here, :func:`two_region_relocation_slopes`): moving plants
+from the core to the periphery changes market j's total consumption by dQ_j/ds = N delta_j/(2D)
+and, with S_j = (beta - gamma)/2 sum_i n_i q_ij^2 + gamma/2 Q_j^2 (linear demands),
+
+    dS_j/ds    = (N delta_j / 4) (q_0j + q_1j + gamma Q_j / D),   q_ij = B (A_j - cost_ij)/2,
+    dpi_0/ds   = -(B gamma N / (4 D)) sum_j M_j delta_j (A_j - cost_0j),
+
+so region j's consumers gain iff delta_j > 0 (the core's iff m (w_0 - w_1) > tau d_01), and at an
+interior equilibrium (Pi_0 = Pi_1, the skilled wage pi_0/F) the core's skilled utility pi_0/F +
+S_0 moves with s only, at the rate dpi_0/ds / F + dS_0/ds, linear in s.
 """
 
 from __future__ import annotations
@@ -125,6 +138,32 @@ def two_region_plant_share(alpha: float, beta: float, gamma: float, H: float, L:
     return {"G0": G0, "G1": G1, "share": s, "A0": float(A[0]), "A1": float(A[1])}
 
 
+def two_region_relocation_slopes(alpha: float, beta: float, gamma: float, H: float, L: float, F: float,
+                                 workers0: float, wages: tuple[float, float], unit_labour: float, tau: float,
+                                 share: float, distance: float = 1.0) -> dict[str, np.ndarray | float]:
+    """Two regions, core 0, every pair trading, the periphery's share of the plants ``share`` = s:
+    the rates at which moving plants out changes consumer surplus (``surplus``: dS_j/ds, both
+    regions), total consumption (``consumption``: dQ_j/ds), a core plant's profit per skilled
+    worker (``skilled_wage``: dpi_0/ds / F, the skilled wage at an interior equilibrium) and the
+    core's skilled utility (``skilled``: dpi_0/ds / F + dS_0/ds) (module docstring; derived
+    here, tested against finite differences of the short run)."""
+    N = H / F
+    Bs, D = 1.0 / (beta - gamma), beta - gamma + gamma * N / 2.0
+    c0, c1 = unit_labour * wages[0], unit_labour * wages[1]
+    t = tau * distance
+    M = np.array([L * workers0 + H, L * (1.0 - workers0)])
+    delta = np.array([c0 - c1 - t, c0 - c1 + t])
+    home = np.array([c0, c0 + t])  # a core plant's delivered cost in 0, 1
+    A = (alpha * (beta - gamma) + gamma * N * (home - delta * share) / 2.0) / D
+    q0 = Bs * (A - home) / 2.0  # a core plant's sales per consumer in 0, 1
+    q1 = Bs * (A - np.array([c1 + t, c1])) / 2.0  # a peripheral plant's
+    Q = N * ((1.0 - share) * q0 + share * q1)
+    dS = N * delta / 4.0 * (q0 + q1 + gamma * Q / D)
+    dw = -Bs * gamma * N / (4.0 * D) * float(np.sum(M * delta * (A - home))) / F
+    return {"surplus": dS, "consumption": N * delta / (2.0 * D), "skilled_wage": dw,
+            "skilled": dw + float(dS[0])}
+
+
 class FujitaThisse(Model):
     """Headquarters in the core, plants anywhere: Fujita & Thisse (2006) reconstructed on OTT's
     linear framework (module docstring; docs/models.md says what is reconstructed).
@@ -207,3 +246,17 @@ class FujitaThisse(Model):
                                       float(self.workers[self.core]), (float(wages[0]), float(wages[1])),
                                       self.unit_labour, self.communication_cost, self.tau,
                                       float(self.geography.distance[0, 1]))
+
+    def relocation_slopes(self, share: float) -> dict[str, np.ndarray | float]:
+        """Two regions: :func:`two_region_relocation_slopes` for this model at the periphery's
+        share ``share`` of the plants (``surplus`` and ``consumption`` ordered core, periphery)."""
+        if self.K != 2:
+            raise ValueError(f"relocation_slopes: the closed form is for two regions, this geography has "
+                             f"{self.K}")
+        order = [self.core, 1 - self.core]
+        wages = np.asarray(self.unskilled_wage, dtype=float)[order]
+        return two_region_relocation_slopes(self.alpha, self.beta, self.gamma, self.H, self.L, self.F,
+                                            float(self.workers[self.core]),
+                                            (float(wages[0]), float(wages[1])), self.unit_labour, self.tau,
+                                            float(share),
+                                            float(self.geography.distance[0, 1]))
