@@ -116,18 +116,24 @@ def _outputs(x, lam, par, reg, Phi, out):
         out[4, j] = out[0, j] + S[h]
 
 
+def _two_region_terms(beta, gamma, H, L, F, workers0, wages, unit_labour, tau, distance):
+    """The two-region closed forms' terms: N firms, B = 1/(beta - gamma), D, the marginal costs
+    c0, c1, the trade cost t, consumers M and a peripheral plant's cost advantage delta."""
+    N = H / F
+    c0, c1 = unit_labour * wages[0], unit_labour * wages[1]
+    t = tau * distance
+    return (N, 1.0 / (beta - gamma), beta - gamma + gamma * N / 2.0, c0, c1, t,
+            np.array([L * workers0 + H, L * (1.0 - workers0)]), np.array([c0 - c1 - t, c0 - c1 + t]))
+
+
 def two_region_plant_share(alpha: float, beta: float, gamma: float, H: float, L: float, F: float,
                            workers0: float, wages: tuple[float, float], unit_labour: float,
                            communication_cost: float, tau: float, distance: float = 1.0) -> dict[str, float]:
     """Two regions, HQs in region 0 (the module docstring's closed form, every pair trading):
     ``G0``, ``G1`` (the profit gap Pi_1 - Pi_0 = G0 + G1 s), ``share`` (s*, the periphery's
     share of the plants at the unique equilibrium) and the choke prices ``A0``, ``A1`` there."""
-    N = H / F
-    Bs, D = 1.0 / (beta - gamma), beta - gamma + gamma * N / 2.0
-    c0, c1 = unit_labour * wages[0], unit_labour * wages[1]
-    t = tau * distance
-    M = np.array([L * workers0 + H, L * (1.0 - workers0)])
-    delta = np.array([c0 - c1 - t, c0 - c1 + t])
+    N, Bs, D, c0, c1, t, M, delta = _two_region_terms(beta, gamma, H, L, F, workers0, wages,
+                                                      unit_labour, tau, distance)
     A_at_0 = (alpha * (beta - gamma) + gamma * N * np.array([c0, c0 + t]) / 2.0) / D  # s = 0
     dA = -gamma * N * delta / (2.0 * D)
     total = c0 + c1 + t
@@ -147,12 +153,8 @@ def two_region_relocation_slopes(alpha: float, beta: float, gamma: float, H: flo
     worker (``skilled_wage``: dpi_0/ds / F, the skilled wage at an interior equilibrium) and the
     core's skilled utility (``skilled``: dpi_0/ds / F + dS_0/ds) (module docstring; derived
     here, tested against finite differences of the short run)."""
-    N = H / F
-    Bs, D = 1.0 / (beta - gamma), beta - gamma + gamma * N / 2.0
-    c0, c1 = unit_labour * wages[0], unit_labour * wages[1]
-    t = tau * distance
-    M = np.array([L * workers0 + H, L * (1.0 - workers0)])
-    delta = np.array([c0 - c1 - t, c0 - c1 + t])
+    N, Bs, D, c0, c1, t, M, delta = _two_region_terms(beta, gamma, H, L, F, workers0, wages,
+                                                      unit_labour, tau, distance)
     home = np.array([c0, c0 + t])  # a core plant's delivered cost in 0, 1
     A = (alpha * (beta - gamma) + gamma * N * (home - delta * share) / 2.0) / D
     q0 = Bs * (A - home) / 2.0  # a core plant's sales per consumer in 0, 1
