@@ -34,11 +34,11 @@ import numpy as np
 import neg
 from benchmarks._report import Row, ratio_row
 from benchmarks._timing import fmt_time, time_call
-from neg.calibration import scale_to_margins
+from neg.calibration import CalibrateOptions, scale_to_margins
 
 SIGMA, MU, DAMPING, MAX_ITER = 5.0, 0.75, 0.25, 2000
 PHIS = (0.05, 0.2, 0.5)
-NEG_TOL = 1e-12  # CalibrateOptions.tol
+NEG_TOL = CalibrateOptions().tol  # neg's default
 
 
 def make_problem(K: int, phi: float, seed: int = 0):
