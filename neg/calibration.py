@@ -324,7 +324,7 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
     float32 and float64 products ("single", "double")."""
     K = log_rows.size
     M32 = op.matrix32
-    G, rest = _low_rank(M32, min(rank, K, int(np.sqrt(3.0 * K))))
+    G, rest = _low_rank(M32, min(rank, K, int(np.sqrt(2.0 * K))))
     newton = _NewtonStep(G, rest)
     factored = False
     u = u0
