@@ -185,9 +185,7 @@ def _check(model, lam, gdp, free) -> tuple[np.ndarray, np.ndarray | None, tuple[
         over = np.flatnonzero(lam > caps + 1e-12).tolist()
         raise ValueError(f"lam: region(s) {over} exceed their share_cap; the data cannot be an "
                          f"equilibrium of this model")
-    M = model.freeness_operator.matrix
-    off = M.sum(axis=1) - np.diag(M)
-    cut = np.flatnonzero(~(off > 0))
+    cut = model.freeness_operator.isolated  # found once per operator
     if K > 1 and cut.size:
         raise ValueError(f"geography: region(s) {cut.tolist()} are cut off from every other region "
                          f"(freeness 0 at phi={model.phi:g}); their fundamentals are not identified")
@@ -436,13 +434,24 @@ def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, to
         u, res, it2 = _anderson(step, u0, tol, max_iter, memory)
         return _geomean_one(np.exp(u)), res, it + it2
 
-    def step(u):
-        r = u + np.log(op.dot(cols / op.tdot(np.exp(u)))) - log_rows
-        r -= r.mean()  # the scale of a is free
-        return u - r, r
-    u0 = np.zeros(rows.size) if start is None else np.log(start)
-    u, res, it = _anderson(step, u0, tol, max_iter, memory)
-    return _geomean_one(np.exp(u)), res, it
+    def two_sided(dot, tdot):
+        def step(u):
+            r = u + np.log(dot(cols / tdot(np.exp(u)))) - log_rows
+            r -= r.mean()  # the scale of a is free
+            return u - r, r
+        return step
+    u = np.zeros(rows.size) if start is None else np.log(start)
+    it = 0
+    if op.lattice is None:  # dense: products with the float32 copy while the residual is above 1e-4
+        M32 = op.matrix32
+        u1, res, it = _anderson(two_sided(lambda x: M32 @ x.astype(np.float32),
+                                          lambda x: M32.T @ x.astype(np.float32)),
+                                u, _SINGLE_TOL, max_iter, memory)
+        u = u1 if np.isfinite(res) else u
+    u, res, it2 = _anderson(two_sided(op.dot, op.tdot), u, tol, max_iter - it, memory)
+    if counts is not None:
+        counts.update(single=2 * it, double=2 * it2)
+    return _geomean_one(np.exp(u)), res, it + it2
 
 
 def _gdp_shares(model, sr, lam) -> np.ndarray:
