@@ -15,9 +15,9 @@ Two steps (docs/calibration.md writes them out):
    step does not involve them. A model with :attr:`Capability.GRAVITY_INVERSION` reduces it to a
    matrix-scaling problem a * Phi (E / Phi^T a) = E (unique up to scale for a connected
    geography: Allen & Arkolakis 2014, Theorem 2; Sinkhorn 1967) solved here by Newton steps of a
-   low-rank model of the freeness matrix with Anderson acceleration (symmetric case) or
-   Anderson-accelerated scaling; any other model by a root-finder on the log productivities,
-   each residual a warm-started short run of the model itself.
+   low-rank model of the freeness matrix with Anderson acceleration, in mixed precision
+   (symmetric case) or Anderson-accelerated scaling; any other model by a root-finder on the
+   log productivities, each residual a warm-started short run of the model itself.
 2. **Amenity**: with the short run at ``lam`` solved, every occupied region must pay the same
    payoff; the payoff is the amenity times the payoff at amenity 1 (plus its log, with
    quasi-linear utility), so amenity_i = geomean(omega) / omega_i (or exp(mean(V) - V_i)).
@@ -66,7 +66,7 @@ class CalibrateOptions(Options):
     memory: int = option(8, "pos_int", bounds=(1, 50), help="Anderson's history in matrix scaling")
     rank: int = option(100, "pos_int", bounds=(1, 5000),
                        help="largest rank of the model of the freeness matrix whose Newton steps "
-                            "precondition symmetric matrix scaling (used: min(rank, sqrt(3 K)))")
+                            "precondition symmetric matrix scaling (used: min(rank, sqrt(2 K)))")
     check_unique: bool = option(True, "bool",
                                 help="solve again from a second start and compare (uniqueness)")
     stability: bool = option(True, "bool",
@@ -298,16 +298,17 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
     """u with u + log(Phi e^u) = log rows (Phi symmetric): preconditioned Newton-Anderson in
     mixed precision.
 
-    Phi ~ G^T G + diag(rest) (:func:`_low_rank` of Phi in float32, rank r = min(rank, sqrt(3 K)),
-    so that one factorisation, K r^2 operations, costs about one product with Phi). Without a
-    start, the equations with this model in place of Phi are solved first by Newton's method
-    to 1e-3 (no product with Phi); from there each iteration takes one product with Phi for the
-    residual F and the model's Newton step, u <- u - J_r^-1 F (J_r as last factored by the
-    start, or at the first iteration, and kept: near the solution it hardly moves),
-    accelerated by Anderson. The error contracts by about the part of the Jacobian the model
-    misses (Phi's eigenvalues beyond the r-th, relative to its row sums): about 1e-2 per
-    iteration for distance decay on a map at r = 94 (K = 3,000), against 0.17 for the plain
-    step of 2/3.
+    Phi ~ G^T G + diag(rest) (:func:`_low_rank` of Phi in float32, rank r = min(rank, sqrt(2 K)):
+    at K = 3,000, r = 77 needs as many products as 94 or 110 and 60-70 one more). Without a
+    start, the equations with this model in place of Phi are solved first (no product with
+    Phi), from u = (log rows - log(model row sums)) / 2: Richardson steps of 2/3 while max |F|
+    > 0.05, then Newton steps to 1e-5, the Jacobian factored once (again only if a step
+    gains less than 4x); from there each iteration takes one product with Phi for the residual
+    F and the model's Newton step, u <- u - J_r^-1 F (J_r as last factored, and kept: the
+    contraction hardly depends on where it was factored once max |F| < 0.1), accelerated by
+    Anderson. The error contracts by about the part of the Jacobian the model misses (Phi's
+    eigenvalues beyond the r-th, relative to its row sums): about 1e-2 per iteration for
+    distance decay on a map (K = 3,000), against 0.17 for the plain step of 2/3.
 
     Precision (mixed-precision iterative refinement, e.g. Higham 2002, *Accuracy and Stability
     of Numerical Algorithms*, ch. 12): while max |F| > 1e-4 the products are with the float32
@@ -315,9 +316,10 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
     product s = Phi d gives the exact residual, and each later product is an update
     s <- s + Phi (d_new - d) with the float32 copy, whose error is relative to the change of d:
     at most eps max |d_new/d - 1| relative in s, eps = sqrt(K) u32 (the probabilistic bound of
-    Higham & Mary 2019, *SIAM J. Sci. Comput.* 41, for an inner product of length K; measured:
-    a fifth of it). These bounds are summed, added to the residual it reports and compared
-    with ``tol``; when they would pass tol / 2 the product is made in float64 instead. Returns
+    Higham & Mary 2019, *SIAM J. Sci. Comput.* 41, for an inner product of length K; measured
+    at K = 3,000: a fifth of it for a product, a fortieth for an update). These bounds are
+    summed, added to the residual it reports and compared with ``tol``; when they would pass
+    tol / 2 the product is made in float64 instead. Returns
     (u, residual, iterations = products with Phi); ``counts`` (a dict) receives the numbers of
     float32 and float64 products ("single", "double")."""
     K = log_rows.size
@@ -410,13 +412,15 @@ def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, to
     1967). With a symmetric Phi and equal margins the solution is the symmetric scaling d with
     d_i (Phi d)_i = rows_i (then a = d), solved in logs, u + log(Phi e^u) = log rows, by Newton
     steps of a low-rank model of Phi (rank at most ``rank``), accelerated by Anderson
-    (:func:`_symmetric_scaling`: one product with Phi per iteration, 5 to 10 iterations to
-    1e-12 at K = 3,000); should that fail (not seen, even for an indefinite Phi), by
+    (:func:`_symmetric_scaling`: one product with Phi per iteration, in float32 but for one, 5
+    to 9 iterations to 1e-11 at K = 3,000); should that fail (not seen, even for an indefinite Phi), by
     Richardson steps of 2/3 (the Jacobian I + diag(1/Phi d) Phi diag(d) has its eigenvalues in
     [1, 2] for a positive-definite Phi) with Anderson acceleration. Otherwise the two-sided map
-    a -> rows / Phi (cols / Phi^T a), accelerated the same way. ``op``: a freeness operator
-    (``dot``, ``tdot``, ``matrix``, ``symmetric``). Returns (a, max abs residual in logs,
-    iterations: products with Phi, or pairs of products for the two-sided map).
+    a -> rows / Phi (cols / Phi^T a), accelerated the same way (for a dense Phi first with its
+    float32 copy, to 1e-4). ``op``: a freeness operator (``dot``, ``tdot``, ``matrix``,
+    ``matrix32``, ``symmetric``). Returns (a, max abs residual in logs, iterations: products with
+    Phi, or pairs of products for the two-sided map); ``counts`` (a dict) receives the numbers
+    of float32 and float64 products ("single", "double").
     """
     rows = np.asarray(rows, dtype=float)
     cols = rows if cols is None else np.asarray(cols, dtype=float)
@@ -432,6 +436,8 @@ def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, to
             return u - (2.0 / 3.0) * r, r
         u0 = 0.5 * log_rows if start is None else np.log(start)
         u, res, it2 = _anderson(step, u0, tol, max_iter, memory)
+        if counts is not None:
+            counts["double"] = counts.get("double", 0) + it2
         return _geomean_one(np.exp(u)), res, it + it2
 
     def two_sided(dot, tdot):
