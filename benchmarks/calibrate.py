@@ -14,11 +14,13 @@ BLAS) on the same float64 matrix neg uses, so the ratio measures the algorithm, 
 
 Rows, for each freeness:
 - "inversion": the productivities alone, from the same precomputed inputs (the freeness matrix,
-  built and checked for symmetry once per geography and freeness, both outside the timing; the
-  one-off symmetry check is timed on its own row): neg's matrix scaling
-  (:func:`neg.calibration.scale_to_margins` on the margins of ``Helpman.gravity_inversion``, to
-  1e-12 in logs) against the damped scheme to 1e-6 (the issue's target: >= 20x) and to 1e-10.
-  Products with Phi are counted (neg one per iteration, the damped scheme two).
+  built and checked for symmetry once per geography and freeness, and its float32 copy, made
+  once per operator, all outside the timing; the one-off check and copy are timed on their own
+  rows): neg's matrix scaling (:func:`neg.calibration.scale_to_margins` on the margins of
+  ``Helpman.gravity_inversion``, to ``CalibrateOptions.tol`` = 1e-11 in logs) against the damped
+  scheme to 1e-6 (the issue's target: >= 20x) and to 1e-10. Products with Phi are counted (neg
+  one per iteration, float32 or float64, the damped scheme two float64); neg's residual is
+  also recomputed in float64, untimed.
 - "end to end": ``neg.calibrate(model, lam, gdp=gdp, stability=False, check_unique=False)``
   (validation, the inversion, the short run at the data, amenities, the fit, the Dataset) against
   the damped scheme's productivities and amenities to 1e-6.
