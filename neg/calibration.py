@@ -15,9 +15,9 @@ Two steps (docs/calibration.md writes them out):
    step does not involve them. A model with :attr:`Capability.GRAVITY_INVERSION` reduces it to a
    matrix-scaling problem a * Phi (E / Phi^T a) = E (unique up to scale for a connected
    geography: Allen & Arkolakis 2014, Theorem 2; Sinkhorn 1967) solved here by Newton steps of a
-   low-rank model of the freeness matrix with Anderson acceleration (symmetric case) or
-   Anderson-accelerated scaling; any other model by a root-finder on the log productivities,
-   each residual a warm-started short run of the model itself.
+   low-rank model of the freeness matrix with Anderson acceleration, in mixed precision
+   (symmetric case) or Anderson-accelerated scaling; any other model by a root-finder on the
+   log productivities, each residual a warm-started short run of the model itself.
 2. **Amenity**: with the short run at ``lam`` solved, every occupied region must pay the same
    payoff; the payoff is the amenity times the payoff at amenity 1 (plus its log, with
    quasi-linear utility), so amenity_i = geomean(omega) / omega_i (or exp(mean(V) - V_i)).
@@ -59,13 +59,14 @@ class CalibrateOptions(Options):
 
     algorithm: ClassVar[str] = "calibrate"
 
-    tol: float = option(1e-12, "pos_number",
-                        help="tolerance of the inversion (max abs error in logs, i.e. relative)")
+    tol: float = option(1e-11, "pos_number",
+                        help="tolerance of the inversion (max abs error in logs, i.e. relative; "
+                             "a tenth of the 1e-10 that converged asks of the fit)")
     max_iter: int = option(500, "pos_int", help="cap on iterations of the inversion")
     memory: int = option(8, "pos_int", bounds=(1, 50), help="Anderson's history in matrix scaling")
     rank: int = option(100, "pos_int", bounds=(1, 5000),
                        help="largest rank of the model of the freeness matrix whose Newton steps "
-                            "precondition symmetric matrix scaling (used: min(rank, sqrt(3 K)))")
+                            "precondition symmetric matrix scaling (used: min(rank, sqrt(2 K)))")
     check_unique: bool = option(True, "bool",
                                 help="solve again from a second start and compare (uniqueness)")
     stability: bool = option(True, "bool",
@@ -87,7 +88,7 @@ class Calibration:
         model's kernels at the observed state: the short run's residual, the payoff gap
         (:func:`neg.solvers.long_run.payoff_gap`) and, with ``gdp``, max |log(model share /
         data share)|.
-    converged : residual <= max(1e-10, 100 tol) and the inversion converged.
+    converged : residual <= max(1e-10, 10 tol) and the inversion converged.
     iterations : iterations of the inversion (matrix-scaling or root-finder steps).
     stable : whether the observed state is a stable equilibrium of the replicator dynamics
         (None when not computed).
@@ -184,9 +185,7 @@ def _check(model, lam, gdp, free) -> tuple[np.ndarray, np.ndarray | None, tuple[
         over = np.flatnonzero(lam > caps + 1e-12).tolist()
         raise ValueError(f"lam: region(s) {over} exceed their share_cap; the data cannot be an "
                          f"equilibrium of this model")
-    M = model.freeness_operator.matrix
-    off = M.sum(axis=1) - np.diag(M)
-    cut = np.flatnonzero(~(off > 0))
+    cut = model.freeness_operator.isolated  # found once per operator
     if K > 1 and cut.size:
         raise ValueError(f"geography: region(s) {cut.tolist()} are cut off from every other region "
                          f"(freeness 0 at phi={model.phi:g}); their fundamentals are not identified")
@@ -204,15 +203,15 @@ def _amenity(model, payoff: np.ndarray) -> np.ndarray:
     return _geomean_one(1.0 / payoff)
 
 
-def _anderson(step, u, tol, max_iter, memory):
+def _anderson(step, u, tol, max_iter, memory, slack=None):
     """Anderson-accelerated fixed point of ``u -> step(u)`` (returns (u, residual, iterations));
-    ``step`` returns (next iterate, residual vector). Stops early (residual inf) on a non-finite
-    residual."""
+    ``step`` returns (next iterate, residual vector). The residual is max |r| (plus ``slack()``,
+    a bound on the error of r, if given). Stops early (residual inf) on a non-finite residual."""
     G, R = [], []
     res = np.inf
     for it in range(1, max_iter + 1):
         g, r = step(u)
-        res = float(np.max(np.abs(r)))
+        res = float(np.max(np.abs(r))) + (0.0 if slack is None else slack())
         if res <= tol:
             return u, res, it
         if not np.isfinite(res):
@@ -240,7 +239,8 @@ def _low_rank(M: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
     least connected to those chosen (the smallest max_l Phi_lj: farthest-point sampling in
     freeness), so G^T G captures the smooth part of distance decay, which carries M's leading
     eigenvectors; with C the landmarks' rows and W = L L^T their block, G = L^-1 C (one
-    Cholesky and one triangular solve); ``rest`` = diag(M) - diag(G^T G) >= 0 keeps the
+    Cholesky in float64 and one product in M's precision: G is float32 for a float32 M, which
+    is enough for a preconditioner); ``rest`` = diag(M) - diag(G^T G) >= 0 (float64) keeps the
     diagonal exact. Reads ``rank`` rows of M, O(K rank^2) by BLAS; exact when rank reaches K.
     A block that is not positive definite gives the empty model (G with no rows)."""
     K = M.shape[0]
@@ -248,27 +248,29 @@ def _low_rank(M: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
         idx = np.arange(K)
     else:
         idx = np.empty(rank, dtype=np.int64)
-        near, i = np.zeros(K), 0
+        near, i = np.zeros(K, dtype=M.dtype), 0
         for k in range(rank):
             idx[k] = i
             np.maximum(near, M[i], out=near)
             i = int(np.argmin(near))
     C = M[idx]
-    W = C[:, idx]
+    W = np.asarray(C[:, idx], dtype=np.float64)
+    diag = np.asarray(np.diag(M), dtype=np.float64)
     try:
         L = np.linalg.cholesky(W + 1e-12 * np.trace(W) / len(idx) * np.eye(len(idx)))
     except np.linalg.LinAlgError:
-        return np.zeros((0, K)), np.array(np.diag(M), dtype=float)
+        return np.zeros((0, K), dtype=M.dtype), diag
     Linv = scipy.linalg.solve_triangular(L, np.eye(len(idx)), lower=True, check_finite=False)
-    G = Linv @ C  # a product rather than a triangular solve with K right-hand sides: faster threaded
-    return G, np.maximum(np.diag(M) - np.einsum("ij,ij->j", G, G), 0.0)
+    G = Linv.astype(M.dtype) @ C  # a product, not a triangular solve with K right-hand sides: faster
+    return G, np.maximum(diag - np.einsum("ij,ij->j", G, G).astype(np.float64), 0.0)
 
 
 class _NewtonStep:
     """Solves (I + S^-1 (G^T G + diag(rest)) D) x = F, D = diag(d), S = diag(s): the Jacobian
     of u -> u + log(Phi e^u) with Phi replaced by its low-rank model, by the Sherman-Morrison-
     Woodbury formula: :meth:`factor` at (d, s) costs O(K r^2) (an r x r Cholesky), :meth:`solve`
-    O(K r)."""
+    O(K r). The products with G are in G's precision (float32 for the model of a float32
+    matrix), the rest in float64."""
 
     def __init__(self, G: np.ndarray, rest: np.ndarray):
         self.G, self.rest = G, rest
@@ -276,65 +278,131 @@ class _NewtonStep:
     def factor(self, d: np.ndarray, s: np.ndarray) -> None:
         self.d, self.e = d, 1.0 + self.rest * d / s
         self.se = s * self.e
-        H = self.G * np.sqrt(d / self.se)
-        small = H @ H.T  # (BLAS syrk would do half the work, but is slower threaded: measured)
-        small[np.diag_indices_from(small)] += 1.0
-        self.chol = (scipy.linalg.cholesky(small, lower=False, overwrite_a=True, check_finite=False),
-                     False)
+        H = self.G * np.sqrt(d / self.se).astype(self.G.dtype)
+        small = np.asarray(H @ H.T, dtype=np.float64)  # (syrk would do half the work, but is slower threaded)
+        small[np.diag_indices_from(small)] += 1.0  # >= I: its inverse is well conditioned
+        chol = (scipy.linalg.cholesky(small, lower=False, overwrite_a=True, check_finite=False), False)
+        self.inv = scipy.linalg.cho_solve(chol, np.eye(len(small)), check_finite=False)
 
     def solve(self, F: np.ndarray) -> np.ndarray:
         Fe = F / self.e
-        z = scipy.linalg.cho_solve(self.chol, self.G @ (self.d * Fe), check_finite=False)
-        return Fe - (self.G.T @ z) / self.se
+        z = self.inv @ (self.G @ (self.d * Fe).astype(self.G.dtype))
+        return Fe - (self.G.T @ z.astype(self.G.dtype)) / self.se
 
 
-def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0):
-    """u with u + log(Phi e^u) = log rows (Phi symmetric): preconditioned Newton-Anderson.
+#: single-precision residuals are used until their max is below this (their error is ~1e-6)
+_SINGLE_TOL = 1e-4
 
-    Phi ~ G^T G + diag(rest) (:func:`_low_rank`, rank r = min(rank, sqrt(3 K)), so that one
-    factorisation, K r^2 operations, costs about one product with Phi). Without a start, the
-    equations with this model in place of Phi are solved first by Newton's method to 1e-3 (no
-    product with Phi); from there each iteration takes one product with Phi (the residual F,
-    in float64) and the model's Newton step, u <- u - J_r^-1 F (J_r as last factored by the
-    start, or at the first iteration, and kept: near the solution it hardly moves),
-    accelerated by Anderson. The error contracts by about the part of the Jacobian the model
-    misses (Phi's eigenvalues beyond the r-th, relative to its row sums): about 1e-2 per
-    iteration for distance decay on a map at r = 94 (K = 3,000), against 0.17 for the plain
-    step of 2/3. Returns (u, residual, iterations = products with Phi)."""
+
+def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=None):
+    """u with u + log(Phi e^u) = log rows (Phi symmetric): preconditioned Newton-Anderson in
+    mixed precision.
+
+    Phi ~ G^T G + diag(rest) (:func:`_low_rank` of Phi in float32, rank r = min(rank, sqrt(2 K)):
+    at K = 3,000, r = 77 needs as many products as 94 or 110 and 60-70 one more). Without a
+    start, the equations with this model in place of Phi are solved first (no product with
+    Phi), from u = (log rows - log(model row sums)) / 2: Richardson steps of 2/3 while max |F|
+    > 0.05, then Newton steps to 1e-5, the Jacobian factored once (again only if a step
+    gains less than 4x); from there each iteration takes one product with Phi for the residual
+    F and the model's Newton step, u <- u - J_r^-1 F (J_r as last factored, and kept: the
+    contraction hardly depends on where it was factored once max |F| < 0.1), accelerated by
+    Anderson. The error contracts by about the part of the Jacobian the model misses (Phi's
+    eigenvalues beyond the r-th, relative to its row sums): about 1e-2 per iteration for
+    distance decay on a map (K = 3,000), against 0.17 for the plain step of 2/3.
+
+    Precision (mixed-precision iterative refinement, e.g. Higham 2002, *Accuracy and Stability
+    of Numerical Algorithms*, ch. 12): while max |F| > 1e-4 the products are with the float32
+    copy of Phi (``op.matrix32``: half the bytes; relative error about 1e-6). Then one float64
+    product s = Phi d gives the exact residual, and each later product is an update
+    s <- s + Phi (d_new - d) with the float32 copy, whose error is relative to the change of d:
+    at most eps max |d_new/d - 1| relative in s, eps = sqrt(K) u32 (the probabilistic bound of
+    Higham & Mary 2019, *SIAM J. Sci. Comput.* 41, for an inner product of length K; measured
+    at K = 3,000: a fifth of it for a product, a fortieth for an update). These bounds are
+    summed, added to the residual it reports and compared with ``tol``; when they would pass
+    tol / 2 the product is made in float64 instead. Returns
+    (u, residual, iterations = products with Phi); ``counts`` (a dict) receives the numbers of
+    float32 and float64 products ("single", "double")."""
     K = log_rows.size
-    G, rest = _low_rank(op.matrix, min(rank, K, int(np.sqrt(3.0 * K))))  # factoring: ~3 products
+    M32 = op.matrix32
+    G, rest = _low_rank(M32, min(rank, K, int(np.sqrt(2.0 * K))))
     newton = _NewtonStep(G, rest)
     factored = False
     u = u0
     if u is None:
-        u = 0.5 * log_rows
+        with np.errstate(invalid="ignore", divide="ignore"):  # a model row sum <= 0: start at 1/2 log rows
+            u = 0.5 * (log_rows - np.nan_to_num(np.log((G.T @ G.sum(axis=1)).astype(np.float64) + rest)))
+        last = np.inf
         for _ in range(50):
             d = np.exp(u)
-            s = G.T @ (G @ d) + rest * d
+            s = (G.T @ (G @ d.astype(G.dtype))).astype(np.float64) + rest * d
             F = u + np.log(s) - log_rows
-            if not np.max(np.abs(F)) > 1e-3:  # close enough, or the model is not positive here
+            res = np.max(np.abs(F))
+            if not res > 1e-5:  # close enough, or the model is not positive here
                 break
-            newton.factor(d, s)
-            factored = True
+            if res > 0.05 and not factored:  # far off: Richardson steps (no factorisation)
+                u = u - (2.0 / 3.0) * F
+                continue
+            if not factored or res > 0.25 * last:  # Newton; near the solution the chord suffices
+                newton.factor(d, s)
+                factored = True
+            last = res
             u = u - newton.solve(F)
         if not np.all(np.isfinite(u)):
             u, factored = 0.5 * log_rows, False
+    n = {"single": 0, "double": 0}
+    last = {}
 
-    def step(u):
+    def single(u):
         nonlocal factored
         d = np.exp(u)
-        s = op.dot(d)
+        s = (M32 @ d.astype(np.float32)).astype(np.float64)
+        n["single"] += 1
+        F = u + np.log(s) - log_rows
+        if not factored:
+            newton.factor(d, s)
+            factored = True
+        last["g"] = u - newton.solve(F)
+        return last["g"], F
+    u1, res, it = _anderson(single, u, _SINGLE_TOL, max_iter, memory)
+    if not np.isfinite(res):
+        u = u1
+    elif res <= _SINGLE_TOL:  # continue from the step this residual gives
+        u = last["g"]
+    else:
+        u = u1
+    eps = np.sqrt(K) * 2.0 ** -24
+    acc = {"d": None, "s": None, "err": 0.0}
+
+    def double(u):
+        nonlocal factored
+        d = np.exp(u)
+        more = np.inf if acc["d"] is None else eps * float(np.max(np.abs(d / acc["d"] - 1.0)))
+        if acc["err"] + more <= 0.5 * tol:
+            s = acc["s"] + M32 @ (d - acc["d"]).astype(np.float32)
+            acc["err"] += more
+            n["single"] += 1
+        else:
+            s = op.dot(d)
+            acc["err"] = 0.0
+            n["double"] += 1
+        acc["d"], acc["s"] = d, s
         F = u + np.log(s) - log_rows
         if not factored:
             newton.factor(d, s)
             factored = True
         return u - newton.solve(F), F
-    return _anderson(step, u, tol, max_iter, memory)
+    if np.isfinite(res):
+        u, res, it2 = _anderson(double, u, tol, max_iter - it, memory, slack=lambda: acc["err"])
+        it += it2
+    if counts is not None:
+        counts.update(n)
+    return u, res, it
 
 
-def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, tol: float = 1e-12,
+def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, tol: float = 1e-11,
                      max_iter: int = 500, memory: int = 8, rank: int = 100,
-                     start: np.ndarray | None = None) -> tuple[np.ndarray, float, int]:
+                     start: np.ndarray | None = None,
+                     counts: dict | None = None) -> tuple[np.ndarray, float, int]:
     """The a > 0 (geometric mean 1) with a_i (Phi (cols / Phi^T a))_i = rows_i for every i.
 
     The market-clearing form of gravity models (Allen & Arkolakis 2014, eq. 11; ARSW 2015,
@@ -344,20 +412,22 @@ def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, to
     1967). With a symmetric Phi and equal margins the solution is the symmetric scaling d with
     d_i (Phi d)_i = rows_i (then a = d), solved in logs, u + log(Phi e^u) = log rows, by Newton
     steps of a low-rank model of Phi (rank at most ``rank``), accelerated by Anderson
-    (:func:`_symmetric_scaling`: one product with Phi per iteration, 5 to 10 iterations to
-    1e-12 at K = 3,000); should that fail (not seen, even for an indefinite Phi), by
+    (:func:`_symmetric_scaling`: one product with Phi per iteration, in float32 but for one, 5
+    to 9 iterations to 1e-11 at K = 3,000); should that fail (not seen, even for an indefinite Phi), by
     Richardson steps of 2/3 (the Jacobian I + diag(1/Phi d) Phi diag(d) has its eigenvalues in
     [1, 2] for a positive-definite Phi) with Anderson acceleration. Otherwise the two-sided map
-    a -> rows / Phi (cols / Phi^T a), accelerated the same way. ``op``: a freeness operator
-    (``dot``, ``tdot``, ``matrix``, ``symmetric``). Returns (a, max abs residual in logs,
-    iterations: products with Phi, or pairs of products for the two-sided map).
+    a -> rows / Phi (cols / Phi^T a), accelerated the same way (for a dense Phi first with its
+    float32 copy, to 1e-4). ``op``: a freeness operator (``dot``, ``tdot``, ``matrix``,
+    ``matrix32``, ``symmetric``). Returns (a, max abs residual in logs, iterations: products with
+    Phi, or pairs of products for the two-sided map); ``counts`` (a dict) receives the numbers
+    of float32 and float64 products ("single", "double").
     """
     rows = np.asarray(rows, dtype=float)
     cols = rows if cols is None else np.asarray(cols, dtype=float)
     log_rows = np.log(rows)
     if np.array_equal(cols, rows) and op.symmetric:
         u0 = None if start is None else np.log(start)
-        u, res, it = _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0)
+        u, res, it = _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts)
         if res <= tol:
             return _geomean_one(np.exp(u)), res, it
 
@@ -366,15 +436,28 @@ def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, to
             return u - (2.0 / 3.0) * r, r
         u0 = 0.5 * log_rows if start is None else np.log(start)
         u, res, it2 = _anderson(step, u0, tol, max_iter, memory)
+        if counts is not None:
+            counts["double"] = counts.get("double", 0) + it2
         return _geomean_one(np.exp(u)), res, it + it2
 
-    def step(u):
-        r = u + np.log(op.dot(cols / op.tdot(np.exp(u)))) - log_rows
-        r -= r.mean()  # the scale of a is free
-        return u - r, r
-    u0 = np.zeros(rows.size) if start is None else np.log(start)
-    u, res, it = _anderson(step, u0, tol, max_iter, memory)
-    return _geomean_one(np.exp(u)), res, it
+    def two_sided(dot, tdot):
+        def step(u):
+            r = u + np.log(dot(cols / tdot(np.exp(u)))) - log_rows
+            r -= r.mean()  # the scale of a is free
+            return u - r, r
+        return step
+    u = np.zeros(rows.size) if start is None else np.log(start)
+    it = 0
+    if op.lattice is None:  # dense: products with the float32 copy while the residual is above 1e-4
+        M32 = op.matrix32
+        u1, res, it = _anderson(two_sided(lambda x: M32 @ x.astype(np.float32),
+                                          lambda x: M32.T @ x.astype(np.float32)),
+                                u, _SINGLE_TOL, max_iter, memory)
+        u = u1 if np.isfinite(res) else u
+    u, res, it2 = _anderson(two_sided(op.dot, op.tdot), u, tol, max_iter - it, memory)
+    if counts is not None:
+        counts.update(single=2 * it, double=2 * it2)
+    return _geomean_one(np.exp(u)), res, it + it2
 
 
 def _gdp_shares(model, sr, lam) -> np.ndarray:
@@ -483,7 +566,7 @@ def calibrate(model, lam, *, gdp=None, free=None,
     stable, eig = None, np.zeros(0)
     if opts.stability:
         stable, eig = stability(base, lam, sr)
-    converged = bool(ok and sr.converged and residual <= max(1e-10, 100 * opts.tol))
+    converged = bool(ok and sr.converged and residual <= max(1e-10, 10 * opts.tol))
     ds = _dataset(base, lam, gdp, model_gdp, sr.payoff, free, residual, converged, method)
     return Calibration(model=base, fundamentals=ds, residual=residual, converged=converged,
                        iterations=int(it), stable=stable, eigenvalues=eig, unique=unique,

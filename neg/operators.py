@@ -239,6 +239,18 @@ class FreenessOperator:
         return self.phis[0]
 
     @cached_property
+    def isolated(self) -> np.ndarray:
+        """Regions with freeness 0 to every other under operator 0 (indices): one pass, kept."""
+        M = self.matrix
+        return np.flatnonzero(~(M.sum(axis=1) - np.diag(M) > 0))
+
+    @cached_property
+    def matrix32(self) -> np.ndarray:
+        """Operator 0's dense matrix in float32 (K, K): a copy made on first use and kept (half
+        the bytes per product; neg.calibration's early iterations use it)."""
+        return self.matrix.astype(np.float32)
+
+    @cached_property
     def symmetric(self) -> bool:
         """Whether operator 0 is symmetric (``Phi = Phi^T`` exactly): always on a lattice; for a
         dense matrix checked once, tile by tile (a cache-friendly pass, stopping at the first

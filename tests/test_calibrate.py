@@ -240,3 +240,23 @@ def test_data_that_cannot_be_an_equilibrium(make, message):
     model = neg.Helpman(5.0, 0.75, phi=0.3, geography=random_geography(4, seed=1))
     with pytest.raises(ValueError, match=message):
         make(model)
+
+
+def test_mixed_precision_scaling_bounds_its_float64_residual():
+    """Symmetric scaling in mixed precision (float32 products, one float64 product, float32
+    updates with a summed error bound): the residual it reports bounds the one recomputed in
+    float64, the margins are met, and the two-sided map (with its float32 phase) agrees."""
+    K = 500
+    op = random_geography(K, seed=7).freeness(0.3)
+    assert op.matrix32.dtype == np.float32
+    np.testing.assert_allclose(op.matrix32, op.matrix, rtol=1e-7)
+    E = np.random.default_rng(8).lognormal(0.0, 0.5, K)
+    counts = {}
+    a, res, it = scale_to_margins(op, E, tol=1e-11, counts=counts)
+    assert res <= 1e-11 and counts["double"] >= 1 and counts["single"] + counts["double"] == it
+    u = np.log(a)
+    r = u + np.log(op.matrix @ a) - np.log(E)  # a = c d: r is constant 2 log c plus the residual
+    assert np.max(np.abs(r - np.mean(r))) <= 2.0 * res
+    b = scale_to_margins(op, E, E * (1.0 + 1e-16 * (np.arange(K) == 0)), tol=1e-12)[0]
+    np.testing.assert_allclose(a, b, rtol=1e-10)
+    assert op.isolated.size == 0
