@@ -279,10 +279,11 @@ class FreenessOperator:
         return (self.kind, self.matrices, np.ascontiguousarray(weights), ints)
 
     def __getstate__(self) -> dict:
-        """Pickle without :attr:`kernel_arg`: a process that unpickles the operator rebuilds it,
-        which publishes the structured product's address in that process (a model crossing to a
-        worker keeps its operator)."""
-        return {k: v for k, v in self.__dict__.items() if k != "kernel_arg"}
+        """Pickle without :attr:`kernel_arg` (a process that unpickles the operator rebuilds it,
+        which publishes the structured product's address in that process: a model crossing to a
+        worker keeps its operator) and without the copies :attr:`as_dense` and :attr:`matrix32`
+        (rebuilt when asked for, not shipped)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("kernel_arg", "as_dense", "matrix32")}
 
     def dot(self, x: np.ndarray, k: int = 0) -> np.ndarray:
         """``Phi^k @ x`` for a vector (K,) or a block of vectors (K, n)."""
