@@ -60,7 +60,6 @@ from neg.structured_products import (
     SEPARABLE,
     _call_structured,
     _structured_address,
-    _structured_impl,
 )
 
 __all__ = ["FreenessOperator", "OPERATOR", "DENSE", "SEPARABLE", "LATTICE", "Lattice", "METRICS",
@@ -299,15 +298,16 @@ class FreenessOperator:
 
 
 def _apply(op: tuple, k: int, x: np.ndarray) -> np.ndarray:
-    """A structured operator's product on a vector or on each column of a block."""
+    """A structured operator's product on a vector or on each column of a block (``op`` its
+    :attr:`FreenessOperator.kernel_arg`, whose building published the product's address)."""
     if x.ndim == 1:
         out = np.empty(x.size)
-        _structured_product(op, k, np.ascontiguousarray(x), 0, out, 0)
+        _call_structured(op, k, np.ascontiguousarray(x), 0, out, 0)
         return out
     out = np.empty(x.shape)
     for c in range(x.shape[1]):
         col = np.empty(x.shape[0])
-        _structured_product(op, k, np.ascontiguousarray(x[:, c]), 0, col, 0)
+        _call_structured(op, k, np.ascontiguousarray(x[:, c]), 0, col, 0)
         out[:, c] = col
     return out
 
@@ -473,11 +473,3 @@ def _structured_block(op, k, V, out):
         _call_structured(op, k, col, 0, res, 0)
         for i in range(V.shape[0]):
             out[i, c] = res[i]
-
-
-@njit(cache=True, error_model="numpy", nogil=True)
-def _structured_product(op, k, v, v0, out, o0):
-    """out[o0:o0+K] = Phi^k v[v0:v0+K] for the SEPARABLE and LATTICE kinds (v and out may be one
-    array: the input segment is copied first)."""
-    K = op[3][0]
-    _structured_impl(op[0], op[2], op[3], k, v[v0:v0 + K], out[o0:o0 + K])
