@@ -352,29 +352,27 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
     n = {"single": 0, "double": 0}
     last = {}
 
-    def single(u):
+    def newton_step(u, d, s):
+        """The model's Newton step from u, given d = e^u and s = Phi d: (next u, residual F)."""
         nonlocal factored
-        d = np.exp(u)
-        s = (M32 @ d.astype(np.float32)).astype(np.float64)
-        n["single"] += 1
         F = u + np.log(s) - log_rows
         if not factored:
             newton.factor(d, s)
             factored = True
-        last["g"] = u - newton.solve(F)
+        return u - newton.solve(F), F
+
+    def single(u):
+        d = np.exp(u)
+        s = (M32 @ d.astype(np.float32)).astype(np.float64)
+        n["single"] += 1
+        last["g"], F = newton_step(u, d, s)
         return last["g"], F
     u1, res, it = _anderson(single, u, _SINGLE_TOL, max_iter, memory)
-    if not np.isfinite(res):
-        u = u1
-    elif res <= _SINGLE_TOL:  # continue from the step this residual gives
-        u = last["g"]
-    else:
-        u = u1
+    u = last["g"] if res <= _SINGLE_TOL else u1  # below: continue from the step this residual gives
     eps = np.sqrt(K) * 2.0 ** -24
     acc = {"d": None, "s": None, "err": 0.0}
 
     def double(u):
-        nonlocal factored
         d = np.exp(u)
         more = np.inf if acc["d"] is None else eps * float(np.max(np.abs(d / acc["d"] - 1.0)))
         if acc["err"] + more <= 0.5 * tol:
@@ -386,11 +384,7 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
             acc["err"] = 0.0
             n["double"] += 1
         acc["d"], acc["s"] = d, s
-        F = u + np.log(s) - log_rows
-        if not factored:
-            newton.factor(d, s)
-            factored = True
-        return u - newton.solve(F), F
+        return newton_step(u, d, s)
     if np.isfinite(res):
         u, res, it2 = _anderson(double, u, tol, max_iter - it, memory, slack=lambda: acc["err"])
         it += it2
