@@ -16,7 +16,7 @@ Rows, for each freeness:
 - "inversion": the productivities alone, from the same precomputed inputs (the freeness matrix,
   built and checked for symmetry once per geography and freeness, and its float32 copy, made
   once per operator, all outside the timing; the one-off check and copy are timed on their own
-  rows): neg's matrix scaling (:func:`neg.calibration.scale_to_margins` on the margins of
+  rows): neg's matrix scaling (:func:`neg.solvers.matrix_scaling.scale_to_margins` on the margins of
   ``Helpman.gravity_inversion``, to ``CalibrateOptions.tol`` = 1e-11 in logs) against the damped
   scheme to 1e-6 (the issue's target: >= 20x) and to 1e-10. Products with Phi are counted (neg
   one per iteration, float32 or float64, the damped scheme two float64); neg's residual is
@@ -36,7 +36,8 @@ import numpy as np
 import neg
 from benchmarks._report import Row, ratio_row
 from benchmarks._timing import fmt_time, time_call
-from neg.calibration import CalibrateOptions, scale_to_margins
+from neg.calibration import CalibrateOptions
+from neg.solvers.matrix_scaling import scale_to_margins
 
 SIGMA, MU, DAMPING, MAX_ITER = 5.0, 0.75, 0.25, 2000
 PHIS = (0.05, 0.2, 0.5)

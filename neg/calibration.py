@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.linalg
 import scipy.optimize
 import xarray as xr
 
@@ -45,6 +44,7 @@ from neg.options import Options, nested, option
 from neg.results import Equilibrium
 from neg.solvers.fixed_point import SolverOptions, short_run
 from neg.solvers.long_run import LongRunOptions, long_run, payoff_gap, stability
+from neg.solvers.matrix_scaling import geomean_one, scale_to_margins
 from neg.variables import attrs, parameter_attrs
 
 __all__ = ["calibrate", "Calibration", "CalibrateOptions", "FUNDAMENTAL_NAMES", "scale_to_margins"]
@@ -192,266 +192,11 @@ def _check(model, lam, gdp, free) -> tuple[np.ndarray, np.ndarray | None, tuple[
     return lam, gdp, free
 
 
-def _geomean_one(x: np.ndarray) -> np.ndarray:
-    return x / np.exp(np.mean(np.log(x)))
-
-
 def _amenity(model, payoff: np.ndarray) -> np.ndarray:
     """Amenities (geometric mean 1) that equalise ``payoff`` (computed with amenity 1)."""
     if Capability.QUASI_LINEAR in model.capabilities:  # payoff + log(amenity)
         return np.exp(np.mean(payoff) - payoff)
-    return _geomean_one(1.0 / payoff)
-
-
-def _anderson(step, u, tol, max_iter, memory, slack=None):
-    """Anderson-accelerated fixed point of ``u -> step(u)`` (returns (u, residual, iterations));
-    ``step`` returns (next iterate, residual vector). The residual is max |r| (plus ``slack()``,
-    a bound on the error of r, if given). Stops early (residual inf) on a non-finite residual."""
-    G, R = [], []
-    res = np.inf
-    for it in range(1, max_iter + 1):
-        g, r = step(u)
-        res = float(np.max(np.abs(r))) + (0.0 if slack is None else slack())
-        if res <= tol:
-            return u, res, it
-        if not np.isfinite(res):
-            return u, np.inf, it
-        G.append(g)
-        R.append(r)
-        if len(R) > memory + 1:
-            G.pop(0)
-            R.pop(0)
-        if len(R) > 1:
-            dR = np.diff(np.array(R), axis=0).T
-            dG = np.diff(np.array(G), axis=0).T
-            gram = dR.T @ dR
-            gamma = np.linalg.solve(gram + 1e-14 * np.trace(gram) * np.eye(len(gram)), dR.T @ r)
-            u = g - dG @ gamma
-        else:
-            u = g
-    return u, res, max_iter
-
-
-def _low_rank(M: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
-    """(G, rest): M ~ G^T G + diag(rest), the Nystrom model of a symmetric freeness matrix on
-    ``rank`` landmark regions (Williams & Seeger 2001; Harbrecht, Peters & Schneider 2012,
-    *Appl. Numer. Math.* 62, for the pivoting). Landmarks are chosen greedily, each the region
-    least connected to those chosen (the smallest max_l Phi_lj: farthest-point sampling in
-    freeness), so G^T G captures the smooth part of distance decay, which carries M's leading
-    eigenvectors; with C the landmarks' rows and W = L L^T their block, G = L^-1 C (one
-    Cholesky in float64 and one product in M's precision: G is float32 for a float32 M, which
-    is enough for a preconditioner); ``rest`` = diag(M) - diag(G^T G) >= 0 (float64) keeps the
-    diagonal exact. Reads ``rank`` rows of M, O(K rank^2) by BLAS; exact when rank reaches K.
-    A block that is not positive definite gives the empty model (G with no rows)."""
-    K = M.shape[0]
-    if rank >= K:
-        idx = np.arange(K)
-    else:
-        idx = np.empty(rank, dtype=np.int64)
-        near, i = np.zeros(K, dtype=M.dtype), 0
-        for k in range(rank):
-            idx[k] = i
-            np.maximum(near, M[i], out=near)
-            i = int(np.argmin(near))
-    C = M[idx]
-    W = np.asarray(C[:, idx], dtype=np.float64)
-    diag = np.asarray(np.diag(M), dtype=np.float64)
-    try:
-        L = np.linalg.cholesky(W + 1e-12 * np.trace(W) / len(idx) * np.eye(len(idx)))
-    except np.linalg.LinAlgError:
-        return np.zeros((0, K), dtype=M.dtype), diag
-    Linv = scipy.linalg.solve_triangular(L, np.eye(len(idx)), lower=True, check_finite=False)
-    G = Linv.astype(M.dtype) @ C  # a product, not a triangular solve with K right-hand sides: faster
-    return G, np.maximum(diag - np.einsum("ij,ij->j", G, G).astype(np.float64), 0.0)
-
-
-class _NewtonStep:
-    """Solves (I + S^-1 (G^T G + diag(rest)) D) x = F, D = diag(d), S = diag(s): the Jacobian
-    of u -> u + log(Phi e^u) with Phi replaced by its low-rank model, by the Sherman-Morrison-
-    Woodbury formula: :meth:`factor` at (d, s) costs O(K r^2) (an r x r Cholesky), :meth:`solve`
-    O(K r). The products with G are in G's precision (float32 for the model of a float32
-    matrix), the rest in float64."""
-
-    def __init__(self, G: np.ndarray, rest: np.ndarray):
-        self.G, self.rest = G, rest
-
-    def factor(self, d: np.ndarray, s: np.ndarray) -> None:
-        self.d, self.e = d, 1.0 + self.rest * d / s
-        self.se = s * self.e
-        H = self.G * np.sqrt(d / self.se).astype(self.G.dtype)
-        small = np.asarray(H @ H.T, dtype=np.float64)  # (syrk would do half the work, but is slower threaded)
-        small[np.diag_indices_from(small)] += 1.0  # >= I: its inverse is well conditioned
-        chol = (scipy.linalg.cholesky(small, lower=False, overwrite_a=True, check_finite=False), False)
-        self.inv = scipy.linalg.cho_solve(chol, np.eye(len(small)), check_finite=False)
-
-    def solve(self, F: np.ndarray) -> np.ndarray:
-        Fe = F / self.e
-        z = self.inv @ (self.G @ (self.d * Fe).astype(self.G.dtype))
-        return Fe - (self.G.T @ z.astype(self.G.dtype)) / self.se
-
-
-#: single-precision residuals are used until their max is below this (their error is ~1e-6)
-_SINGLE_TOL = 1e-4
-
-
-def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=None):
-    """u with u + log(Phi e^u) = log rows (Phi symmetric): preconditioned Newton-Anderson in
-    mixed precision.
-
-    Phi ~ G^T G + diag(rest) (:func:`_low_rank` of Phi in float32, rank r = min(rank, sqrt(2 K)):
-    at K = 3,000, r = 77 needs as many products as 94 or 110 and 60-70 one more). Without a
-    start, the equations with this model in place of Phi are solved first (no product with
-    Phi), from u = (log rows - log(model row sums)) / 2: Richardson steps of 2/3 while max |F|
-    > 0.05, then Newton steps to 1e-5, the Jacobian factored once (again only if a step
-    gains less than 4x); from there each iteration takes one product with Phi for the residual
-    F and the model's Newton step, u <- u - J_r^-1 F (J_r as last factored, and kept: the
-    contraction hardly depends on where it was factored once max |F| < 0.1), accelerated by
-    Anderson. The error contracts by about the part of the Jacobian the model misses (Phi's
-    eigenvalues beyond the r-th, relative to its row sums): about 1e-2 per iteration for
-    distance decay on a map (K = 3,000), against 0.17 for the plain step of 2/3.
-
-    Precision (mixed-precision iterative refinement, e.g. Higham 2002, *Accuracy and Stability
-    of Numerical Algorithms*, ch. 12): while max |F| > 1e-4 the products are with the float32
-    copy of Phi (``op.matrix32``: half the bytes; relative error about 1e-6). Then one float64
-    product s = Phi d gives the exact residual, and each later product is an update
-    s <- s + Phi (d_new - d) with the float32 copy, whose error is relative to the change of d:
-    at most eps max |d_new/d - 1| relative in s, eps = sqrt(K) u32 (the probabilistic bound of
-    Higham & Mary 2019, *SIAM J. Sci. Comput.* 41, for an inner product of length K; measured
-    at K = 3,000: a fifth of it for a product, a fortieth for an update). These bounds are
-    summed, added to the residual it reports and compared with ``tol``; when they would pass
-    tol / 2 the product is made in float64 instead. Returns
-    (u, residual, iterations = products with Phi); ``counts`` (a dict) receives the numbers of
-    float32 and float64 products ("single", "double")."""
-    K = log_rows.size
-    M32 = op.matrix32
-    G, rest = _low_rank(M32, min(rank, K, int(np.sqrt(2.0 * K))))
-    newton = _NewtonStep(G, rest)
-    factored = False
-    u = u0
-    if u is None:
-        with np.errstate(invalid="ignore", divide="ignore"):  # a model row sum <= 0: start at 1/2 log rows
-            u = 0.5 * (log_rows - np.nan_to_num(np.log((G.T @ G.sum(axis=1)).astype(np.float64) + rest)))
-        last = np.inf
-        for _ in range(50):
-            d = np.exp(u)
-            s = (G.T @ (G @ d.astype(G.dtype))).astype(np.float64) + rest * d
-            F = u + np.log(s) - log_rows
-            res = np.max(np.abs(F))
-            if not res > 1e-5:  # close enough, or the model is not positive here
-                break
-            if res > 0.05 and not factored:  # far off: Richardson steps (no factorisation)
-                u = u - (2.0 / 3.0) * F
-                continue
-            if not factored or res > 0.25 * last:  # Newton; near the solution the chord suffices
-                newton.factor(d, s)
-                factored = True
-            last = res
-            u = u - newton.solve(F)
-        if not np.all(np.isfinite(u)):
-            u, factored = 0.5 * log_rows, False
-    n = {"single": 0, "double": 0}
-    last = {}
-
-    def newton_step(u, d, s):
-        """The model's Newton step from u, given d = e^u and s = Phi d: (next u, residual F)."""
-        nonlocal factored
-        F = u + np.log(s) - log_rows
-        if not factored:
-            newton.factor(d, s)
-            factored = True
-        return u - newton.solve(F), F
-
-    def single(u):
-        d = np.exp(u)
-        s = (M32 @ d.astype(np.float32)).astype(np.float64)
-        n["single"] += 1
-        last["g"], F = newton_step(u, d, s)
-        return last["g"], F
-    u1, res, it = _anderson(single, u, _SINGLE_TOL, max_iter, memory)
-    u = last["g"] if res <= _SINGLE_TOL else u1  # below: continue from the step this residual gives
-    eps = np.sqrt(K) * 2.0 ** -24
-    acc = {"d": None, "s": None, "err": 0.0}
-
-    def double(u):
-        d = np.exp(u)
-        more = np.inf if acc["d"] is None else eps * float(np.max(np.abs(d / acc["d"] - 1.0)))
-        if acc["err"] + more <= 0.5 * tol:
-            s = acc["s"] + M32 @ (d - acc["d"]).astype(np.float32)
-            acc["err"] += more
-            n["single"] += 1
-        else:
-            s = op.dot(d)
-            acc["err"] = 0.0
-            n["double"] += 1
-        acc["d"], acc["s"] = d, s
-        return newton_step(u, d, s)
-    if np.isfinite(res):
-        u, res, it2 = _anderson(double, u, tol, max_iter - it, memory, slack=lambda: acc["err"])
-        it += it2
-    if counts is not None:
-        counts.update(n)
-    return u, res, it
-
-
-def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, tol: float = 1e-11,
-                     max_iter: int = 500, memory: int = 8, rank: int = 100,
-                     start: np.ndarray | None = None,
-                     counts: dict | None = None) -> tuple[np.ndarray, float, int]:
-    """The a > 0 (geometric mean 1) with a_i (Phi (cols / Phi^T a))_i = rows_i for every i.
-
-    The market-clearing form of gravity models (Allen & Arkolakis 2014, eq. 11; ARSW 2015,
-    eq. 29 with observed wages): diag(a) Phi diag(cols / Phi^T a) has row sums ``rows`` and
-    column sums ``cols`` (default: ``rows``; the totals must agree), so a is unique up to scale
-    when Phi is positive on a connected pattern (Allen & Arkolakis 2014, Theorem 2; Sinkhorn
-    1967). With a symmetric Phi and equal margins the solution is the symmetric scaling d with
-    d_i (Phi d)_i = rows_i (then a = d), solved in logs, u + log(Phi e^u) = log rows, by Newton
-    steps of a low-rank model of Phi (rank at most ``rank``), accelerated by Anderson
-    (:func:`_symmetric_scaling`: one product with Phi per iteration, in float32 but for one, 5
-    to 9 iterations to 1e-11 at K = 3,000); should that fail (not seen, even for an indefinite Phi), by
-    Richardson steps of 2/3 (the Jacobian I + diag(1/Phi d) Phi diag(d) has its eigenvalues in
-    [1, 2] for a positive-definite Phi) with Anderson acceleration. Otherwise the two-sided map
-    a -> rows / Phi (cols / Phi^T a), accelerated the same way (for a dense Phi first with its
-    float32 copy, to 1e-4). ``op``: a freeness operator (``dot``, ``tdot``, ``matrix``,
-    ``matrix32``, ``symmetric``). Returns (a, max abs residual in logs, iterations: products with
-    Phi, or pairs of products for the two-sided map); ``counts`` (a dict) receives the numbers
-    of float32 and float64 products ("single", "double").
-    """
-    rows = np.asarray(rows, dtype=float)
-    cols = rows if cols is None else np.asarray(cols, dtype=float)
-    log_rows = np.log(rows)
-    if np.array_equal(cols, rows) and op.symmetric:
-        u0 = None if start is None else np.log(start)
-        u, res, it = _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts)
-        if res <= tol:
-            return _geomean_one(np.exp(u)), res, it
-
-        def step(u):
-            r = u + np.log(op.dot(np.exp(u))) - log_rows
-            return u - (2.0 / 3.0) * r, r
-        u0 = 0.5 * log_rows if start is None else np.log(start)
-        u, res, it2 = _anderson(step, u0, tol, max_iter, memory)
-        if counts is not None:
-            counts["double"] = counts.get("double", 0) + it2
-        return _geomean_one(np.exp(u)), res, it + it2
-
-    def two_sided(dot, tdot):
-        def step(u):
-            r = u + np.log(dot(cols / tdot(np.exp(u)))) - log_rows
-            r -= r.mean()  # the scale of a is free
-            return u - r, r
-        return step
-    u = np.zeros(rows.size) if start is None else np.log(start)
-    it = 0
-    if op.lattice is None:  # dense: products with the float32 copy while the residual is above 1e-4
-        M32 = op.matrix32
-        u1, res, it = _anderson(two_sided(lambda x: M32 @ x.astype(np.float32),
-                                          lambda x: M32.T @ x.astype(np.float32)),
-                                u, _SINGLE_TOL, max_iter, memory)
-        u = u1 if np.isfinite(res) else u
-    u, res, it2 = _anderson(two_sided(op.dot, op.tdot), u, tol, max_iter - it, memory)
-    if counts is not None:
-        counts.update(single=2 * it, double=2 * it2)
-    return _geomean_one(np.exp(u)), res, it + it2
+    return geomean_one(1.0 / payoff)
 
 
 def _gdp_shares(model, sr, lam) -> np.ndarray:
@@ -500,7 +245,7 @@ def _productivity(model, lam, gdp, opts, start=None):
             a, res, it = scale_to_margins(model.freeness_operator, rows, cols, tol=opts.tol,
                                           max_iter=opts.max_iter, memory=opts.memory, rank=opts.rank,
                                           start=start)
-            return _geomean_one(to_productivity(a)), res <= opts.tol, it, "matrix scaling", state
+            return geomean_one(to_productivity(a)), res <= opts.tol, it, "matrix scaling", state
     b0 = np.zeros(model.K) if start is None else np.log(start)
     b, ok, it, x = _root_productivity(model, lam, gdp, opts, b0)
     return np.exp(b), ok, it, "root finder", x

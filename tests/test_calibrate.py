@@ -12,7 +12,7 @@ from scipy.optimize import fsolve
 from test_fundamentals import every_model
 
 import neg
-from neg.calibration import scale_to_margins
+from neg.solvers.matrix_scaling import scale_to_margins
 
 
 def _geomean_one(x):
@@ -155,7 +155,7 @@ def test_low_rank_newton_scaling_meets_the_margins(rank):
     """Symmetric scaling preconditioned by a rank-r model of Phi (r = 3, 12 and the cap
     sqrt(3 K) = 30) converges by itself (no fallback), meets the margins to 1e-12 and agrees
     with the plain two-sided map run on the same problem (both have geometric mean 1)."""
-    from neg.calibration import _symmetric_scaling
+    from neg.solvers.matrix_scaling import _symmetric_scaling
     K = 300
     op = random_geography(K, seed=3).freeness(0.1)
     assert op.symmetric
@@ -174,7 +174,7 @@ def test_low_rank_newton_scaling_meets_the_margins(rank):
 def test_low_rank_model_of_the_freeness_matrix():
     """_low_rank: G^T G + diag(rest) reproduces Phi exactly at full rank; below it keeps the
     diagonal exact, rest >= 0, and the error is the positive semidefinite remainder."""
-    from neg.calibration import _low_rank
+    from neg.solvers.matrix_scaling import _low_rank
     M = random_geography(60, seed=4).freeness(0.2).matrix
     G, rest = _low_rank(M, 60)
     np.testing.assert_allclose(G.T @ G + np.diag(rest), M, atol=1e-9)
