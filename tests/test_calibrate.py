@@ -243,17 +243,23 @@ def test_data_that_cannot_be_an_equilibrium(make, message):
 
 
 def test_mixed_precision_scaling_bounds_its_float64_residual():
-    """Symmetric scaling in mixed precision (float32 products, one float64 product, float32
-    updates with a summed error bound): the residual it reports bounds the one recomputed in
-    float64, the margins are met, and the two-sided map (with its float32 phase) agrees."""
+    """Symmetric scaling in float64 at an operator's first inversion, in mixed precision from its
+    second (float32 products, one float64 product, float32 updates with a summed error bound):
+    the residual it reports bounds the one recomputed in float64, the margins are met, the two
+    agree, and so does the two-sided map (with its float32 phase)."""
     K = 500
     op = random_geography(K, seed=7).freeness(0.3)
-    assert op.matrix32.dtype == np.float32
-    np.testing.assert_allclose(op.matrix32, op.matrix, rtol=1e-7)
     E = np.random.default_rng(8).lognormal(0.0, 0.5, K)
     counts = {}
-    a, res, it = scale_to_margins(op, E, tol=1e-11, counts=counts)
-    assert res <= 1e-11 and counts["double"] >= 1 and counts["single"] + counts["double"] == it
+    first, res, it = scale_to_margins(op, E, tol=1e-11, counts=counts)
+    # an operator's first inversion is in float64 throughout and makes no float32 copy
+    assert res <= 1e-11 and counts == {"single": 0, "double": it} and "matrix32" not in vars(op)
+    a, res, it = scale_to_margins(op, E, tol=1e-11, counts=counts)  # the second makes and uses it
+    assert op.matrix32.dtype == np.float32
+    np.testing.assert_allclose(op.matrix32, op.matrix, rtol=1e-7)
+    assert res <= 1e-11 and counts["single"] >= 1 and counts["double"] >= 1
+    assert counts["single"] + counts["double"] == it
+    np.testing.assert_allclose(a, first, rtol=1e-10)
     u = np.log(a)
     r = u + np.log(op.matrix @ a) - np.log(E)  # a = c d: r is constant 2 log c plus the residual
     assert np.max(np.abs(r - np.mean(r))) <= 2.0 * res

@@ -89,17 +89,34 @@ def _low_rank(M: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
     return G, np.maximum(diag - np.einsum("ij,ij->j", G, G).astype(np.float64), 0.0)
 
 
-#: the Nystrom models made so far, per operator and rank (an operator's float32 copy, its
-#: symmetry and its model are made once and kept while the operator lives)
-_NYSTROM: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: what is kept per operator while it lives: its Nystrom models by rank and how many inversions
+#: it has had (its float32 copy and symmetry are kept on the operator itself)
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _kept(op) -> dict:
+    return _PREPARED.setdefault(op, {"inversions": 0})
 
 
 def _nystrom(op, rank: int) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_low_rank` of ``op.matrix32`` at ``rank``, made once per operator and rank."""
-    models = _NYSTROM.setdefault(op, {})
-    if rank not in models:
-        models[rank] = _low_rank(op.matrix32, rank)
-    return models[rank]
+    """:func:`_low_rank` of ``op.matrix`` at ``rank``, G in float32 (a preconditioner needs no
+    more), made once per operator and rank."""
+    kept = _kept(op)
+    if rank not in kept:
+        G, rest = _low_rank(op.matrix, rank)
+        kept[rank] = (G.astype(np.float32), rest)
+    return kept[rank]
+
+
+def _float32_copy(op) -> np.ndarray | None:
+    """``op.matrix32`` from the operator's second inversion on, None at its first. The copy is
+    a new K x K array (at K = 3,000: 7 ms when the allocator reuses memory, 20-80 ms when the
+    pages are new to the process) and saves about half of each early product (0.7 ms each):
+    it pays for an operator inverted again (bootstraps, several years of data, a calibrated
+    counterfactual), not for one inverted once."""
+    kept = _kept(op)
+    kept["inversions"] += 1
+    return op.matrix32 if kept["inversions"] > 1 else None
 
 
 class _NewtonStep:
@@ -159,7 +176,7 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
     (u, residual, iterations = products with Phi); ``counts`` (a dict) receives the numbers of
     float32 and float64 products ("single", "double")."""
     K = log_rows.size
-    M32 = op.matrix32
+    M32 = _float32_copy(op)
     G, rest = _nystrom(op, min(rank, K, int(np.sqrt(2.0 * K))))
     newton = _NewtonStep(G, rest)
     factored = False
@@ -203,15 +220,17 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
         n["single"] += 1
         last["g"], F = newton_step(u, d, s)
         return last["g"], F
-    u1, res, it = _anderson(single, u, _SINGLE_TOL, max_iter, memory)
-    u = last["g"] if res <= _SINGLE_TOL else u1  # below: continue from the step this residual gives
+    res, it = 1.0, 0
+    if M32 is not None:
+        u1, res, it = _anderson(single, u, _SINGLE_TOL, max_iter, memory)
+        u = last["g"] if res <= _SINGLE_TOL else u1  # below: continue from the step this residual gives
     eps = np.sqrt(K) * 2.0 ** -24
     acc = {"d": None, "s": None, "err": 0.0}
 
     def double(u):
         d = np.exp(u)
         more = np.inf if acc["d"] is None else eps * float(np.max(np.abs(d / acc["d"] - 1.0)))
-        if acc["err"] + more <= 0.5 * tol:
+        if M32 is not None and acc["err"] + more <= 0.5 * tol:
             s = acc["s"] + M32 @ (d - acc["d"]).astype(np.float32)
             acc["err"] += more
             n["single"] += 1
@@ -278,8 +297,8 @@ def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, to
         return step
     u = np.zeros(rows.size) if start is None else np.log(start)
     it = 0
-    if op.lattice is None:  # dense: products with the float32 copy while the residual is above 1e-4
-        M32 = op.matrix32
+    M32 = None if op.lattice is not None else _float32_copy(op)
+    if M32 is not None:  # products with the float32 copy while the residual is above 1e-4
         u1, res, it = _anderson(two_sided(lambda x: M32 @ x.astype(np.float32),
                                           lambda x: M32.T @ x.astype(np.float32)),
                                 u, _SINGLE_TOL, max_iter, memory)
