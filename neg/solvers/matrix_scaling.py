@@ -7,10 +7,11 @@ Phi, equal margins) is solved by Newton steps of a low-rank (Nystrom) model of P
 Anderson acceleration, in mixed precision (:func:`_symmetric_scaling`); any other case by the
 Anderson-accelerated two-sided map. docs/calibration.md writes the method out.
 
-The small dense linear algebra here uses numpy's LAPACK only, never scipy's: numpy and scipy
-each bundle an OpenBLAS with its own thread pool, and alternating between the two pools in
-these loops makes each call wait for the other pool's spinning threads (measured on a 2-core
-machine: the inversion 2-3x slower with two BLAS threads than with one).
+The dense linear algebra here is numpy's only, never scipy's: numpy and scipy each bundle an
+OpenBLAS with its own thread pool, whose threads spin for a while after each call, and
+alternating between the two pools makes each threaded call wait for the other pool's threads
+(measured on a 2-core machine: with scipy's r x r Cholesky solves, the inversion took 24-35 ms
+with two BLAS threads instead of 7-11 ms; docs/calibration.md#speed).
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def _low_rank(M: np.ndarray, rank: int) -> tuple[np.ndarray, np.ndarray]:
     least connected to those chosen (the smallest max_l Phi_lj: farthest-point sampling in
     freeness), so G^T G captures the smooth part of distance decay, which carries M's leading
     eigenvectors; with C the landmarks' rows and W = L L^T their block, G = L^-1 C (one
-    Cholesky in float64 and one product in M's precision: G is float32 for a float32 M, which
-    is enough for a preconditioner); ``rest`` = diag(M) - diag(G^T G) >= 0 (float64) keeps the
+    Cholesky in float64 and one product in M's precision; :func:`_nystrom` keeps G in float32,
+    which is enough for a preconditioner); ``rest`` = diag(M) - diag(G^T G) >= 0 (float64) keeps the
     diagonal exact. Reads ``rank`` rows of M, O(K rank^2) by BLAS; exact when rank reaches K.
     A block that is not positive definite gives the empty model (G with no rows)."""
     K = M.shape[0]
@@ -151,7 +152,7 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
     """u with u + log(Phi e^u) = log rows (Phi symmetric): preconditioned Newton-Anderson in
     mixed precision.
 
-    Phi ~ G^T G + diag(rest) (:func:`_low_rank` of Phi in float32, rank r = min(rank, sqrt(2 K)):
+    Phi ~ G^T G + diag(rest) (:func:`_nystrom`, G in float32, rank r = min(rank, sqrt(2 K)):
     at K = 3,000, r = 77 needs as many products as 94 or 110 and 60-70 one more). Without a
     start, the equations with this model in place of Phi are solved first (no product with
     Phi), from u = (log rows - log(model row sums)) / 2: Richardson steps of 2/3 while max |F|
@@ -163,9 +164,11 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
     eigenvalues beyond the r-th, relative to its row sums): about 1e-2 per iteration for
     distance decay on a map (K = 3,000), against 0.17 for the plain step of 2/3.
 
-    Precision (mixed-precision iterative refinement, e.g. Higham 2002, *Accuracy and Stability
-    of Numerical Algorithms*, ch. 12): while max |F| > 1e-4 the products are with the float32
-    copy of Phi (``op.matrix32``: half the bytes; relative error about 1e-6). Then one float64
+    Precision: an operator's first inversion takes float64 products throughout
+    (:func:`_float32_copy`). From its second on, mixed-precision iterative refinement (e.g.
+    Higham 2002, *Accuracy and Stability of Numerical Algorithms*, ch. 12): while max |F| >
+    1e-4 the products are with the float32 copy of Phi (``op.matrix32``: half the bytes;
+    relative error about 1e-6). Then one float64
     product s = Phi d gives the exact residual, and each later product is an update
     s <- s + Phi (d_new - d) with the float32 copy, whose error is relative to the change of d:
     at most eps max |d_new/d - 1| relative in s, eps = sqrt(K) u32 (the probabilistic bound of
@@ -261,15 +264,16 @@ def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, to
     1967). With a symmetric Phi and equal margins the solution is the symmetric scaling d with
     d_i (Phi d)_i = rows_i (then a = d), solved in logs, u + log(Phi e^u) = log rows, by Newton
     steps of a low-rank model of Phi (rank at most ``rank``), accelerated by Anderson
-    (:func:`_symmetric_scaling`: one product with Phi per iteration, in float32 but for one, 5
+    (:func:`_symmetric_scaling`: one product with Phi per iteration, in float32 but for one from
+    an operator's second inversion, 5
     to 9 iterations to 1e-11 at K = 3,000); should that fail (not seen, even for an indefinite Phi), by
     Richardson steps of 2/3 (the Jacobian I + diag(1/Phi d) Phi diag(d) has its eigenvalues in
     [1, 2] for a positive-definite Phi) with Anderson acceleration. Otherwise the two-sided map
-    a -> rows / Phi (cols / Phi^T a), accelerated the same way (for a dense Phi first with its
-    float32 copy, to 1e-4). ``op``: a freeness operator (``dot``, ``tdot``, ``matrix``,
-    ``matrix32``, ``symmetric``). Returns (a, max abs residual in logs, iterations: products with
-    Phi, or pairs of products for the two-sided map); ``counts`` (a dict) receives the numbers
-    of float32 and float64 products ("single", "double").
+    a -> rows / Phi (cols / Phi^T a), accelerated the same way (for a dense Phi, from its second
+    inversion, first with its float32 copy, to 1e-4). ``op``: a freeness operator (``dot``,
+    ``tdot``, ``matrix``, ``matrix32``, ``symmetric``). Returns (a, max abs residual in logs,
+    iterations: products with Phi, or pairs of products for the two-sided map); ``counts`` (a
+    dict) receives the numbers of float32 and float64 products ("single", "double").
     """
     rows = np.asarray(rows, dtype=float)
     cols = rows if cols is None else np.asarray(cols, dtype=float)
