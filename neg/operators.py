@@ -246,7 +246,8 @@ class FreenessOperator:
     @cached_property
     def matrix32(self) -> np.ndarray:
         """Operator 0's dense matrix in float32 (K, K): a copy made on first use and kept (half
-        the bytes per product; neg.calibration's early iterations use it)."""
+        the bytes per product; neg.solvers.matrix_scaling's early iterations use it from an
+        operator's second inversion)."""
         return self.matrix.astype(np.float32)
 
     @cached_property

@@ -123,9 +123,9 @@ def _float32_copy(op) -> np.ndarray | None:
 class _NewtonStep:
     """Solves (I + S^-1 (G^T G + diag(rest)) D) x = F, D = diag(d), S = diag(s): the Jacobian
     of u -> u + log(Phi e^u) with Phi replaced by its low-rank model, by the Sherman-Morrison-
-    Woodbury formula: :meth:`factor` at (d, s) costs O(K r^2) (an r x r Cholesky), :meth:`solve`
-    O(K r). The products with G are in G's precision (float32 for the model of a float32
-    matrix), the rest in float64."""
+    Woodbury formula: :meth:`factor` at (d, s) costs O(K r^2) (an r x r inverse), :meth:`solve`
+    O(K r). The products with G are in G's precision (float32, :func:`_nystrom`), the rest in
+    float64."""
 
     def __init__(self, G: np.ndarray, rest: np.ndarray):
         self.G, self.rest = G, rest
@@ -232,8 +232,8 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
 
     def double(u):
         d = np.exp(u)
-        more = np.inf if acc["d"] is None else eps * float(np.max(np.abs(d / acc["d"] - 1.0)))
-        if M32 is not None and acc["err"] + more <= 0.5 * tol:
+        more = np.inf if M32 is None or acc["d"] is None else eps * float(np.max(np.abs(d / acc["d"] - 1.0)))
+        if acc["err"] + more <= 0.5 * tol:
             s = acc["s"] + M32 @ (d - acc["d"]).astype(np.float32)
             acc["err"] += more
             n["single"] += 1
