@@ -237,28 +237,24 @@ class FujitaThisse(Model):
         price_loss)."""
         return {"gdp": np.asarray(sr.income, dtype=float), "price_loss": -self.consumer_surplus(sr)}
 
+    def _two_region(self, what: str) -> tuple[tuple, float]:
+        """The closed forms' common arguments (alpha, beta, gamma, H, L, F, the core's share of
+        the unskilled, the unskilled wages ordered core, periphery) and the distance; an error
+        naming ``what`` off two regions."""
+        if self.K != 2:
+            raise ValueError(f"{what}: the closed form is for two regions, this geography has {self.K}")
+        wages = np.asarray(self.unskilled_wage, dtype=float)[[self.core, 1 - self.core]]
+        return ((self.alpha, self.beta, self.gamma, self.H, self.L, self.F, float(self.workers[self.core]),
+                 (float(wages[0]), float(wages[1]))), float(self.geography.distance[0, 1]))
+
     def plant_share(self) -> dict[str, float]:
         """Two regions: :func:`two_region_plant_share` for this model (core 0 or 1), with the
         share ``s`` of the plants outside the core."""
-        if self.K != 2:
-            raise ValueError(f"plant_share: the closed form is for two regions, this geography has {self.K}")
-        order = (self.core, 1 - self.core)
-        wages = np.asarray(self.unskilled_wage, dtype=float)[list(order)]
-        return two_region_plant_share(self.alpha, self.beta, self.gamma, self.H, self.L, self.F,
-                                      float(self.workers[self.core]), (float(wages[0]), float(wages[1])),
-                                      self.unit_labour, self.communication_cost, self.tau,
-                                      float(self.geography.distance[0, 1]))
+        args, distance = self._two_region("plant_share")
+        return two_region_plant_share(*args, self.unit_labour, self.communication_cost, self.tau, distance)
 
     def relocation_slopes(self, share: float) -> dict[str, np.ndarray | float]:
         """Two regions: :func:`two_region_relocation_slopes` for this model at the periphery's
         share ``share`` of the plants (``surplus`` and ``consumption`` ordered core, periphery)."""
-        if self.K != 2:
-            raise ValueError(f"relocation_slopes: the closed form is for two regions, this geography has "
-                             f"{self.K}")
-        order = [self.core, 1 - self.core]
-        wages = np.asarray(self.unskilled_wage, dtype=float)[order]
-        return two_region_relocation_slopes(self.alpha, self.beta, self.gamma, self.H, self.L, self.F,
-                                            float(self.workers[self.core]),
-                                            (float(wages[0]), float(wages[1])), self.unit_labour, self.tau,
-                                            float(share),
-                                            float(self.geography.distance[0, 1]))
+        args, distance = self._two_region("relocation_slopes")
+        return two_region_relocation_slopes(*args, self.unit_labour, self.tau, float(share), distance)
