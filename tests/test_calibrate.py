@@ -12,6 +12,7 @@ from scipy.optimize import fsolve
 from test_fundamentals import every_model
 
 import neg
+from neg.solvers import matrix_scaling
 from neg.solvers.matrix_scaling import scale_to_margins
 
 
@@ -242,6 +243,21 @@ def test_data_that_cannot_be_an_equilibrium(make, message):
         make(model)
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float64, 1e-14), (np.float32, np.sqrt(500) * 2.0**-24)])
+def test_lower_panels_multiply_by_the_symmetric_matrix(dtype, rtol):
+    """Products from the lower triangle by panels (7 panels of about 70 rows, the last one 500
+    wide) equal the full product within a matrix-vector product's error in that precision,
+    sqrt(K) u; float64 panels are views of the matrix (no copy)."""
+    M = random_geography(500, seed=3).freeness(0.3).matrix
+    x = np.random.default_rng(4).lognormal(0.0, 1.0, 500)
+    panels = matrix_scaling._LowerPanels(M, dtype, block=70)
+    assert len(panels.panels) == 7 and panels.panels[-1][2].shape == (72, 500)
+    assert (dtype == np.float64) == all(np.shares_memory(P, M) for _, _, P in panels.panels)
+    y = panels @ x
+    assert y.dtype == np.float64
+    np.testing.assert_allclose(y, M @ x, rtol=rtol)
+
+
 def test_mixed_precision_scaling_bounds_its_float64_residual():
     """Symmetric scaling in float64 at an operator's first inversion, in mixed precision from its
     second (float32 products, one float64 product, float32 updates with a summed error bound):
@@ -253,10 +269,10 @@ def test_mixed_precision_scaling_bounds_its_float64_residual():
     counts = {}
     first, res, it = scale_to_margins(op, E, tol=1e-11, counts=counts)
     # an operator's first inversion is in float64 throughout and makes no float32 copy
-    assert res <= 1e-11 and counts == {"single": 0, "double": it} and "matrix32" not in vars(op)
+    assert res <= 1e-11 and counts == {"single": 0, "double": it}
+    assert np.float32 not in matrix_scaling._PREPARED[op]
     a, res, it = scale_to_margins(op, E, tol=1e-11, counts=counts)  # the second makes and uses it
-    assert op.matrix32.dtype == np.float32
-    np.testing.assert_allclose(op.matrix32, op.matrix, rtol=1e-7)
+    assert matrix_scaling._PREPARED[op][np.float32].panels[0][2].dtype == np.float32
     assert res <= 1e-11 and counts["single"] >= 1 and counts["double"] >= 1
     assert counts["single"] + counts["double"] == it
     np.testing.assert_allclose(a, first, rtol=1e-10)
