@@ -201,13 +201,14 @@ def _symmetric_scaling(op, log_rows, tol, max_iter, memory, rank, u0, counts=Non
     eigenvalues beyond the r-th, relative to its row sums): about 1e-2 per iteration for
     distance decay on a map (K = 3,000), against 0.17 for the plain step of 2/3.
 
-    Precision: an operator's first inversion takes float64 products throughout
-    (:func:`_float32_copy`). From its second on, mixed-precision iterative refinement (e.g.
+    Products: from Phi's lower triangle by panels (:class:`_LowerPanels`; in float64 views of
+    Phi). Precision: an operator's first inversion takes float64 products throughout
+    (:func:`_second_inversion`). From its second on, mixed-precision iterative refinement (e.g.
     Higham 2002, *Accuracy and Stability of Numerical Algorithms*, ch. 12): while max |F| >
-    1e-4 the products are with the float32 copy of Phi (``op.matrix32``: half the bytes;
-    relative error about 1e-6). Then one float64
-    product s = Phi d gives the exact residual, and each later product is an update
-    s <- s + Phi (d_new - d) with the float32 copy, whose error is relative to the change of d:
+    1e-4 the products are with float32 panels (a copy, kept per operator; relative error about
+    1e-6). Then one float64 product s = Phi d gives the exact residual, and each later product
+    is an update s <- s + Phi (d_new - d) with the float32 panels, whose error is relative to
+    the change of d:
     at most eps max |d_new/d - 1| relative in s, eps = sqrt(K) u32 (the probabilistic bound of
     Higham & Mary 2019, *SIAM J. Sci. Comput.* 41, for an inner product of length K; measured
     at K = 3,000: a fifth of it for a product, a fortieth for an update). These bounds are
@@ -302,9 +303,9 @@ def scale_to_margins(op, rows: np.ndarray, cols: np.ndarray | None = None, *, to
     1967). With a symmetric Phi and equal margins the solution is the symmetric scaling d with
     d_i (Phi d)_i = rows_i (then a = d), solved in logs, u + log(Phi e^u) = log rows, by Newton
     steps of a low-rank model of Phi (rank at most ``rank``), accelerated by Anderson
-    (:func:`_symmetric_scaling`: one product with Phi per iteration, in float32 but for one from
-    an operator's second inversion, 5
-    to 9 iterations to 1e-11 at K = 3,000); should that fail (not seen, even for an indefinite Phi), by
+    (:func:`_symmetric_scaling`: one product with Phi per iteration, read from its lower
+    triangle, in float32 but for one from an operator's second inversion, 5 to 9 iterations to
+    1e-11 at K = 3,000); should that fail (not seen, even for an indefinite Phi), by
     Richardson steps of 2/3 (the Jacobian I + diag(1/Phi d) Phi diag(d) has its eigenvalues in
     [1, 2] for a positive-definite Phi) with Anderson acceleration. Otherwise the two-sided map
     a -> rows / Phi (cols / Phi^T a), accelerated the same way (for a dense Phi, from its second
