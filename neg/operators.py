@@ -246,7 +246,7 @@ class FreenessOperator:
     @cached_property
     def matrix32(self) -> np.ndarray:
         """Operator 0's dense matrix in float32 (K, K): a copy made on first use and kept (half
-        the bytes per product; neg.solvers.matrix_scaling's early iterations use it from an
+        the bytes per product; the two-sided map of neg.solvers.matrix_scaling uses it from an
         operator's second inversion)."""
         return self.matrix.astype(np.float32)
 

@@ -172,7 +172,7 @@ class _NewtonStep:
         self.se = s * self.e
         H = self.G * np.sqrt(d / self.se).astype(self.G.dtype)
         small = np.asarray(H @ H.T, dtype=np.float64)  # (syrk would do half the work, but is slower threaded)
-        small[np.diag_indices_from(small)] += 1.0  # >= I: its inverse is well conditioned
+        small.flat[:: len(small) + 1] += 1.0  # >= I: its inverse is well conditioned
         self.inv = np.linalg.inv(small)
 
     def solve(self, F: np.ndarray) -> np.ndarray:
