@@ -169,10 +169,17 @@ def _alive(pids) -> set[int]:
 
 
 def _start_long_run(tmp_path, *extra):
+    """A long run in a new session, with SIGINT at its default as in a terminal's foreground job
+    (a test run started in the background by a shell without job control inherits SIGINT
+    ignored, which the run would keep, as every program started so does)."""
     out = tmp_path / "long.nc"
     parts = tmp_path / "long.nc.parts"
-    proc = _popen("run", SSM, *_sets(SSM_LONG), "-o", out, "--workers", 2, *extra,
-                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # a handler: the child gets SIG_DFL
+    try:
+        proc = _popen("run", SSM, *_sets(SSM_LONG), "-o", out, "--workers", 2, *extra,
+                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, before)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and len(list(parts.glob("chunk-*.npz"))) < 2:
         assert proc.poll() is None, proc.communicate()
