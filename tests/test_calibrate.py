@@ -258,12 +258,13 @@ def test_lower_panels_multiply_by_the_symmetric_matrix(dtype, rtol):
     np.testing.assert_allclose(y, M @ x, rtol=rtol)
 
 
-def test_mixed_precision_scaling_bounds_its_float64_residual():
+@pytest.mark.parametrize("K, panels", [(500, 1), (1200, 2)])
+def test_mixed_precision_scaling_bounds_its_float64_residual(K, panels):
     """Symmetric scaling in float64 at an operator's first inversion, in mixed precision from its
-    second (float32 products, one float64 product, float32 updates with a summed error bound):
-    the residual it reports bounds the one recomputed in float64, the margins are met, the two
-    agree, and so does the two-sided map (with its float32 phase)."""
-    K = 500
+    second (float32 products, one float64 product, float32 updates with a summed error bound),
+    its products read from the lower triangle by panels of about 750 rows: the residual it
+    reports bounds the one recomputed in float64, the margins are met, the two agree, and so
+    does the two-sided map (with its float32 phase)."""
     op = random_geography(K, seed=7).freeness(0.3)
     E = np.random.default_rng(8).lognormal(0.0, 0.5, K)
     counts = {}
@@ -272,7 +273,9 @@ def test_mixed_precision_scaling_bounds_its_float64_residual():
     assert res <= 1e-11 and counts == {"single": 0, "double": it}
     assert np.float32 not in matrix_scaling._PREPARED[op]
     a, res, it = scale_to_margins(op, E, tol=1e-11, counts=counts)  # the second makes and uses it
-    assert matrix_scaling._PREPARED[op][np.float32].panels[0][2].dtype == np.float32
+    kept = matrix_scaling._PREPARED[op]
+    assert len(kept[np.float32].panels) == len(kept[np.float64].panels) == panels
+    assert all(P.dtype == np.float32 for _, _, P in kept[np.float32].panels)
     assert res <= 1e-11 and counts["single"] >= 1 and counts["double"] >= 1
     assert counts["single"] + counts["double"] == it
     np.testing.assert_allclose(a, first, rtol=1e-10)
