@@ -114,8 +114,8 @@ def _nystrom(op, rank: int) -> tuple[np.ndarray, np.ndarray]:
 def _second_inversion(op) -> bool:
     """Counts an inversion of ``op``; True from its second on. Float32 copies are made then, not
     at the first: a copy is a new array (at K = 3,000: 7 ms for the full K x K copy when the
-    allocator reuses memory, 20-80 ms when the pages are new to the process) and saves about
-    half of each early product: it pays for an operator inverted again (bootstraps, several
+    allocator reuses memory, 20-80 ms when the pages are new to the process) and saves half or
+    more of each early product: it pays for an operator inverted again (bootstraps, several
     years of data, a calibrated counterfactual), not for one inverted once."""
     kept = _kept(op)
     kept["inversions"] += 1
