@@ -126,6 +126,13 @@ def _two_region_terms(beta, gamma, H, L, F, workers0, wages, unit_labour, tau, d
             np.array([L * workers0 + H, L * (1.0 - workers0)]), np.array([c0 - c1 - t, c0 - c1 + t]))
 
 
+def _choke_prices(alpha, beta, gamma, N, D, home, delta, share):
+    """A_j = (alpha (beta - gamma) + gamma N (home_j - delta_j s) / 2) / D, the choke prices in
+    both regions with a share s of the plants in the periphery (``home``: a core plant's
+    delivered cost in each region)."""
+    return (alpha * (beta - gamma) + gamma * N * (home - delta * share) / 2.0) / D
+
+
 def two_region_plant_share(alpha: float, beta: float, gamma: float, H: float, L: float, F: float,
                            workers0: float, wages: tuple[float, float], unit_labour: float,
                            communication_cost: float, tau: float, distance: float = 1.0) -> dict[str, float]:
@@ -134,13 +141,14 @@ def two_region_plant_share(alpha: float, beta: float, gamma: float, H: float, L:
     share of the plants at the unique equilibrium) and the choke prices ``A0``, ``A1`` there."""
     N, Bs, D, c0, c1, t, M, delta = _two_region_terms(beta, gamma, H, L, F, workers0, wages,
                                                       unit_labour, tau, distance)
-    A_at_0 = (alpha * (beta - gamma) + gamma * N * np.array([c0, c0 + t]) / 2.0) / D  # s = 0
+    home = np.array([c0, c0 + t])
+    A_at_0 = _choke_prices(alpha, beta, gamma, N, D, home, delta, 0.0)
     dA = -gamma * N * delta / (2.0 * D)
     total = c0 + c1 + t
     G0 = Bs / 4.0 * float(np.sum(M * delta * (2.0 * A_at_0 - total))) - communication_cost * distance
     G1 = Bs / 4.0 * float(np.sum(M * delta * 2.0 * dA))
     s = 0.0 if G0 <= 0.0 else (1.0 if G0 + G1 >= 0.0 else -G0 / G1)
-    A = A_at_0 + dA * s
+    A = _choke_prices(alpha, beta, gamma, N, D, home, delta, s)
     return {"G0": G0, "G1": G1, "share": s, "A0": float(A[0]), "A1": float(A[1])}
 
 
@@ -156,7 +164,7 @@ def two_region_relocation_slopes(alpha: float, beta: float, gamma: float, H: flo
     N, Bs, D, c0, c1, t, M, delta = _two_region_terms(beta, gamma, H, L, F, workers0, wages,
                                                       unit_labour, tau, distance)
     home = np.array([c0, c0 + t])  # a core plant's delivered cost in 0, 1
-    A = (alpha * (beta - gamma) + gamma * N * (home - delta * share) / 2.0) / D
+    A = _choke_prices(alpha, beta, gamma, N, D, home, delta, share)
     q0 = Bs * (A - home) / 2.0  # a core plant's sales per consumer in 0, 1
     q1 = Bs * (A - np.array([c1 + t, c1])) / 2.0  # a peripheral plant's
     Q = N * ((1.0 - share) * q0 + share * q1)
